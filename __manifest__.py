@@ -24,10 +24,34 @@
         "security/security.xml",
         "security/ir.model.access.csv",
         # data (crons, mail templates, default settings)
+        "data/ir_cron_data.xml",
+        # odoo-dunning: templates before the levels that use them
+        "data/ai_dunning_mail_template_data.xml",
+        "data/ai_dunning_level_data.xml",
         # views
+        "views/account_move_views.xml",
+        "views/res_partner_views.xml",
+        "views/ai_risk_model_views.xml",
+        "views/res_config_settings_views.xml",
+        # odoo-dunning
+        "views/ai_dunning_level_views.xml",
+        "views/ai_dunning_log_views.xml",
+        "report/ai_dunning_reports.xml",
+        "views/ai_dunning_preview_views.xml",
+        "views/ai_dunning_partner_move_views.xml",
+        "views/res_config_settings_dunning_views.xml",
         # menus last
         "views/menus.xml",
+        "views/ai_dunning_menus.xml",
     ],
-    "demo": [],
-    "assets": {},
+    "demo": [
+        # odoo-foundation: generated receivables ledger (loaded only with demo data)
+        "demo/demo_ledger.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "ar_ai_collections/static/tests/tours/risk_tour.js",
+            "ar_ai_collections/static/tests/tours/dunning_tour.js",
+        ],
+    },
 }

@@ -34,10 +34,91 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
     )
+    # --- odoo-risk: begin ---
+    ai_predicted_pay_date = fields.Date(
+        string="Predicted Payment Date",
+        index=True,
+        readonly=True,
+        copy=False,
+        help="Date at which the risk model expects this invoice to be paid.",
+    )
+    ai_expected_days_late = fields.Float(
+        string="Expected Days Late",
+        digits=(6, 1),
+        readonly=True,
+        copy=False,
+        help="Expected number of days between the due date and the payment.",
+    )
+    ai_risk_reasons = fields.Text(
+        string="Risk Reasons",
+        readonly=True,
+        copy=False,
+        help="Main drivers of the score, one per line, in plain language.",
+    )
+    ai_scored_at = fields.Datetime(string="Scored On", readonly=True, copy=False)
+    ai_risk_model_id = fields.Many2one(
+        "ai.risk.model",
+        string="Risk Model",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        help="Registry model that scored this invoice; empty when the bundled default "
+        "model scored it.",
+    )
+    ai_risk_model_version = fields.Char(string="Model Version", readonly=True, copy=False)
+    ai_scored_by_default_model = fields.Boolean(
+        string="Scored by the Default Model",
+        readonly=True,
+        copy=False,
+        help="Set when the company has not enough settled history of its own and the "
+        "bundled default model scored this invoice.",
+    )
+
+    def _post(self, soft=True):
+        """Queue a rescoring of the customers of the posted customer invoices.
+
+        The rescoring runs once per transaction, before commit, for all the commercial
+        partners touched in it (see ``ai.risk.scoring._queue_rescore``).
+        """
+        posted = super()._post(soft=soft)
+        invoices = posted.filtered(lambda m: m.move_type in ("out_invoice", "out_refund"))
+        if invoices:
+            self.env["ai.risk.scoring"]._queue_rescore(invoices.commercial_partner_id)
+        return posted
+
+    def action_ai_risk_score_now(self):
+        """Rescore the customers of the selected invoices right away."""
+        partners = self.filtered(lambda m: m.is_sale_document()).commercial_partner_id
+        self.env["ai.risk.scoring"].rescore_partners(partners)
+        return True
+
+    # --- odoo-risk: end ---
 
     # ------------------------------------------------------------------
     # Dunning (follow-up levels, guards, audit)
     # ------------------------------------------------------------------
+    # --- odoo-dunning: begin ---
+    ai_dunning_level_id = fields.Many2one(
+        "ai.dunning.level",
+        string="Last Dunning Level",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+    )
+    ai_dunning_date = fields.Datetime(string="Last Dunning", readonly=True, copy=False)
+    ai_dunning_next_date = fields.Date(
+        string="Next Reminder",
+        readonly=True,
+        copy=False,
+        help="Date at which the next dunning level falls due, set by the dunning run.",
+    )
+    ai_dunning_blocked = fields.Boolean(
+        string="No Follow-up",
+        copy=False,
+        tracking=True,
+        help="Litigation or special agreement: the dunning run never reminds this invoice.",
+    )
+    # --- odoo-dunning: end ---
 
     # ------------------------------------------------------------------
     # Worklist, promises to pay and disputes

@@ -1,4 +1,11 @@
-from odoo import models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..ar_ai_collections.constants import (
+    DEFAULT_BAND_THRESHOLDS,
+    DEFAULT_LATE_DAYS,
+    DEFAULT_MIN_HISTORY,
+)
 
 
 class ResCompany(models.Model):
@@ -7,10 +14,108 @@ class ResCompany(models.Model):
     # ------------------------------------------------------------------
     # Payment risk (scores, bands, reasons)
     # ------------------------------------------------------------------
+    # --- odoo-risk: begin ---
+    ai_risk_enabled = fields.Boolean(string="Payment Risk Scoring", default=True)
+    ai_risk_late_days = fields.Integer(
+        string="Late After (days)",
+        default=DEFAULT_LATE_DAYS,
+        help="An invoice counts as late when paid more than this many days after its due date.",
+    )
+    ai_risk_threshold_medium = fields.Float(
+        string="Medium Risk From (%)", default=DEFAULT_BAND_THRESHOLDS[0]
+    )
+    ai_risk_threshold_high = fields.Float(
+        string="High Risk From (%)", default=DEFAULT_BAND_THRESHOLDS[1]
+    )
+    ai_risk_threshold_critical = fields.Float(
+        string="Critical Risk From (%)", default=DEFAULT_BAND_THRESHOLDS[2]
+    )
+    ai_risk_min_history = fields.Integer(
+        string="Minimum Settled Invoices",
+        default=DEFAULT_MIN_HISTORY,
+        help="Below this number of settled invoices, the bundled default model scores.",
+    )
+    ai_risk_retrain_interval = fields.Integer(
+        string="Retrain Every (months)",
+        default=1,
+        help="The monthly retraining job trains a challenger when the champion is at "
+        "least this many months old.",
+    )
+    ai_risk_promotion_margin = fields.Float(
+        string="Promotion Margin (AUC)",
+        default=0.01,
+        help="A retrained challenger replaces the champion only if its AUC on the same "
+        "held-out period beats the champion's by at least this margin.",
+    )
+
+    @api.constrains(
+        "ai_risk_threshold_medium", "ai_risk_threshold_high", "ai_risk_threshold_critical"
+    )
+    def _check_ai_risk_thresholds(self):
+        for company in self:
+            bounds = company._ai_risk_band_thresholds()
+            if not (0.0 < bounds[0] < bounds[1] < bounds[2] < 100.0):
+                raise ValidationError(
+                    self.env._(
+                        "Risk band thresholds must increase strictly between 0 and 100 "
+                        "(medium < high < critical)."
+                    )
+                )
+
+    def _ai_risk_band_thresholds(self):
+        """Return the (medium, high, critical) lower bounds in % for the engine."""
+        self.ensure_one()
+        return (
+            self.ai_risk_threshold_medium,
+            self.ai_risk_threshold_high,
+            self.ai_risk_threshold_critical,
+        )
+
+    # --- odoo-risk: end ---
 
     # ------------------------------------------------------------------
     # Dunning (follow-up levels, guards, audit)
     # ------------------------------------------------------------------
+    # --- odoo-dunning: begin ---
+    ai_dunning_enabled = fields.Boolean(string="Automated Dunning", default=True)
+    ai_dunning_max_contacts_7d = fields.Integer(
+        string="Max Contacts per 7 Days",
+        default=2,
+        help="Maximum dunning contacts per customer over a rolling 7 days (0 = no limit).",
+    )
+    ai_dunning_hour_start = fields.Float(string="Business Hours From", default=8.0)
+    ai_dunning_hour_end = fields.Float(string="Business Hours To", default=18.0)
+    ai_dunning_weekdays_only = fields.Boolean(string="Weekdays Only", default=True)
+    ai_dunning_min_amount = fields.Monetary(
+        string="Minimum Overdue Amount",
+        currency_field="currency_id",
+        default=0.0,
+        help="Customers whose overdue amount is below this are not reminded.",
+    )
+    ai_dunning_review_amount = fields.Monetary(
+        string="Review Above",
+        currency_field="currency_id",
+        default=50000.0,
+        help="Automated actions for customers owing at least this amount wait for a "
+        "manager's approval (0 = never).",
+    )
+    ai_dunning_payment_window_days = fields.Integer(
+        string="Payment Window (days)",
+        default=14,
+        help="An action counts as effective when the invoice is paid within this many days.",
+    )
+    ai_dunning_mail_max_retries = fields.Integer(string="Email Retries", default=3)
+
+    @api.constrains("ai_dunning_hour_start", "ai_dunning_hour_end", "ai_dunning_max_contacts_7d")
+    def _check_ai_dunning_guards(self):
+        for company in self:
+            start, end = company.ai_dunning_hour_start, company.ai_dunning_hour_end
+            if not (0 <= start <= 24 and 0 <= end <= 24):
+                raise ValidationError(self.env._("Business hours must be between 0 and 24."))
+            if company.ai_dunning_max_contacts_7d < 0:
+                raise ValidationError(self.env._("The contact limit cannot be negative."))
+
+    # --- odoo-dunning: end ---
 
     # ------------------------------------------------------------------
     # Worklist, promises to pay and disputes

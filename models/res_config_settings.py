@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import fields, models
 
 
 class ResConfigSettings(models.TransientModel):
@@ -7,10 +7,66 @@ class ResConfigSettings(models.TransientModel):
     # ------------------------------------------------------------------
     # Payment risk (scores, bands, reasons)
     # ------------------------------------------------------------------
+    # --- odoo-risk: begin ---
+    ai_risk_enabled = fields.Boolean(related="company_id.ai_risk_enabled", readonly=False)
+    ai_risk_late_days = fields.Integer(related="company_id.ai_risk_late_days", readonly=False)
+    ai_risk_threshold_medium = fields.Float(
+        related="company_id.ai_risk_threshold_medium", readonly=False
+    )
+    ai_risk_threshold_high = fields.Float(
+        related="company_id.ai_risk_threshold_high", readonly=False
+    )
+    ai_risk_threshold_critical = fields.Float(
+        related="company_id.ai_risk_threshold_critical", readonly=False
+    )
+    ai_risk_min_history = fields.Integer(
+        related="company_id.ai_risk_min_history", readonly=False
+    )
+    ai_risk_retrain_interval = fields.Integer(
+        related="company_id.ai_risk_retrain_interval", readonly=False
+    )
+    ai_risk_promotion_margin = fields.Float(
+        related="company_id.ai_risk_promotion_margin", readonly=False
+    )
+    # --- odoo-risk: end ---
 
     # ------------------------------------------------------------------
     # Dunning (follow-up levels, guards, audit)
     # ------------------------------------------------------------------
+    # --- odoo-dunning: begin ---
+    ai_dunning_enabled = fields.Boolean(related="company_id.ai_dunning_enabled", readonly=False)
+    ai_dunning_max_contacts_7d = fields.Integer(
+        related="company_id.ai_dunning_max_contacts_7d", readonly=False
+    )
+    ai_dunning_hour_start = fields.Float(related="company_id.ai_dunning_hour_start", readonly=False)
+    ai_dunning_hour_end = fields.Float(related="company_id.ai_dunning_hour_end", readonly=False)
+    ai_dunning_weekdays_only = fields.Boolean(
+        related="company_id.ai_dunning_weekdays_only", readonly=False
+    )
+    ai_dunning_min_amount = fields.Monetary(
+        related="company_id.ai_dunning_min_amount", readonly=False
+    )
+    ai_dunning_review_amount = fields.Monetary(
+        related="company_id.ai_dunning_review_amount", readonly=False
+    )
+    ai_dunning_payment_window_days = fields.Integer(
+        related="company_id.ai_dunning_payment_window_days", readonly=False
+    )
+    ai_dunning_level_count = fields.Integer(compute="_compute_ai_dunning_level_count")
+
+    def _compute_ai_dunning_level_count(self):
+        for settings in self:
+            settings.ai_dunning_level_count = self.env["ai.dunning.level"].search_count(
+                [("company_id", "=", settings.company_id.id)]
+            )
+
+    def action_ai_dunning_levels(self):
+        """Open the company's dunning levels ("Configure dunning levels")."""
+        return self.env["ir.actions.actions"]._for_xml_id(
+            "ar_ai_collections.ai_dunning_level_action"
+        )
+
+    # --- odoo-dunning: end ---
 
     # ------------------------------------------------------------------
     # Worklist, promises to pay and disputes

@@ -17,10 +17,221 @@ class ResPartner(models.Model):
         index=True,
         readonly=True,
     )
+    # --- odoo-risk: begin ---
+    # Aggregates over the customer's open invoices, written in bulk (SQL) by
+    # ai.risk.scoring on the commercial entity, amounts in the company currency.
+    ai_risk_currency_id = fields.Many2one(
+        "res.currency",
+        string="Risk Currency",
+        readonly=True,
+        help="Currency of the company whose scoring run wrote the amounts below.",
+    )
+    ai_avg_days_late = fields.Float(
+        string="Average Days Late",
+        digits=(6, 1),
+        readonly=True,
+        help="Average delay (days after due date) of the customer's settled invoices.",
+    )
+    ai_predicted_dso = fields.Float(
+        string="Predicted DSO (days)",
+        digits=(6, 1),
+        readonly=True,
+        help="Days sales outstanding predicted from the open invoices and their "
+        "predicted payment dates.",
+    )
+    ai_open_amount = fields.Monetary(
+        string="Open Amount",
+        currency_field="ai_risk_currency_id",
+        readonly=True,
+    )
+    ai_overdue_amount = fields.Monetary(
+        string="Overdue Amount",
+        currency_field="ai_risk_currency_id",
+        readonly=True,
+    )
+    ai_risk_trend = fields.Float(
+        string="Risk Trend",
+        digits=(5, 1),
+        readonly=True,
+        help="Change of the risk score (points) against the score the same model gives "
+        "with what was known 30 days ago.",
+    )
+    ai_risk_reasons = fields.Text(string="Risk Reasons", readonly=True)
+    ai_scored_at = fields.Datetime(string="Scored On", readonly=True)
+    ai_open_invoice_count = fields.Integer(
+        string="Open Invoices",
+        compute="_compute_ai_open_invoice_count",
+    )
+
+    def _compute_ai_open_invoice_count(self):
+        groups = self.env["account.move"]._read_group(
+            [
+                ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+            ],
+            ["commercial_partner_id"],
+            ["__count"],
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.ai_open_invoice_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    def action_ai_open_invoices_by_risk(self):
+        """Open the customer's open invoices, riskiest first."""
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id("account.action_move_out_invoice_type")
+        action.update(
+            {
+                "name": self.env._("Open Invoices by Risk"),
+                "domain": [
+                    ("commercial_partner_id", "=", self.commercial_partner_id.id),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                ],
+                "context": {"default_move_type": "out_invoice"},
+                "views": [
+                    (self.env.ref("ar_ai_collections.account_move_view_list_ai_risk").id, "list"),
+                    (False, "form"),
+                ],
+            }
+        )
+        return action
+
+    # --- odoo-risk: end ---
 
     # ------------------------------------------------------------------
     # Dunning (follow-up levels, guards, audit)
     # ------------------------------------------------------------------
+    # --- odoo-dunning: begin ---
+    ai_followup_mode = fields.Selection(
+        [("automatic", "Automatic"), ("manual", "Manual")],
+        string="Follow-up Mode",
+        default="automatic",
+        tracking=True,
+        help="Automatic: the daily dunning run reminds this customer. Manual: reminders are "
+        "sent only from the preview wizard (\"Run now\").",
+    )
+    ai_dunning_next_date = fields.Date(
+        string="Next Reminder",
+        help="Earliest next reminder date of the customer's open invoices; set by the "
+        "dunning run, may be postponed by hand.",
+    )
+    ai_dunning_do_not_contact = fields.Boolean(string="Do Not Contact", tracking=True)
+    ai_dunning_excluded = fields.Boolean(
+        string="Excluded from Dunning", tracking=True,
+        help="Never include this customer in dunning runs (e.g. intercompany, agency).",
+    )
+    ai_dunning_sensitive = fields.Boolean(
+        string="Sensitive Customer", tracking=True,
+        help="Every automated dunning action waits for a manager's approval.",
+    )
+    ai_dunning_invoice_ids = fields.Many2many(
+        "account.move",
+        string="Overdue Invoices",
+        compute="_compute_ai_dunning_invoice_ids",
+        help="Open posted customer invoices past their due date (used by reminder templates).",
+    )
+    ai_dunning_recipient_id = fields.Many2one(
+        "res.partner",
+        string="Reminder Recipient",
+        compute="_compute_ai_dunning_recipient_id",
+        help="Billing contact reminders go to (see _ai_dunning_recipient).",
+    )
+    ai_dunning_log_count = fields.Integer(compute="_compute_ai_dunning_log_count")
+
+    def _compute_ai_dunning_invoice_ids(self):
+        today = fields.Date.context_today(self)
+        moves = self.env["account.move"].search(
+            [
+                ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("invoice_date_due", "<=", today),
+            ],
+            order="invoice_date_due, id",
+        )
+        by_partner = moves.grouped("commercial_partner_id")
+        empty = self.env["account.move"]
+        for partner in self:
+            partner.ai_dunning_invoice_ids = by_partner.get(partner.commercial_partner_id, empty)
+
+    def _compute_ai_dunning_log_count(self):
+        groups = self.env["ai.dunning.log"]._read_group(
+            [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.ai_dunning_log_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    def _compute_ai_dunning_recipient_id(self):
+        for partner in self:
+            partner.ai_dunning_recipient_id = partner._ai_dunning_recipient()
+
+    def _ai_dunning_recipient(self):
+        """Billing contact for reminders: the contact of the oldest overdue invoice if it
+        has an email, else an invoice-address contact with an email, else the customer
+        itself, else any contact with an email (empty recordset if none)."""
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        invoice_partner = commercial.ai_dunning_invoice_ids[:1].partner_id
+        if invoice_partner != commercial and invoice_partner.email and invoice_partner.active:
+            return invoice_partner
+        contacts = commercial.child_ids.filtered(lambda c: c.email and c.active)
+        invoice_contacts = contacts.filtered(lambda c: c.type == "invoice")
+        if invoice_contacts:
+            return invoice_contacts[0]
+        if commercial.email:
+            return commercial
+        return contacts[:1]
+
+    def _ai_statement(self, overdue_only=False):
+        """Open invoices of the customer with their age, and totals per currency.
+
+        Returns ``{"lines": [{"move", "days_overdue"}], "totals": [{"currency", "due",
+        "overdue"}]}`` (used by the statement and the reminder letter).
+        """
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        domain = [
+            ("commercial_partner_id", "=", self.commercial_partner_id.id),
+            ("move_type", "in", ("out_invoice", "out_refund")),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+        ]
+        if overdue_only:
+            domain.append(("invoice_date_due", "<", today))
+        moves = self.env["account.move"].search(domain, order="invoice_date_due, id")
+        lines, totals = [], {}
+        for move in moves:
+            days = (today - move.invoice_date_due).days if move.invoice_date_due else 0
+            lines.append({"move": move, "days_overdue": max(days, 0)})
+            total = totals.setdefault(
+                move.currency_id, {"currency": move.currency_id, "due": 0.0, "overdue": 0.0}
+            )
+            sign = -1 if move.move_type == "out_refund" else 1
+            total["due"] += sign * move.amount_residual
+            if days > 0:
+                total["overdue"] += sign * move.amount_residual
+        return {"lines": lines, "totals": list(totals.values())}
+
+    def action_ai_dunning_logs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "ar_ai_collections.ai_dunning_log_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        return action
+
+    def action_ai_dunning_preview(self):
+        """Open the dunning preview for this customer."""
+        self.ensure_one()
+        return self.env["ai.dunning.preview"].action_open(self.commercial_partner_id)
+
+    # --- odoo-dunning: end ---
 
     # ------------------------------------------------------------------
     # Worklist, promises to pay and disputes

@@ -1,0 +1,9 @@
+from . import test_risk_scoring
+from . import test_risk_model
+from . import test_dunning
+from . import test_dunning_access
+# odoo-foundation
+from . import test_demo_ledger
+from . import test_security
+from . import test_tour_dunning
+from . import test_tour_risk

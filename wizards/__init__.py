@@ -1,0 +1,2 @@
+from . import ai_risk_model_upload
+from . import ai_dunning_preview

@@ -1,0 +1,272 @@
+"""Command line: ``python -m ar_ai_collections <command>`` (or ``ar-ai-collections``).
+
+Commands: ``train``, ``score``, ``evaluate``, ``generate``, ``classify``.
+Progress goes to stderr, results to files (and a short summary to stdout).
+
+Exit codes (stable, for scripts):
+
+* 0: success;
+* 1: unexpected error;
+* 2: usage error or bad input (the history errors are listed by CSV line);
+* 3: model error (not a valid / not a matching AI Collections model);
+* 4: not enough history to train or evaluate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_UNEXPECTED = 1
+EXIT_USAGE = 2
+EXIT_MODEL = 3
+EXIT_NOT_ENOUGH_HISTORY = 4
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        raise _UsageError(f"{self.prog}: error: {message}")
+
+
+def _progress(start: float):
+    def say(message: str) -> None:
+        print(f"[{time.monotonic() - start:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    return say
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"invalid date {value!r}, expected YYYY-MM-DD") from error
+
+
+def _load(path: Path, say):
+    from .history import load_history
+
+    say(f"reading {path}")
+    try:
+        history = load_history(path)
+    except FileNotFoundError as error:
+        raise _UsageError(f"history file not found: {path}") from error
+    say(f"{len(history)} invoices, {history['customer_id'].nunique()} customers")
+    return history
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def _cmd_train(args, say) -> int:
+    from .training import train_model
+
+    history = _load(args.history, say)
+    trained = train_model(
+        history,
+        as_of=args.as_of,
+        late_days=args.late_days,
+        horizon_days=args.horizon_days,
+        version=args.version,
+        progress=say,
+    )
+    args.model_out.write_bytes(trained.onnx_bytes)
+    say(f"model written to {args.model_out} ({len(trained.onnx_bytes) / 1e6:.2f} MB)")
+    if args.report:
+        _write_json(args.report, trained.report)
+    print(json.dumps(trained.metadata.metrics, indent=2, default=str))
+    return EXIT_OK
+
+
+def _cmd_score(args, say) -> int:
+    import pandas as pd
+
+    from .features import build_features
+    from .scoring import RiskModel, load_default_model
+
+    model = RiskModel.from_path(args.model) if args.model else load_default_model()
+    history = _load(args.history, say)
+    as_of = pd.Timestamp(args.as_of)
+    say(f"building features of the invoices open at {as_of.date()}")
+    features = build_features(history, as_of)
+    say(f"scoring {len(features.frame)} invoices")
+    frame = model.score(features, reasons=not args.no_reasons).to_frame()
+    frame["predicted_pay_date"] = pd.to_datetime(frame["predicted_pay_date"]).dt.strftime(
+        "%Y-%m-%d"
+    )
+    for col in ("pay_date_low", "pay_date_high"):
+        frame[col] = pd.to_datetime(frame[col]).dt.strftime("%Y-%m-%d")
+    columns = [
+        "invoice_id",
+        "customer_id",
+        "p_late",
+        "p_default",
+        "expected_days_late",
+        "predicted_pay_date",
+        "risk_band",
+        "reasons",
+        "pay_date_low",
+        "pay_date_high",
+    ]
+    frame[columns].to_csv(args.out, index=False, float_format="%.4f")
+    say(f"scores written to {args.out}")
+    counts = frame["risk_band"].value_counts().to_dict()
+    print(json.dumps({"n_scored": len(frame), "bands": counts}))
+    return EXIT_OK
+
+
+def _cmd_evaluate(args, say) -> int:
+    from .evaluation import evaluate, weekly_backtest
+
+    history = _load(args.history, say)
+    if args.weekly:
+        if not args.split_date:
+            raise _UsageError("--weekly needs --split-date (the training cut-off)")
+        report = weekly_backtest(history, args.split_date, late_days=args.late_days, progress=say)
+    else:
+        report = evaluate(
+            history, split_date=args.split_date, late_days=args.late_days, progress=say
+        )
+    _write_json(args.report, report.to_dict())
+    print(report.summary())
+    return EXIT_OK
+
+
+def _cmd_generate(args, say) -> int:
+    from .generator import generate_ledger
+    from .history import write_history
+
+    say(f"generating {args.customers} customers over {args.months} months (seed {args.seed})")
+    ledger = generate_ledger(args.customers, args.months, args.seed, args.end_date)
+    write_history(ledger.history, args.out)
+    say(f"{len(ledger.history)} invoices written to {args.out}")
+    if args.customers_out:
+        ledger.customers.to_csv(args.customers_out, index=False)
+        say(f"customers written to {args.customers_out}")
+    return EXIT_OK
+
+
+def _cmd_classify(args, say) -> int:
+    import pandas as pd
+
+    from .replies import ReplyClassifier
+
+    try:
+        frame = pd.read_csv(args.input, dtype=str, keep_default_na=False)
+    except FileNotFoundError as error:
+        raise _UsageError(f"input file not found: {args.input}") from error
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise _UsageError(f"cannot read {args.input}: {error}") from error
+    if args.column not in frame.columns:
+        raise _UsageError(
+            f"{args.input} has no '{args.column}' column (columns: {', '.join(frame.columns)})"
+        )
+    classifier = ReplyClassifier.load_default()
+    say(f"classifying {len(frame)} replies")
+    predictions = classifier.predict(frame[args.column].tolist(), today=args.today)
+    out = frame.copy()
+    out["label"] = [p.label for p in predictions]
+    out["category"] = [p.category for p in predictions]
+    out["confidence"] = [round(float(p.confidence), 4) for p in predictions]
+    out["promised_date"] = [
+        p.promised_date.isoformat() if p.promised_date else "" for p in predictions
+    ]
+    out["promised_amount"] = [
+        "" if p.promised_amount is None else f"{p.promised_amount:.2f}" for p in predictions
+    ]
+    out.to_csv(args.out, index=False)
+    say(f"labels written to {args.out}")
+    print(json.dumps({"n": len(out), "labels": out["label"].value_counts().to_dict()}))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="ar_ai_collections", description="AI Collections payment-risk engine")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("train", help="train a model on a history CSV and export it to ONNX")
+    p.add_argument("--history", type=Path, required=True)
+    p.add_argument("--model-out", type=Path, required=True)
+    p.add_argument("--as-of", type=_date, default=None, help="train on what was known then")
+    p.add_argument("--late-days", type=int, default=0)
+    p.add_argument("--horizon-days", type=int, default=90)
+    p.add_argument("--version", default=None)
+    p.add_argument("--report", type=Path, default=None)
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("score", help="score the invoices open at a date")
+    p.add_argument("--history", type=Path, required=True)
+    p.add_argument("--model", type=Path, default=None, help="default: the bundled model")
+    p.add_argument("--as-of", type=_date, required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--no-reasons", action="store_true")
+    p.set_defaults(func=_cmd_score)
+
+    p = sub.add_parser("evaluate", help="time-based evaluation against naive baselines")
+    p.add_argument("--history", type=Path, required=True)
+    p.add_argument("--split-date", type=_date, default=None)
+    p.add_argument("--late-days", type=int, default=0)
+    p.add_argument("--weekly", action="store_true", help="weekly backtest after --split-date")
+    p.add_argument("--report", type=Path, required=True)
+    p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("generate", help="generate a demo invoice history")
+    p.add_argument("--customers", type=int, default=80)
+    p.add_argument("--months", type=int, default=24)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--end-date", type=_date, default=None)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--customers-out", type=Path, default=None)
+    p.set_defaults(func=_cmd_generate)
+
+    p = sub.add_parser("classify", help="classify customer replies (CSV with a text column)")
+    p.add_argument("--in", dest="input", type=Path, required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--column", default="text")
+    p.add_argument("--today", type=_date, default=None, help="reference date for promises")
+    p.set_defaults(func=_cmd_classify)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code."""
+    from .history import HistoryError
+    from .scoring import ModelSignatureError
+    from .training import NotEnoughHistoryError
+
+    say = _progress(time.monotonic())
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args, say)
+    except _UsageError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_USAGE
+    except HistoryError as error:
+        print(f"error: invalid history:\n{error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ModelSignatureError as error:
+        print(f"error: model refused: {error}", file=sys.stderr)
+        return EXIT_MODEL
+    except NotEnoughHistoryError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_NOT_ENOUGH_HISTORY
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as error:
+        print(f"unexpected error: {type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_UNEXPECTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""Plain-language reasons for every score, computed from the ONNX model itself.
+
+For each invoice, every feature is in turn reset to its reference value (the
+population median stored in the model metadata) and the model re-scores: the
+features whose reset lowers ``p_late`` the most are the drivers of the score.
+All N x F perturbed rows go through ONE batched onnxruntime call (chunked for
+very large batches), so the reasons always agree with the score and cost a
+single vectorized inference. Only drivers that RAISE the risk are phrased.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .features import FEATURE_NAMES, FeatureMatrix
+
+#: Minimum drop of p_late (absolute) for a feature to count as a driver.
+MIN_EFFECT = 0.01
+_CHUNK_CELLS = 400_000
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+# Features phrased by the same sentence share a group (only the strongest is kept).
+_GROUP = {"month_cos": "month_sin", "open_amount_log": "open", "n_open": "open"}
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _money(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def phrase(name: str, row: dict) -> str | None:
+    """One sentence about feature ``name`` with the row's actual values (or None)."""
+    v = float(row[name])
+    n_settled = max(round(np.expm1(row["n_settled_log"])), 0)
+    if name == "n_settled_log":
+        if n_settled == 0:
+            return "new customer: no settled invoice yet"
+        return f"little payment history: only {_plural(n_settled, 'settled invoice')}"
+    if name == "share_late":
+        return f"paid late on {v * 100:.0f}% of past invoices" if v >= 0.1 else None
+    if name == "mean_days_late_recent_weighted":
+        return f"pays {v:.0f} days late on average, recent invoices weighing most"
+    if name == "std_days_late":
+        return f"irregular payer: payment dates vary by about {v:.0f} days"
+    if name == "max_days_late":
+        return f"has paid as late as {v:.0f} days after the due date"
+    if name == "mean_days_late_last12":
+        k = min(n_settled, 12)
+        if k == 0:
+            return None
+        return f"pays {v:.0f} days late on average over the last {_plural(k, 'invoice')}"
+    if name == "late_trend":
+        return f"recently paying {v:.0f} days later than before" if v >= 1 else None
+    if name == "mean_days_to_pay":
+        return f"takes {v:.0f} days to pay on average"
+    if name == "share_partial":
+        return f"paid in instalments {v * 100:.0f}% of the time" if v >= 0.05 else None
+    if name == "share_disputed":
+        return f"disputed {v * 100:.0f}% of past invoices" if v >= 0.05 else None
+    if name in ("open_amount_log", "n_open"):
+        return (
+            f"{_plural(int(row['n_open']), 'open invoice')} totalling "
+            f"{_money(np.expm1(row['open_amount_log']))}"
+        )
+    if name == "overdue_amount_log":
+        return f"{_money(np.expm1(v))} already overdue"
+    if name == "n_overdue":
+        n = int(v)
+        return f"{n} invoice{'s' if n != 1 else ''} already overdue" if n else None
+    if name == "mean_overdue_age":
+        return f"overdue invoices are {v:.0f} days past due on average" if v > 0 else None
+    if name == "credit_utilization":
+        return f"uses {v * 100:.0f}% of the credit limit"
+    if name == "amount_log":
+        return f"large invoice ({_money(np.expm1(v))})"
+    if name == "amount_vs_usual_log":
+        ratio = float(np.exp(v))
+        if ratio >= 1.5:
+            return f"invoice is {ratio:.1f}x the usual amount"
+        if ratio <= 0.67:
+            return f"invoice is {ratio:.1f}x the usual amount (unusually small)"
+        return None
+    if name == "terms_days":
+        return f"payment terms of {v:.0f} days"
+    if name == "days_to_due":
+        if v < 0:
+            return f"already {-v:.0f} days past due"
+        return f"due in {v:.0f} days"
+    if name == "invoice_age":
+        return f"issued {v:.0f} days ago"
+    if name in ("month_sin", "month_cos"):
+        angle = np.arctan2(row["month_sin"], row["month_cos"])
+        month = round(float(angle) / (2 * np.pi) * 12) % 12
+        return f"invoices issued in {_MONTHS[month]} tend to be paid later"
+    if name == "tenure_days":
+        return f"customer for only {v:.0f} days"
+    if name == "days_since_last_payment":
+        return f"no payment received for {v:.0f} days"
+    if name == "partially_paid":
+        return "only partly paid so far" if v > 0 else None
+    if name == "n_invoices_90d":
+        return f"{_plural(int(v), 'invoice')} issued in the last 90 days"
+    return None
+
+
+def driver_effects(model, X: np.ndarray) -> np.ndarray:
+    """Drop of p_late when each feature is reset to its reference (N x F)."""
+    X = np.asarray(X, dtype=np.float32)
+    n, f = X.shape
+    ref = np.asarray(model.metadata.reference_values, dtype=np.float32)
+    if ref.shape != (f,):
+        ref = np.median(X, axis=0).astype(np.float32) if n else np.zeros(f, np.float32)
+    effects = np.zeros((n, f), dtype=np.float64)
+    chunk = max(1, _CHUNK_CELLS // (f + 1))
+    cols = np.arange(f)
+    for start in range(0, n, chunk):
+        block = X[start : start + chunk]
+        m = len(block)
+        pert = np.repeat(block[:, None, :], f + 1, axis=1)  # m x (F+1) x F
+        pert[:, cols + 1, cols] = ref  # row 0 of each invoice is the original
+        p, _, _ = model.predict(pert.reshape(m * (f + 1), f))
+        p = p.reshape(m, f + 1)
+        effects[start : start + m] = p[:, :1] - p[:, 1:]
+    return effects
+
+
+def explain(model, features: FeatureMatrix, top: int = 3) -> list[list[str]]:
+    """Top ``top`` reasons raising the late-payment risk of each invoice."""
+    X = features.X
+    if not len(X):
+        return []
+    effects = driver_effects(model, X)
+    order = np.argsort(-effects, axis=1)[:, : top + 4]
+    names = features.feature_names or FEATURE_NAMES
+    frame = features.frame
+    values = {name: frame[name].to_numpy() for name in names}
+    out: list[list[str]] = []
+    for i in range(len(X)):
+        row = None
+        texts: list[str] = []
+        groups: set[str] = set()
+        for j in order[i]:
+            if effects[i, j] < MIN_EFFECT or len(texts) >= top:
+                break
+            name = names[j]
+            group = _GROUP.get(name, name)
+            if group in groups:
+                continue
+            if row is None:
+                row = {k: v[i] for k, v in values.items()}
+            text = phrase(name, row)
+            if text:
+                groups.add(group)
+                texts.append(text)
+        out.append(texts)
+    return out

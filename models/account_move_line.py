@@ -1,0 +1,23 @@
+from odoo import models
+
+
+class AccountMoveLine(models.Model):
+    _inherit = "account.move.line"
+
+    # ------------------------------------------------------------------
+    # Payment risk (scores, bands, reasons)
+    # ------------------------------------------------------------------
+    # --- odoo-risk: begin ---
+    def reconcile(self):
+        """Queue a rescoring of the customers whose receivables were reconciled.
+
+        Registering a payment or applying a credit note reconciles receivable lines:
+        the customers' open invoices are rescored once, before commit.
+        """
+        result = super().reconcile()
+        receivable = self.filtered(lambda line: line.account_type == "asset_receivable")
+        if receivable:
+            self.env["ai.risk.scoring"]._queue_rescore(receivable.partner_id)
+        return result
+
+    # --- odoo-risk: end ---

@@ -1,0 +1,916 @@
+"""Daily dunning run: SQL candidate selection, vectorized decisions, queued actions.
+
+Flow per company (``run``):
+
+1. take a transaction-level advisory lock per company (a concurrent run of the
+   same company stops instead of waiting);
+2. select the customers with open posted invoices old enough for the first
+   level, then, per batch of customers, their invoices with ``FOR UPDATE SKIP
+   LOCKED`` (one SQL query, no ORM per invoice);
+3. decide the next level of every invoice and apply the guards with the numpy
+   functions of ``ar_ai_collections.dunning_policy``;
+4. claim each executed (invoice, level) in ``ai_dunning_log`` with
+   ``INSERT ... ON CONFLICT DO NOTHING`` (partial unique index) and act only on
+   the claimed rows: a level is never executed twice for the same invoice;
+5. act per (customer, level): emails queued in ``mail.mail`` (``send_mail_batch``,
+   never sent inline), activities created in batch, chatter notes logged in batch;
+6. in cron mode commit after every batch (resumable: an interrupted run restarts
+   where it stopped because claimed rows are skipped).
+"""
+
+import logging
+import time
+import uuid
+from collections import defaultdict
+from datetime import UTC, timedelta
+
+import numpy as np
+import pandas as pd
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..ar_ai_collections import dunning_policy as policy
+from ..ar_ai_collections.constants import RISK_BANDS
+
+_logger = logging.getLogger(__name__)
+
+# First key of the advisory lock (second = company id): "AIDN".
+LOCK_NAMESPACE = 0x4149444E & 0x7FFFFFFF
+
+CANDIDATE_PARTNERS_SQL = """
+    SELECT DISTINCT m.commercial_partner_id
+      FROM account_move m
+     WHERE m.company_id = %(company_id)s
+       AND m.move_type = 'out_invoice'
+       AND m.state = 'posted'
+       AND m.payment_state IN ('not_paid', 'partial')
+       AND m.invoice_date_due <= %(horizon)s
+       AND (%(partner_ids)s::int[] IS NULL OR m.commercial_partner_id = ANY(%(partner_ids)s))
+     ORDER BY m.commercial_partner_id
+"""
+
+CANDIDATE_INVOICES_SQL = """
+    SELECT m.id AS move_id,
+           m.commercial_partner_id AS partner_id,
+           (%(today)s::date - m.invoice_date_due) AS days_overdue,
+           COALESCE(m.ai_risk_band, p.ai_risk_band) AS band,
+           m.amount_residual_signed AS amount_company,
+           m.amount_residual AS amount_residual,
+           m.currency_id AS currency_id,
+           COALESCE(m.ai_in_dispute, FALSE) AS in_dispute,
+           COALESCE(m.ai_has_open_promise, FALSE) AS has_promise,
+           COALESCE(m.ai_dunning_blocked, FALSE) AS blocked,
+           COALESCE(p.ai_dunning_do_not_contact, FALSE) AS do_not_contact,
+           COALESCE(p.ai_dunning_excluded, FALSE) AS excluded,
+           COALESCE(p.ai_followup_mode, 'automatic') = 'manual' AS manual_mode,
+           COALESCE(p.ai_dunning_sensitive, FALSE) AS sensitive,
+           p.tz AS tz,
+           p.ai_collector_id AS collector_id,
+           (SELECT MAX(pr.max_date)
+              FROM account_move_line aml
+              JOIN account_partial_reconcile pr ON pr.debit_move_id = aml.id
+             WHERE aml.move_id = m.id) AS last_payment_date
+      FROM account_move m
+      JOIN res_partner p ON p.id = m.commercial_partner_id
+     WHERE m.company_id = %(company_id)s
+       AND m.move_type = 'out_invoice'
+       AND m.state = 'posted'
+       AND m.payment_state IN ('not_paid', 'partial')
+       AND m.invoice_date_due <= %(horizon)s
+       AND m.commercial_partner_id = ANY(%(partner_ids)s)
+     ORDER BY m.commercial_partner_id, m.invoice_date_due, m.id
+       FOR UPDATE OF m SKIP LOCKED
+"""
+
+# Customers with a payment (or credit) sitting unreconciled on their receivable.
+UNRECONCILED_PAYMENT_SQL = """
+    SELECT DISTINCT aml.partner_id
+      FROM account_move_line aml
+      JOIN account_account acc ON acc.id = aml.account_id
+     WHERE aml.company_id = %(company_id)s
+       AND aml.partner_id = ANY(%(partner_ids)s)
+       AND aml.parent_state = 'posted'
+       AND acc.account_type = 'asset_receivable'
+       AND aml.reconciled IS NOT TRUE
+       AND aml.amount_residual < 0
+"""
+
+OPEN_AMOUNT_SQL = """
+    SELECT m.commercial_partner_id, SUM(m.amount_residual_signed)
+      FROM account_move m
+     WHERE m.company_id = %(company_id)s
+       AND m.move_type = 'out_invoice'
+       AND m.state = 'posted'
+       AND m.payment_state IN ('not_paid', 'partial')
+       AND m.commercial_partner_id = ANY(%(partner_ids)s)
+     GROUP BY m.commercial_partner_id
+"""
+
+# Last email received from the customer (any of its contacts).
+LAST_REPLY_SQL = """
+    SELECT p.commercial_partner_id, MAX(mm.date)::date
+      FROM mail_message mm
+      JOIN res_partner p ON p.id = mm.author_id
+     WHERE p.commercial_partner_id = ANY(%(partner_ids)s)
+       AND mm.message_type = 'email'
+       AND mm.date >= %(since)s
+     GROUP BY p.commercial_partner_id
+"""
+
+CONTACTS_7D_SQL = """
+    SELECT partner_id, COUNT(DISTINCT (run_uuid, level_id))
+      FROM ai_dunning_log
+     WHERE partner_id = ANY(%(partner_ids)s)
+       AND outcome IN ('sent', 'approved')
+       AND date > %(since)s
+     GROUP BY partner_id
+"""
+
+EXECUTED_LEVELS_SQL = """
+    SELECT move_id, level_id, date
+      FROM ai_dunning_log
+     WHERE move_id = ANY(%(move_ids)s)
+       AND outcome <> 'skipped'
+"""
+
+INSERT_LOG_SQL = """
+    INSERT INTO ai_dunning_log (
+        company_id, date, run_uuid, partner_id, move_id, level_id, collector_id,
+        risk_band, days_overdue, currency_id, amount_residual, outcome, reason, tone,
+        user_id, create_uid, write_uid, create_date, write_date, mail_retry_count,
+        paid_within_window)
+    SELECT %(company_id)s, %(now)s, %(run_uuid)s, t.partner_id, t.move_id, t.level_id,
+           NULLIF(t.collector_id, 0), t.band, t.days_overdue, t.currency_id,
+           t.amount_residual, %(outcome)s, NULLIF(t.reason, ''), lvl.tone,
+           %(uid)s, %(uid)s, %(uid)s, %(now)s, %(now)s, 0, FALSE
+      FROM unnest(%(partner_id)s::int[], %(move_id)s::int[], %(level_id)s::int[],
+                  %(collector_id)s::int[], %(band)s::varchar[], %(days_overdue)s::int[],
+                  %(currency_id)s::int[], %(amount_residual)s::numeric[], %(reason)s::varchar[])
+           AS t(partner_id, move_id, level_id, collector_id, band, days_overdue,
+                currency_id, amount_residual, reason)
+      JOIN ai_dunning_level lvl ON lvl.id = t.level_id
+    {conflict}
+    RETURNING id, move_id
+"""
+CONFLICT_EXEC = "ON CONFLICT (move_id, level_id) WHERE outcome <> 'skipped' DO NOTHING"
+CONFLICT_SKIP = "ON CONFLICT (move_id, level_id, reason) WHERE outcome = 'skipped' DO NOTHING"
+
+
+class AiDunningRun(models.AbstractModel):
+    """Service running the dunning ladder for a company (cron, preview, run now)."""
+
+    _name = "ai.dunning.run"
+    _description = "Dunning Run"
+
+    # ------------------------------------------------------------------
+    # Entry points
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_run(self, batch_size=500):
+        """Daily scheduled action: run every company, then retry mails and outcomes."""
+        for company in self.env["res.company"].search([("ai_dunning_enabled", "=", True)]):
+            self.with_company(company).run(company, commit=True, batch_size=batch_size)
+        self._retry_failed_mails(commit=True)
+        self.env["ai.dunning.log"]._cron_compute_outcomes()
+
+    @api.model
+    def refresh_company(self, company):
+        """Run the ladder now for ``company`` (demo set-up, scripts): the business-hours
+        guard is bypassed so that the run acts whatever the time of day."""
+        stats = self.with_company(company).run(company, ignore_hours=True)
+        self.env["ai.dunning.log"]._cron_compute_outcomes()
+        return stats
+
+    @api.model
+    def try_lock(self, company):
+        """Take the company's dunning lock for the current transaction; False if held."""
+        self.env.cr.execute(
+            "SELECT pg_try_advisory_xact_lock(%s, %s)", (LOCK_NAMESPACE, company.id)
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def run(
+        self,
+        company,
+        partners=None,
+        now=None,
+        commit=False,
+        batch_size=500,
+        force_manual=False,
+        ignore_hours=False,
+    ):
+        """Run the dunning ladder for ``company`` (optionally only ``partners``).
+
+        :param now: naive UTC datetime (default: now), drives days overdue and hours
+        :param commit: commit after every batch (cron mode only, never in tests)
+        :param force_manual: also process customers in manual follow-up ("Run now")
+        :param ignore_hours: bypass the business-hours guard ("Run now" by a user)
+        :return: dict of counters (and ``locked`` when another run holds the lock)
+        """
+        started = time.monotonic()
+        now = now or fields.Datetime.now()
+        run_uuid = uuid.uuid4().hex
+        stats = defaultdict(int)
+        ctx = self._prepare_context(company, now)
+        if ctx is None:
+            return dict(stats)
+        partner_ids = self._candidate_partners(company, ctx, partners)
+        for start in range(0, len(partner_ids), batch_size):
+            if not self.try_lock(company):
+                stats["locked"] = 1
+                _logger.info(
+                    "Dunning run for %s stopped: another run holds the lock.", company.name
+                )
+                break
+            batch = partner_ids[start : start + batch_size]
+            decisions = self._decide(company, ctx, batch, force_manual, ignore_hours)
+            self._apply(company, ctx, decisions, run_uuid, stats)
+            stats["batches"] += 1
+            if commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        stats["customers"] = len(partner_ids)
+        stats["duration_ms"] = int((time.monotonic() - started) * 1000)
+        _logger.info("Dunning run %s for %s: %s", run_uuid, company.name, dict(stats))
+        return dict(stats)
+
+    @api.model
+    def preview(self, company, partners=None, now=None, force_manual=False, ignore_hours=False):
+        """Return the decisions the next run would take, without acting (a DataFrame)."""
+        now = now or fields.Datetime.now()
+        ctx = self._prepare_context(company, now)
+        if ctx is None:
+            return pd.DataFrame()
+        partner_ids = self._candidate_partners(company, ctx, partners)
+        if not partner_ids:
+            return pd.DataFrame()
+        return self._decide(company, ctx, partner_ids, force_manual, ignore_hours, lock=False)
+
+    # ------------------------------------------------------------------
+    # Decision
+    # ------------------------------------------------------------------
+    def _prepare_context(self, company, now):
+        levels = self.env["ai.dunning.level"].search(
+            [("company_id", "=", company.id)], order="sequence, days, id"
+        )
+        if not levels:
+            return None
+        level_days = np.array(levels.mapped("days"), dtype=np.int64)
+        today = now.date()
+        return {
+            "now": now,
+            "today": today,
+            "levels": levels,
+            "level_ids": np.array(levels.ids, dtype=np.int64),
+            "level_days": level_days,
+            "level_bands": np.array(levels._band_flags(), dtype=bool).reshape(
+                len(levels), len(RISK_BANDS)
+            ),
+            "horizon": today - timedelta(days=int(level_days.min())),
+            "rank_of": {level_id: rank for rank, level_id in enumerate(levels.ids)},
+        }
+
+    def _candidate_partners(self, company, ctx, partners=None):
+        self.env.flush_all()
+        self.env.cr.execute(
+            CANDIDATE_PARTNERS_SQL,
+            {
+                "company_id": company.id,
+                "horizon": ctx["horizon"],
+                "partner_ids": partners.commercial_partner_id.ids if partners else None,
+            },
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def _decide(self, company, ctx, partner_ids, force_manual=False, ignore_hours=False, lock=True):
+        """Return one row per invoice with a level due: level, outcome to record, reason."""
+        cr = self.env.cr
+        query = (
+            CANDIDATE_INVOICES_SQL
+            if lock
+            else CANDIDATE_INVOICES_SQL.replace("FOR UPDATE OF m SKIP LOCKED", "")
+        )
+        params = {
+            "company_id": company.id,
+            "today": ctx["today"],
+            "horizon": ctx["horizon"],
+            "partner_ids": list(partner_ids),
+        }
+        cr.execute(query, params)
+        columns = [desc[0] for desc in cr.description]
+        df = pd.DataFrame(cr.fetchall(), columns=columns)
+        if df.empty:
+            return df
+        # Last executed rank per invoice.
+        cr.execute(EXECUTED_LEVELS_SQL, {"move_ids": df["move_id"].tolist()})
+        last_rank = defaultdict(lambda: -1)
+        last_date = {}
+        for move_id, level_id, date in cr.fetchall():
+            rank = ctx["rank_of"].get(level_id, -1)
+            last_rank[move_id] = max(last_rank[move_id], rank)
+            last_date[move_id] = max(last_date.get(move_id, date), date).date()
+        df["last_rank"] = df["move_id"].map(lambda m: last_rank[m]).astype(np.int64)
+        df["rank"] = policy.next_level_rank(
+            df["days_overdue"].to_numpy(),
+            df["band"].to_numpy(dtype=object),
+            df["last_rank"].to_numpy(),
+            ctx["level_days"],
+            ctx["level_bands"],
+        )
+        df["level_id"] = np.where(df["rank"] >= 0, ctx["level_ids"][df["rank"].clip(lower=0)], 0)
+        df["amount_company"] = df["amount_company"].astype(float)
+        # Customer-level figures (all open invoices, not only the batch's due ones).
+        cr.execute(UNRECONCILED_PAYMENT_SQL, params)
+        unreconciled = {row[0] for row in cr.fetchall()}
+        cr.execute(OPEN_AMOUNT_SQL, params)
+        open_amount = {pid: float(amount or 0.0) for pid, amount in cr.fetchall()}
+        overdue = df[df["days_overdue"] > 0].groupby("partner_id")["amount_company"].sum()
+        df = df[df["rank"] >= 0].copy()
+        if df.empty:
+            return df
+        df["reason"] = ""
+        reason = df["reason"].to_numpy(dtype=object)
+
+        def mark(mask, code):
+            mask = np.asarray(mask, dtype=bool) & (reason == "")
+            reason[mask] = code
+
+        # Order = priority of the reason recorded.
+        mark(df["excluded"].to_numpy(), "excluded")
+        mark(df["do_not_contact"].to_numpy(), "do_not_contact")
+        if not force_manual:
+            mark(df["manual_mode"].to_numpy(), "manual_mode")
+        mark(df["blocked"].to_numpy(), "no_followup")
+        mark(df["in_dispute"].to_numpy(), "dispute")
+        mark(df["has_promise"].to_numpy(), "promise")
+        mark(self._engaged(company, ctx, df, last_date, params), "engaged")
+        mark(df["partner_id"].isin(unreconciled).to_numpy(), "unreconciled_payment")
+        partner_overdue = df["partner_id"].map(overdue).fillna(0.0).to_numpy()
+        pre_due_only = partner_overdue <= 0
+        mark(
+            ~policy.min_amount_ok(partner_overdue, company.ai_dunning_min_amount) & ~pre_due_only,
+            "min_amount",
+        )
+        if not ignore_hours:
+            hours_ok = policy.business_hours_ok(
+                ctx["now"].replace(tzinfo=UTC),
+                df["tz"].tolist(),
+                company.ai_dunning_hour_start,
+                company.ai_dunning_hour_end,
+                weekdays_only=company.ai_dunning_weekdays_only,
+                default_tz=company.partner_id.tz or "UTC",
+            )
+            mark(~hours_ok, "quiet_hours")
+        # Frequency cap: one contact per (customer, level) group, highest level first.
+        self._mark_frequency_cap(company, ctx, df, reason)
+        df["reason"] = reason
+        # Review: sensitive customers, big balances, manual-review levels.
+        review_levels = set(ctx["levels"].filtered("manual_review").ids)
+        df["review"] = (
+            policy.needs_review(
+                df["partner_id"].map(open_amount).fillna(0.0).to_numpy(),
+                df["sensitive"].to_numpy(),
+                company.ai_dunning_review_amount,
+            )
+            | df["level_id"].isin(review_levels).to_numpy()
+        )
+        df["outcome"] = np.where(
+            df["reason"] != "", "skipped", np.where(df["review"], "queued_review", "sent")
+        )
+        return df
+
+    def _engaged(self, company, ctx, df, last_date, params):
+        """Off-ramp: a part payment or a customer email since the last reminder, within
+        the company's payment window, pauses the ladder for that invoice/customer."""
+        since = ctx["today"] - timedelta(days=company.ai_dunning_payment_window_days or 14)
+        self.env.cr.execute(LAST_REPLY_SQL, {**params, "since": since})
+        replies = dict(self.env.cr.fetchall())
+        epoch = pd.Timestamp(since)
+        event = pd.concat(
+            [
+                pd.to_datetime(df["last_payment_date"]),
+                pd.to_datetime(df["partner_id"].map(replies)),
+            ],
+            axis=1,
+        ).max(axis=1)
+        dunned = pd.to_datetime(df["move_id"].map(last_date)).fillna(epoch)
+        floor = dunned.where(dunned > epoch, epoch)
+        return (event.notna() & (event >= floor)).to_numpy()
+
+    def _mark_frequency_cap(self, company, ctx, df, reason):
+        cap = company.ai_dunning_max_contacts_7d
+        if cap <= 0:
+            return
+        self.env.cr.execute(
+            CONTACTS_7D_SQL,
+            {
+                "partner_ids": df["partner_id"].unique().tolist(),
+                "since": ctx["now"] - timedelta(days=7),
+            },
+        )
+        contacts = dict(self.env.cr.fetchall())
+        alive = reason == ""
+        groups = (
+            df.loc[alive, ["partner_id", "rank"]]
+            .drop_duplicates()
+            .sort_values(["partner_id", "rank"], ascending=[True, False])
+        )
+        if groups.empty:
+            return
+        groups["planned_before"] = groups.groupby("partner_id").cumcount()
+        groups["ok"] = policy.frequency_cap_ok(
+            groups["partner_id"].map(contacts).fillna(0).to_numpy(),
+            groups["planned_before"].to_numpy(),
+            cap,
+        )
+        blocked = groups.loc[~groups["ok"], ["partner_id", "rank"]]
+        if blocked.empty:
+            return
+        keys = set(zip(blocked["partner_id"], blocked["rank"], strict=True))
+        mask = (
+            np.fromiter(
+                ((p, r) in keys for p, r in zip(df["partner_id"], df["rank"], strict=True)),
+                dtype=bool,
+                count=len(df),
+            )
+            & alive
+        )
+        reason[mask] = "frequency_cap"
+
+    # ------------------------------------------------------------------
+    # Application
+    # ------------------------------------------------------------------
+    def _insert_logs(self, company, ctx, rows, run_uuid, outcome):
+        """Insert log lines for ``rows``; return {move_id: log_id} of the inserted ones."""
+        if rows.empty:
+            return {}
+        conflict = CONFLICT_SKIP if outcome == "skipped" else CONFLICT_EXEC
+        self.env.cr.execute(
+            INSERT_LOG_SQL.format(conflict=conflict),
+            {
+                "company_id": company.id,
+                "now": ctx["now"],
+                "run_uuid": run_uuid,
+                "outcome": outcome,
+                "uid": self.env.uid,
+                "partner_id": rows["partner_id"].astype(int).tolist(),
+                "move_id": rows["move_id"].astype(int).tolist(),
+                "level_id": rows["level_id"].astype(int).tolist(),
+                "collector_id": pd.to_numeric(rows["collector_id"], errors="coerce")
+                .fillna(0)
+                .astype(int)
+                .tolist(),
+                "band": [b if isinstance(b, str) else None for b in rows["band"]],
+                "days_overdue": rows["days_overdue"].astype(int).tolist(),
+                "currency_id": rows["currency_id"].astype(int).tolist(),
+                "amount_residual": rows["amount_residual"].astype(float).tolist(),
+                "reason": rows["reason"].tolist(),
+            },
+        )
+        return {move_id: log_id for log_id, move_id in self.env.cr.fetchall()}
+
+    def _apply(self, company, ctx, df, run_uuid, stats):
+        if df.empty:
+            return
+        for outcome in ("skipped", "queued_review"):
+            rows = df[df["outcome"] == outcome]
+            inserted = self._insert_logs(company, ctx, rows, run_uuid, outcome)
+            stats[outcome] += len(inserted)
+        rows = df[df["outcome"] == "sent"]
+        claimed = self._insert_logs(company, ctx, rows, run_uuid, "sent")
+        if not claimed:
+            return
+        rows = rows[rows["move_id"].isin(claimed)]
+        logs = self.env["ai.dunning.log"].browse(list(claimed.values()))
+        self.env["ai.dunning.log"].invalidate_model()
+        self._execute(company, rows, claimed, stats)
+        self._update_moves(ctx, logs)
+
+    def _execute_reviewed(self, logs):
+        """Execute queued reviews (called by ``ai.dunning.log.action_approve``)."""
+        stats = defaultdict(int)
+        for company in logs.company_id:
+            company_logs = logs.filtered(lambda log, c=company: log.company_id == c)
+            rows = pd.DataFrame(
+                {
+                    "move_id": company_logs.move_id.ids,
+                    "partner_id": [log.partner_id.id for log in company_logs],
+                    "level_id": [log.level_id.id for log in company_logs],
+                }
+            )
+            claimed = {log.move_id.id: log.id for log in company_logs}
+            company_logs.sudo().write(
+                {
+                    "outcome": "sent",
+                    "approved_by_id": self.env.user.id,
+                    "approved_date": fields.Datetime.now(),
+                }
+            )
+            company_logs.flush_recordset()
+            self._execute(company, rows, claimed, stats)
+            # Errors stay errors; successful lines become "approved".
+            company_logs.filtered(lambda log: log.outcome == "sent").sudo().write(
+                {"outcome": "approved"}
+            )
+            now = fields.Datetime.now()
+            self._update_moves(self._prepare_context(company, now), company_logs)
+        return dict(stats)
+
+    def _execute(self, company, rows, claimed, stats):
+        """Perform the level actions per (customer, level) for claimed log lines."""
+        Log = self.env["ai.dunning.log"].sudo()
+        Partner = self.env["res.partner"].with_company(company)
+        errors = defaultdict(list)  # log_id -> messages
+        actions = defaultdict(list)
+        mail_of = {}
+        activities = []
+        partner_notes, move_notes = {}, {}
+        fees = []
+        for level_id, level_rows in rows.groupby("level_id"):
+            level = self.env["ai.dunning.level"].browse(int(level_id))
+            by_partner = level_rows.groupby("partner_id")["move_id"].apply(list).to_dict()
+            partners = Partner.browse(list(by_partner))
+            if level.send_email:
+                email_started = time.monotonic()
+                self._send_emails(
+                    level, partners, by_partner, claimed, errors, actions, mail_of, activities
+                )
+                stats["email_ms"] += int((time.monotonic() - email_started) * 1000)
+            if level.create_activity:
+                for partner in partners:
+                    activities.append(
+                        self._activity_values(
+                            level,
+                            partner,
+                            level.activity_summary or level.name,
+                        )
+                    )
+                    for move_id in by_partner[partner.id]:
+                        actions[claimed[move_id]].append("activity")
+            if level.print_letter:
+                self._print_letters(level, partners, by_partner, claimed, errors, actions)
+            if level.fee_enabled and level.fee_product_id and level.fee_amount > 0:
+                fees.extend(self._fee_invoice_values(company, level, partners))
+                for partner in partners:
+                    for move_id in by_partner[partner.id]:
+                        actions[claimed[move_id]].append("fee")
+            if level.stop_automation:
+                partners.sudo().write({"ai_followup_mode": "manual"})
+                for partner in partners:
+                    activities.append(
+                        self._activity_values(
+                            level,
+                            partner,
+                            self.env._("Dunning stopped: hand over to collections agency"),
+                        )
+                    )
+                    for move_id in by_partner[partner.id]:
+                        actions[claimed[move_id]].append("stop")
+            for partner in partners:
+                moves = self.env["account.move"].browse(by_partner[partner.id])
+                body = Markup("<p>%s</p>") % self.env._(
+                    "Dunning level %(level)s for %(invoices)s.",
+                    level=level.name,
+                    invoices=", ".join(moves.mapped("name")),
+                )
+                partner_notes[partner.id] = partner_notes.get(partner.id, Markup()) + body
+                move_body = Markup("<p>%s</p>") % self.env._(
+                    "Dunning level %(level)s executed.", level=level.name
+                )
+                for move_id in by_partner[partner.id]:
+                    move_notes[move_id] = move_body
+        if activities:
+            self.env["mail.activity"].sudo().create(activities)
+        if fees:
+            self.env["account.move"].sudo().with_company(company).create(fees)
+        self._log_notes("res.partner", partner_notes)
+        self._log_notes("account.move", move_notes)
+        # Record results in bulk.
+        log_ids = list(claimed.values())
+        self.env.cr.execute(
+            """
+            UPDATE ai_dunning_log l
+               SET action = t.action, mail_id = NULLIF(t.mail_id, 0),
+                   outcome = CASE WHEN t.error <> '' THEN 'error' ELSE l.outcome END,
+                   note = NULLIF(t.error, '')
+              FROM unnest(%s::int[], %s::varchar[], %s::int[], %s::text[])
+                   AS t(id, action, mail_id, error)
+             WHERE l.id = t.id
+            """,
+            (
+                log_ids,
+                [",".join(dict.fromkeys(actions[i])) for i in log_ids],
+                [mail_of.get(i, 0) for i in log_ids],
+                ["\n".join(errors[i]) for i in log_ids],
+            ),
+        )
+        Log.invalidate_model(["action", "mail_id", "outcome", "note"])
+        n_errors = sum(1 for i in log_ids if errors[i])
+        stats["error"] += n_errors
+        stats["sent"] += len(log_ids) - n_errors
+        stats["emails"] += len(set(mail_of.values()))
+        stats["activities"] += len(activities)
+
+    def _log_notes(self, model, bodies):
+        """Log internal chatter notes ``{res_id: Markup body}`` in one INSERT.
+
+        Equivalent to ``_message_log_batch`` (internal note, no notification) for
+        bodies built here from escaped values, without one ORM create per document.
+        """
+        if not bodies:
+            return
+        author = self.env.user.partner_id
+        subtype = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        res_ids = list(bodies)
+        self.env.cr.execute(
+            """
+            INSERT INTO mail_message (
+                model, res_id, body, message_type, subtype_id, author_id, email_from,
+                date, is_internal, reply_to_force_new, message_id,
+                create_uid, write_uid, create_date, write_date)
+            SELECT %(model)s, t.res_id, t.body, 'notification', %(subtype)s, %(author)s,
+                   %(email_from)s, %(now)s, TRUE, FALSE,
+                   '<' || md5(random()::text || t.res_id::text) || '-ai-dunning-'
+                       || t.res_id || '-' || %(model)s || '>',
+                   %(uid)s, %(uid)s, %(now)s, %(now)s
+              FROM unnest(%(res_ids)s::int[], %(bodies)s::text[]) AS t(res_id, body)
+            """,
+            {
+                "model": model,
+                "subtype": subtype,
+                "author": author.id,
+                "email_from": author.email_formatted or None,
+                "now": fields.Datetime.now(),
+                "uid": self.env.uid,
+                "res_ids": res_ids,
+                "bodies": [str(bodies[res_id]) for res_id in res_ids],
+            },
+        )
+        self.env["mail.message"].invalidate_model()
+        self.env[model].browse(res_ids).invalidate_recordset(["message_ids"])
+
+    def _fee_invoice_values(self, company, level, partners):
+        """Draft fee invoices (one per customer), left for the accountant to post."""
+        return [
+            {
+                "move_type": "out_invoice",
+                "company_id": company.id,
+                "partner_id": partner.id,
+                "invoice_origin": self.env._("Dunning fee: %(level)s", level=level.name),
+                "invoice_line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": level.fee_product_id.id,
+                            "quantity": 1.0,
+                            "price_unit": level.fee_amount,
+                        },
+                    )
+                ],
+            }
+            for partner in partners
+        ]
+
+    def _activity_values(self, level, partner, summary, note=None):
+        activity_type = level.activity_type_id or self.env.ref("mail.mail_activity_data_todo")
+        user = partner.ai_collector_id or partner.user_id or self.env.user
+        return {
+            "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+            "res_id": partner.id,
+            "activity_type_id": activity_type.id,
+            "summary": summary,
+            "note": note,
+            "user_id": user.id,
+            "date_deadline": fields.Date.context_today(self)
+            + timedelta(days=level.activity_delay_days),
+        }
+
+    def _send_emails(
+        self, level, partners, by_partner, claimed, errors, actions, mail_of, activities
+    ):
+        """Queue one reminder per customer; bounced/blacklisted/missing emails -> error."""
+        blacklist = self.env["mail.blacklist"].sudo()
+        sendable = self.env["res.partner"]
+        for partner in partners:
+            recipient = partner.ai_dunning_recipient_id
+            problem = None
+            if not recipient or not recipient.email_normalized:
+                problem = self.env._("No email address for the reminder.")
+            elif recipient.email_normalized and blacklist.search_count(
+                [("email", "=", recipient.email_normalized), ("active", "=", True)], limit=1
+            ):
+                problem = self.env._("Email %(email)s is blacklisted.", email=recipient.email)
+            elif recipient.message_bounce and recipient.message_bounce >= 3:
+                problem = self.env._("Email %(email)s bounces.", email=recipient.email)
+            if problem:
+                for move_id in by_partner[partner.id]:
+                    errors[claimed[move_id]].append(problem)
+                activities.append(
+                    self._activity_values(
+                        level,
+                        partner,
+                        self.env._("Dunning email failed: fix contact"),
+                        problem,
+                    )
+                )
+            else:
+                sendable |= partner
+        if not sendable:
+            return
+        template = level.mail_template_id.sudo()
+        mails = template.send_mail_batch(sendable.ids, force_send=False)
+        # Recipients in one statement (no ORM write per mail).
+        field = self.env["mail.mail"]._fields["recipient_ids"]
+        pairs = [
+            (mail.id, partner.ai_dunning_recipient_id.id)
+            for partner, mail in zip(sendable, mails, strict=True)
+        ]
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO %s (%s, %s) SELECT * FROM unnest(%s::int[], %s::int[]) "
+                "ON CONFLICT DO NOTHING",
+                SQL.identifier(field.relation),
+                SQL.identifier(field.column1),
+                SQL.identifier(field.column2),
+                [mail_id for mail_id, _pid in pairs],
+                [pid for _mid, pid in pairs],
+            )
+        )
+        mails.invalidate_recordset(["recipient_ids"])
+        for partner, mail in zip(sendable, mails, strict=True):
+            attachments = self._reminder_attachments(level, partner, by_partner[partner.id])
+            if attachments:
+                mail.write({"attachment_ids": [(4, att.id) for att in attachments]})
+            for move_id in by_partner[partner.id]:
+                mail_of[claimed[move_id]] = mail.id
+                actions[claimed[move_id]].append("email")
+
+    def _reminder_attachments(self, level, partner, move_ids):
+        attachments = self.env["ir.attachment"]
+        if level.attach_invoices:
+            attachments |= self.env["account.move"].browse(move_ids).sudo().invoice_pdf_report_id
+        if level.attach_statement:
+            attachments |= self._statement_attachment(partner)
+        return attachments
+
+    def _statement_attachment(self, partner):
+        report = self.env.ref("ar_ai_collections.action_report_ai_statement", False)
+        if not report:
+            return self.env["ir.attachment"]
+        pdf, _fmt = self.env["ir.actions.report"].sudo()._render_qweb_pdf(report, partner.ids)
+        return (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": self.env._("Statement %(name)s.pdf", name=partner.name),
+                    "raw": pdf,
+                    "res_model": "res.partner",
+                    "res_id": partner.id,
+                    "mimetype": "application/pdf",
+                }
+            )
+        )
+
+    def _print_letters(self, level, partners, by_partner, claimed, errors, actions):
+        report = self.env.ref("ar_ai_collections.action_report_ai_dunning_letter", False)
+        if not report:
+            return
+        for partner in partners:
+            pdf, _fmt = (
+                self.env["ir.actions.report"]
+                .sudo()
+                .with_context(ai_dunning_level_id=level.id)
+                ._render_qweb_pdf(report, partner.ids)
+            )
+            attachment = (
+                self.env["ir.attachment"]
+                .sudo()
+                .create(
+                    {
+                        "name": self.env._("Reminder %(name)s.pdf", name=partner.name),
+                        "raw": pdf,
+                        "res_model": "res.partner",
+                        "res_id": partner.id,
+                        "mimetype": "application/pdf",
+                    }
+                )
+            )
+            partner.message_post(
+                body=escape(
+                    self.env._("Reminder letter (%(level)s) to print and post.", level=level.name)
+                ),
+                attachment_ids=attachment.ids,
+            )
+            for move_id in by_partner[partner.id]:
+                actions[claimed[move_id]].append("letter")
+
+    def _update_moves(self, ctx, logs):
+        """Record last level/date and the next reminder date on invoices and customers."""
+        if not logs or ctx is None:
+            return
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            """
+            UPDATE account_move m
+               SET ai_dunning_level_id = l.level_id, ai_dunning_date = l.date
+              FROM ai_dunning_log l
+             WHERE l.id = ANY(%s) AND m.id = l.move_id
+            """,
+            (logs.ids,),
+        )
+        cr.execute(
+            """
+            SELECT m.id, m.invoice_date_due, COALESCE(m.ai_risk_band, p.ai_risk_band),
+                   m.ai_dunning_level_id, m.commercial_partner_id
+              FROM account_move m JOIN res_partner p ON p.id = m.commercial_partner_id
+             WHERE m.id IN (SELECT move_id FROM ai_dunning_log WHERE id = ANY(%s))
+            """,
+            (logs.ids,),
+        )
+        rows = cr.fetchall()
+        if rows:
+            last_rank = np.array([ctx["rank_of"].get(r[3], -1) for r in rows], dtype=np.int64)
+            offsets = policy.next_level_date_offset(
+                np.array([r[2] for r in rows], dtype=object),
+                last_rank,
+                ctx["level_days"],
+                ctx["level_bands"],
+            )
+            next_dates = [
+                (r[1] + timedelta(days=int(off))) if not np.isnan(off) else None
+                for r, off in zip(rows, offsets, strict=True)
+            ]
+            cr.execute(
+                """
+                UPDATE account_move m SET ai_dunning_next_date = t.next_date
+                  FROM unnest(%s::int[], %s::date[]) AS t(id, next_date)
+                 WHERE m.id = t.id
+                """,
+                ([r[0] for r in rows], next_dates),
+            )
+            cr.execute(
+                """
+                UPDATE res_partner p SET ai_dunning_next_date = sub.next_date
+                  FROM (SELECT commercial_partner_id, MIN(ai_dunning_next_date) AS next_date
+                          FROM account_move
+                         WHERE commercial_partner_id = ANY(%s)
+                           AND move_type = 'out_invoice' AND state = 'posted'
+                           AND payment_state IN ('not_paid', 'partial')
+                         GROUP BY commercial_partner_id) sub
+                 WHERE p.id = sub.commercial_partner_id
+                """,
+                (list({r[4] for r in rows}),),
+            )
+        self.env["account.move"].invalidate_model(
+            ["ai_dunning_level_id", "ai_dunning_date", "ai_dunning_next_date"]
+        )
+        self.env["res.partner"].invalidate_model(["ai_dunning_next_date"])
+
+    # ------------------------------------------------------------------
+    # Mail failures
+    # ------------------------------------------------------------------
+    @api.model
+    def _retry_failed_mails(self, commit=False):
+        """Requeue failed reminder emails; after the company's retries, error + activity.
+
+        The log line keeps pointing at the same ``mail.mail``: a retry never creates a
+        second email, and a failed email is never dropped silently.
+        """
+        logs = (
+            self.env["ai.dunning.log"]
+            .sudo()
+            .search([("mail_id.state", "=", "exception"), ("outcome", "in", ("sent", "approved"))])
+        )
+        retried = failed = 0
+        for mail, mail_logs in logs.grouped("mail_id").items():
+            company = mail_logs[0].company_id
+            if mail_logs[0].mail_retry_count < company.ai_dunning_mail_max_retries:
+                mail.mark_outgoing()
+                mail_logs.write({"mail_retry_count": mail_logs[0].mail_retry_count + 1})
+                retried += 1
+                continue
+            reason = mail.failure_reason or mail.failure_type or self.env._("Unknown error")
+            mail_logs.write(
+                {
+                    "outcome": "error",
+                    "note": self.env._("Email failed: %(reason)s", reason=reason),
+                }
+            )
+            partner = mail_logs[0].partner_id
+            self.env["mail.activity"].sudo().create(
+                self._activity_values(
+                    mail_logs[0].level_id,
+                    partner,
+                    self.env._("Dunning email failed: fix contact"),
+                    reason,
+                )
+            )
+            failed += 1
+        if commit:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        return {"retried": retried, "failed": failed}

@@ -1,0 +1,364 @@
+"""Registry of the payment-risk models (ONNX) of each company.
+
+Each record is one trained or uploaded ONNX model with its engine metadata and
+evaluation metrics. Per company at most one model is the *champion* (the one
+that scores); retrained or uploaded models start as *challengers*.
+"""
+
+import base64
+import json
+import logging
+
+import numpy as np
+import pandas as pd
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+_logger = logging.getLogger(__name__)
+
+MANAGER_GROUP = "ar_ai_collections.group_collections_manager"
+
+# Loaded onnxruntime sessions, keyed by (database, record id, write date).
+_SESSION_CACHE = {}
+_SESSION_CACHE_SIZE = 16
+
+
+class AiRiskModel(models.Model):
+    _name = "ai.risk.model"
+    _description = "Payment Risk Model"
+    _inherit = ["mail.thread"]
+    _order = "company_id, trained_at desc, id desc"
+
+    name = fields.Char(required=True, tracking=True)
+    version = fields.Char(required=True, readonly=True)
+    engine_version = fields.Char(readonly=True)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+        readonly=True,
+    )
+    state = fields.Selection(
+        [("champion", "Champion"), ("challenger", "Challenger"), ("archived", "Archived")],
+        default="challenger",
+        required=True,
+        readonly=True,
+        index=True,
+        tracking=True,
+    )
+    source = fields.Selection(
+        [("trained", "Trained in Odoo"), ("uploaded", "Uploaded")],
+        required=True,
+        default="trained",
+        readonly=True,
+    )
+    onnx_file = fields.Binary(string="ONNX Model", attachment=True, readonly=True)
+    onnx_filename = fields.Char(readonly=True)
+    train_start = fields.Date(string="Training From", readonly=True)
+    train_end = fields.Date(string="Training To", readonly=True)
+    n_rows = fields.Integer(string="Training Rows", readonly=True)
+    late_days = fields.Integer(readonly=True)
+    horizon_days = fields.Integer(readonly=True)
+    metrics_json = fields.Text(string="Metrics (JSON)", readonly=True)
+    auc = fields.Float(string="AUC", digits=(4, 3), readonly=True)
+    brier = fields.Float(string="Brier Score", digits=(4, 3), readonly=True)
+    ece = fields.Float(string="Calibration Error (ECE)", digits=(4, 3), readonly=True)
+    baseline_auc = fields.Float(string="Baseline AUC", digits=(4, 3), readonly=True)
+    feature_names = fields.Text(string="Features", readonly=True)
+    trained_by_id = fields.Many2one("res.users", string="Trained By", readonly=True)
+    trained_at = fields.Datetime(string="Trained On", readonly=True)
+
+    def init(self):
+        # At most one champion per company, enforced by the database.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS ai_risk_model_one_champion_per_company
+                ON ai_risk_model (company_id) WHERE state = 'champion'
+            """
+        )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_train_now(self):
+        """Train a challenger on the current company's settled history."""
+        self._check_collections_manager()
+        company = self.env.company
+        model = self.train_for_company(company, raise_if_too_small=True)
+        return model._get_form_action()
+
+    def action_promote(self):
+        """Make this model the champion of its company (the previous one is archived)."""
+        self._check_collections_manager()
+        for model in self:
+            model.sudo()._promote()
+        return True
+
+    def action_set_archived(self):
+        """Archive the model: it no longer scores nor competes."""
+        self._check_collections_manager()
+        self.sudo().write({"state": "archived"})
+        return True
+
+    def action_download_onnx(self):
+        """Download the ONNX file."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/ai.risk.model/{self.id}/onnx_file/"
+            f"{self.onnx_filename or 'model.onnx'}?download=true",
+            "target": "self",
+        }
+
+    def action_open_upload_wizard(self):
+        self._check_collections_manager()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Upload ONNX Model"),
+            "res_model": "ai.risk.model.upload",
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    # ------------------------------------------------------------------
+    # Business
+    # ------------------------------------------------------------------
+    @api.model
+    def _check_collections_manager(self):
+        if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(
+                self.env._("Only Collections Managers may train, upload or promote risk models.")
+            )
+
+    @api.model
+    def _get_champion(self, company):
+        return self.sudo().search(
+            [("company_id", "=", company.id), ("state", "=", "champion")], limit=1
+        )
+
+    def _get_form_action(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
+
+    def _promote(self):
+        self.ensure_one()
+        if self.state == "champion":
+            return
+        previous = self._get_champion(self.company_id)
+        if previous:
+            previous.write({"state": "archived"})
+            previous.message_post(
+                body=self.env._("Replaced as champion by %(model)s.", model=self.display_name)
+            )
+        self.write({"state": "champion"})
+        self.message_post(body=self.env._("Promoted to champion."))
+
+    def _load_risk_model(self):
+        """Return the engine RiskModel of this record (cached per write date)."""
+        self.ensure_one()
+        key = (self.env.cr.dbname, self.id, str(self.write_date))
+        model = _SESSION_CACHE.get(key)
+        if model is None:
+            from ..ar_ai_collections import scoring as engine_scoring
+
+            model = engine_scoring.RiskModel.from_bytes(self._get_onnx_bytes())
+            if len(_SESSION_CACHE) >= _SESSION_CACHE_SIZE:
+                _SESSION_CACHE.pop(next(iter(_SESSION_CACHE)))
+            _SESSION_CACHE[key] = model
+        return model
+
+    def _get_onnx_bytes(self):
+        self.ensure_one()
+        data = self.sudo().with_context(bin_size=False).onnx_file
+        return base64.b64decode(data) if data else b""
+
+    @api.model
+    def _values_from_engine(self, onnx_bytes, metadata, company, source, filename=None):
+        """Return create values from an engine ModelMetadata."""
+        metrics = dict(metadata.metrics or {})
+
+        def metric(*names):
+            for name in names:
+                value = metrics.get(name)
+                if isinstance(value, int | float):
+                    return float(value)
+            return 0.0
+
+        return {
+            "name": f"{company.name} {metadata.version}",
+            "version": metadata.version,
+            "engine_version": metadata.engine_version,
+            "company_id": company.id,
+            "source": source,
+            "state": "challenger",
+            "onnx_file": base64.b64encode(onnx_bytes),
+            "onnx_filename": filename or f"risk_model_{metadata.version}.onnx",
+            "train_start": _to_date(metadata.train_start),
+            "train_end": _to_date(metadata.train_end),
+            "n_rows": int(metadata.n_rows or 0),
+            "late_days": int(metadata.late_days or 0),
+            "horizon_days": int(metadata.horizon_days or 0),
+            "metrics_json": json.dumps(metrics, indent=2, sort_keys=True, default=str),
+            "auc": metric("auc", "roc_auc"),
+            "brier": metric("brier", "brier_score"),
+            "ece": metric("ece", "calibration_error"),
+            "baseline_auc": metric("baseline_auc"),
+            "feature_names": "\n".join(metadata.feature_names),
+            "trained_by_id": self.env.user.id,
+            "trained_at": fields.Datetime.now(),
+        }
+
+    @api.model
+    def create_from_bytes(self, onnx_bytes, company, filename=None, source="uploaded"):
+        """Validate an ONNX file with the engine and register it as a challenger.
+
+        :raise UserError: when the engine refuses the file (corrupt, foreign,
+            wrong inputs/outputs or missing metadata); nothing is created then.
+        """
+        from ..ar_ai_collections import scoring as engine_scoring
+
+        self._check_collections_manager()
+        try:
+            risk_model = engine_scoring.RiskModel.from_bytes(onnx_bytes)
+        except engine_scoring.ModelSignatureError as error:
+            raise UserError(
+                self.env._("This file is not a valid payment-risk model: %(error)s", error=error)
+            ) from error
+        values = self._values_from_engine(
+            onnx_bytes, risk_model.metadata, company, source, filename=filename
+        )
+        return self.sudo().create(values)
+
+    @api.model
+    def train_for_company(self, company, raise_if_too_small=False):
+        """Train a model on ``company``'s settled history and register it.
+
+        The first model of a company becomes champion; later ones are challengers
+        promoted only if they beat the champion on the same held-out period by the
+        company's promotion margin (the comparison is posted on the challenger).
+
+        :return: the new ai.risk.model record (empty when the history is too small)
+        """
+        from ..ar_ai_collections import training as engine_training
+
+        self._check_collections_manager()
+        company = company.sudo()
+        history = self.env["ai.risk.scoring"]._extract_history(company)
+        settled = int(history["paid_date"].notna().sum())
+        if settled < company.ai_risk_min_history:
+            message = self.env._(
+                "Not enough settled invoices to train a model: %(settled)s, at least "
+                "%(minimum)s needed (Settings). The bundled default model keeps scoring.",
+                settled=settled,
+                minimum=company.ai_risk_min_history,
+            )
+            if raise_if_too_small:
+                raise UserError(message)
+            _logger.info("Payment risk training skipped for company %s: %s", company.id, message)
+            return self.browse()
+        as_of = pd.Timestamp(fields.Date.context_today(self.with_company(company)))
+        trained = engine_training.train_model(
+            history,
+            as_of=as_of,
+            late_days=company.ai_risk_late_days,
+            progress=lambda msg: _logger.info("Payment risk training: %s", msg),
+        )
+        record = self.sudo().create(
+            self._values_from_engine(trained.onnx_bytes, trained.metadata, company, "trained")
+        )
+        champion = self._get_champion(company)
+        if not champion:
+            record._promote()
+            return record
+        comparison = record._compare_with(champion, history)
+        margin = company.ai_risk_promotion_margin
+        beats = comparison["challenger_auc"] >= comparison["champion_auc"] + margin
+        record.message_post(
+            body=self.env._(
+                "Held-out comparison from %(start)s (%(n)s invoices): challenger AUC "
+                "%(challenger).3f, champion %(champion_name)s AUC %(champion).3f, margin "
+                "%(margin).3f: %(decision)s.",
+                start=comparison["start"],
+                n=comparison["n"],
+                challenger=comparison["challenger_auc"],
+                champion_name=champion.display_name,
+                champion=comparison["champion_auc"],
+                margin=margin,
+                decision=self.env._("promoted") if beats else self.env._("kept as challenger"),
+            )
+        )
+        if beats:
+            record._promote()
+        return record
+
+    @api.model
+    def _cron_retrain(self):
+        """Monthly job: train a challenger for each company whose champion is due."""
+        companies = self.env["res.company"].sudo().search([("ai_risk_enabled", "=", True)])
+        for company in companies:
+            champion = self._get_champion(company)
+            if champion and champion.trained_at:
+                due = champion.trained_at + relativedelta(
+                    months=company.ai_risk_retrain_interval, days=-1
+                )
+                if fields.Datetime.now() < due:
+                    continue
+            try:
+                with self.env.cr.savepoint():
+                    self.train_for_company(company)
+            except Exception:
+                _logger.exception("Payment risk retraining failed for company %s", company.id)
+        return True
+
+    def _compare_with(self, champion, history):
+        """AUC of this model and ``champion`` on the same held-out snapshot.
+
+        The held-out snapshot is the set of invoices open at the end of this
+        model's training window whose outcome (late or not) is known today.
+        """
+        from ..ar_ai_collections import features as engine_features
+
+        self.ensure_one()
+        start = pd.Timestamp(self.train_end or fields.Date.today())
+        matrix = engine_features.build_features(history, start)
+        frame = matrix.frame[["invoice_id"]].merge(
+            history[["invoice_id", "due_date", "paid_date"]], on="invoice_id", how="left"
+        )
+        today = pd.Timestamp(fields.Date.today())
+        deadline = frame["due_date"] + pd.Timedelta(days=self.company_id.ai_risk_late_days)
+        paid = frame["paid_date"]
+        known = paid.notna() | (deadline < today)
+        late = (paid.isna() & (deadline < today)) | (paid > deadline)
+        mask = known.to_numpy()
+        y = late.to_numpy()[mask]
+        result = {"start": start.date(), "n": int(mask.sum())}
+        for key, model in (("challenger_auc", self), ("champion_auc", champion)):
+            p_late = model._load_risk_model().predict(matrix.X)[0]
+            result[key] = _auc(y, np.asarray(p_late)[mask])
+        return result
+
+
+def _to_date(value):
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return False
+    stamp = pd.Timestamp(value)
+    return False if pd.isna(stamp) else stamp.date()
+
+
+def _auc(y_true, score):
+    """ROC AUC by the rank formula (ties averaged); 0.5 when one class is missing."""
+    y_true = np.asarray(y_true, dtype=bool)
+    n_pos = int(y_true.sum())
+    n_neg = len(y_true) - n_pos
+    if not n_pos or not n_neg:
+        return 0.5
+    ranks = pd.Series(score).rank(method="average").to_numpy()
+    return float((ranks[y_true].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))

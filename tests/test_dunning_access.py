@@ -1,0 +1,125 @@
+from odoo.exceptions import AccessError
+from odoo.tests import Form, tagged
+
+from .test_dunning import DunningCase
+
+
+@tagged("post_install", "-at_install")
+class TestDunningAccess(DunningCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Users = cls.env["res.users"].with_context(no_reset_password=True)
+        cls.invoicing_user = Users.create(
+            {
+                "name": "Invoicing User",
+                "login": "dun_invoicing",
+                "email": "inv@example.com",
+                "company_id": cls.company.id,
+                "company_ids": [(6, 0, cls.company.ids)],
+                "groups_id": [
+                    (
+                        6,
+                        0,
+                        [
+                            cls.env.ref("account.group_account_invoice").id,
+                            cls.env.ref("base.group_partner_manager").id,
+                        ],
+                    )
+                ],
+            }
+        )
+        cls.accountant = Users.create(
+            {
+                "name": "Accounting Manager",
+                "login": "dun_manager",
+                "email": "mgr@example.com",
+                "company_id": cls.company.id,
+                "company_ids": [(6, 0, cls.company.ids)],
+                "groups_id": [
+                    (
+                        6,
+                        0,
+                        [
+                            cls.env.ref("account.group_account_manager").id,
+                            cls.env.ref("base.group_system").id,
+                        ],
+                    )
+                ],
+            }
+        )
+
+    def test_only_accounting_managers_edit_levels(self):
+        level = self.level_first.with_user(self.invoicing_user)
+        self.assertEqual(level.name, "T first")
+        with self.assertRaises(AccessError):
+            level.write({"days": 9})
+        with self.assertRaises(AccessError):
+            self.env["ai.dunning.level"].with_user(self.invoicing_user).create(
+                {"name": "x", "days": 1, "send_email": False}
+            )
+        self.level_first.with_user(self.accountant).write({"days": 9})
+        self.assertEqual(self.level_first.days, 9)
+
+    def test_invoicing_user_reads_dunning_screens(self):
+        partner = self._customer("Readable")
+        inv = self._invoice(partner, 8)
+        self._run()
+        env = self.env(user=self.invoicing_user)
+        logs = env["ai.dunning.log"].search([("move_id", "=", inv.id)])
+        self.assertEqual(len(logs), 1)
+        # Views the user can open render without access errors.
+        for model, view in (
+            ("ai.dunning.log", "list"),
+            ("ai.dunning.log", "pivot"),
+            ("ai.dunning.log", "form"),
+            ("ai.dunning.level", "list"),
+        ):
+            env[model].get_views([(False, view)])
+        logs.read(["partner_id", "move_id", "level_id", "outcome", "reason", "collector_id"])
+        env["res.partner"].browse(partner.id).read(
+            [
+                "ai_followup_mode",
+                "ai_dunning_next_date",
+                "ai_dunning_invoice_ids",
+                "ai_dunning_recipient_id",
+                "ai_dunning_log_count",
+            ]
+        )
+        env["account.move"].browse(inv.id).read(
+            ["ai_dunning_level_id", "ai_dunning_next_date", "ai_dunning_blocked"]
+        )
+        with Form(env["res.partner"].browse(partner.id)) as form:
+            form.ai_dunning_do_not_contact = True
+        self.assertTrue(partner.ai_dunning_do_not_contact)
+        # ...but cannot approve reviews or write the log.
+        with self.assertRaises(AccessError):
+            logs.write({"outcome": "approved"})
+
+    def test_preview_as_invoicing_user(self):
+        partner = self._customer("Preview")
+        inv = self._invoice(partner, 8)
+        env = self.env(user=self.invoicing_user)
+        wizard = env["ai.dunning.preview"].create({"partner_id": partner.id})
+        wizard.action_refresh()
+        self.assertEqual(wizard.line_ids.move_id, inv)
+        self.assertEqual(wizard.line_ids.level_id, self.level_first)
+        self.assertFalse(self._logs(inv), "a preview never acts")
+
+    def test_settings_access(self):
+        """Accounting managers with settings rights see the dunning settings and open
+        the levels; invoicing users cannot reach the settings."""
+        env = self.env(user=self.accountant)
+        env["res.config.settings"].get_views([(False, "form")])
+        settings = env["res.config.settings"].create({})
+        action = settings.action_ai_dunning_levels()
+        self.assertEqual(action["res_model"], "ai.dunning.level")
+        with self.assertRaises(AccessError):
+            self.env(user=self.invoicing_user)["res.config.settings"].create({})
+
+    def test_run_now_from_preview(self):
+        partner = self._customer("RunNow", ai_followup_mode="manual", tz="Asia/Tokyo")
+        inv = self._invoice(partner, 8)
+        wizard = self.env["ai.dunning.preview"].create({"partner_id": partner.id})
+        wizard.action_run_now()
+        self.assertEqual(self._logs(inv).outcome, "sent")

@@ -1,0 +1,176 @@
+import base64
+import datetime as dt
+from pathlib import Path
+
+from psycopg2 import IntegrityError
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
+
+from ..ar_ai_collections import generator as engine_generator
+from .test_risk_scoring import RiskLedgerMixin
+
+ADDON = Path(__file__).resolve().parents[1]
+DEFAULT_ONNX = ADDON / "ar_ai_collections" / "data" / "default_model.onnx"
+
+
+def _foreign_onnx_bytes():
+    """A valid ONNX graph that is not a payment-risk model (no engine metadata)."""
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["x"], ["y"])],
+        "foreign",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 3])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    return model.SerializeToString()
+
+
+@tagged("post_install", "-at_install")
+class TestRiskModelRegistry(AccountTestInvoicingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.company_data["company"]
+        cls.Model = cls.env["ai.risk.model"]
+        cls.champion = cls.Model.create_from_bytes(
+            DEFAULT_ONNX.read_bytes(), cls.company, filename="champion.onnx"
+        )
+        cls.champion._promote()
+        cls.invoicing_user = new_test_user(
+            cls.env,
+            login="risk_invoicing_user",
+            groups="account.group_account_invoice",
+            company_id=cls.company.id,
+        )
+
+    def _upload(self, data, promote=True):
+        wizard = self.env["ai.risk.model.upload"].create(
+            {
+                "onnx_file": base64.b64encode(data),
+                "onnx_filename": "upload.onnx",
+                "company_id": self.company.id,
+                "promote": promote,
+            }
+        )
+        return wizard.action_upload()
+
+    def test_upload_refuses_corrupt_and_foreign_files(self):
+        count = self.Model.search_count([])
+        for data in (b"not an onnx file at all", _foreign_onnx_bytes(), b""):
+            with self.assertRaises(UserError) as caught:
+                self._upload(data)
+            self.assertIn("not a valid payment-risk model", str(caught.exception))
+        self.assertEqual(self.Model.search_count([]), count)
+        self.assertEqual(self.Model._get_champion(self.company), self.champion)
+        self.assertEqual(self.champion.state, "champion")
+
+    def test_upload_valid_model_and_promote(self):
+        action = self._upload(DEFAULT_ONNX.read_bytes(), promote=False)
+        uploaded = self.Model.browse(action["res_id"])
+        self.assertEqual(uploaded.state, "challenger")
+        self.assertEqual(uploaded.source, "uploaded")
+        self.assertTrue(uploaded.feature_names)
+        self.assertEqual(self.Model._get_champion(self.company), self.champion)
+        uploaded.action_promote()
+        self.assertEqual(uploaded.state, "champion")
+        self.assertEqual(self.champion.state, "archived")
+        self.assertEqual(self.Model._get_champion(self.company), uploaded)
+        # The new champion scores the company's invoices.
+        invoice = self.init_invoice(
+            "out_invoice", self.partner_a, dt.date.today(), amounts=[500.0], post=True
+        )
+        self.env["ai.risk.scoring"].score_company(self.company)
+        self.assertEqual(invoice.ai_risk_model_id, uploaded)
+        self.assertFalse(invoice.ai_scored_by_default_model)
+
+    def test_download_onnx_roundtrip(self):
+        self.assertEqual(self.champion._get_onnx_bytes(), DEFAULT_ONNX.read_bytes())
+        action = self.champion.action_download_onnx()
+        self.assertIn(f"/web/content/ai.risk.model/{self.champion.id}/onnx_file/", action["url"])
+
+    def test_one_champion_per_company(self):
+        other = self.Model.create_from_bytes(DEFAULT_ONNX.read_bytes(), self.company)
+        with (
+            self.assertRaises(IntegrityError),
+            mute_logger("odoo.sql_db"),
+            self.env.cr.savepoint(),
+        ):
+            other.sudo().write({"state": "champion"})
+            other.flush_recordset()
+
+    def test_invoicing_user_reads_but_cannot_manage(self):
+        invoice = self.init_invoice(
+            "out_invoice", self.partner_a, dt.date.today(), amounts=[500.0], post=True
+        )
+        self.env["ai.risk.scoring"].score_company(self.company)
+        env = self.env(user=self.invoicing_user)
+        as_user = env["account.move"].browse(invoice.id)
+        self.assertTrue(as_user.ai_risk_band)
+        self.assertEqual(as_user.ai_risk_model_id.display_name, self.champion.display_name)
+        model = env["ai.risk.model"].browse(self.champion.id)
+        self.assertEqual(model.state, "champion")
+        challenger = self.Model.create_from_bytes(DEFAULT_ONNX.read_bytes(), self.company)
+        as_user_challenger = env["ai.risk.model"].browse(challenger.id)
+        for call in (
+            as_user_challenger.action_promote,
+            as_user_challenger.action_set_archived,
+            as_user_challenger.action_train_now,
+            lambda: env["ai.risk.model"].create_from_bytes(DEFAULT_ONNX.read_bytes(), self.company),
+            lambda: env["ai.risk.model"].train_for_company(self.company),
+            lambda: as_user_challenger.write({"name": "renamed"}),
+            lambda: env["ai.risk.model.upload"].create(
+                {"onnx_file": base64.b64encode(DEFAULT_ONNX.read_bytes())}
+            ),
+        ):
+            with self.assertRaises(AccessError):
+                call()
+        self.assertEqual(challenger.state, "challenger")
+        self.assertEqual(self.champion.state, "champion")
+
+
+@tagged("post_install", "-at_install")
+class TestRiskModelTraining(RiskLedgerMixin, AccountTestInvoicingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.company_data["company"]
+        ledger = engine_generator.generate_ledger(
+            customers=12, months=12, seed=11, end_date=dt.date.today()
+        )
+        cls._load_ledger(ledger, cls.company)
+        cls.company.ai_risk_min_history = 50
+
+    def test_too_small_history_refused(self):
+        self.company.ai_risk_min_history = 100_000
+        self.assertFalse(self.env["ai.risk.model"].train_for_company(self.company))
+        with self.assertRaises(UserError):
+            self.env["ai.risk.model"].with_company(self.company).action_train_now()
+
+    def test_train_first_champion_then_challenger_rules(self):
+        Model = self.env["ai.risk.model"]
+        first = Model.train_for_company(self.company)
+        self.assertEqual(first.state, "champion")
+        self.assertEqual(first.source, "trained")
+        self.assertGreater(first.n_rows, 0)
+        self.assertTrue(first.metrics_json)
+        # An impossible margin: the challenger stays challenger, comparison posted.
+        self.company.ai_risk_promotion_margin = 1.0
+        second = Model.train_for_company(self.company)
+        self.assertEqual(second.state, "challenger")
+        self.assertEqual(first.state, "champion")
+        self.assertIn("kept as challenger", second.message_ids[:1].body)
+        # A negative margin: the challenger always wins and the champion is archived.
+        self.company.ai_risk_promotion_margin = -1.0
+        third = Model.train_for_company(self.company)
+        self.assertEqual(third.state, "champion")
+        self.assertEqual(first.state, "archived")
+        self.assertIn("promoted", " ".join(third.message_ids.mapped("body")))
+        # Scoring now uses the company's own champion.
+        stats = self.env["ai.risk.scoring"].score_company(self.company)
+        self.assertFalse(stats["default_model"])
+        self.assertEqual(stats["model_version"], third.version)

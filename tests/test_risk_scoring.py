@@ -1,0 +1,274 @@
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from odoo import Command, fields
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.tests import tagged
+
+from ..ar_ai_collections import generator as engine_generator
+from ..ar_ai_collections import history as engine_history
+from ..models.ai_risk_scoring import default_risk_model
+
+END = dt.date(2025, 6, 30)
+COMPARED = (
+    "invoice_date",
+    "due_date",
+    "amount",
+    "paid_date",
+    "first_payment_date",
+    "payment_terms_days",
+    "disputed",
+    "country",
+    "industry",
+    "credit_limit",
+)
+
+
+class RiskLedgerMixin:
+    """Build a generated ledger in Odoo with real invoices, payments and credit notes."""
+
+    @classmethod
+    def _load_ledger(cls, ledger, company):
+        """Create partners, invoices, payments and credit notes; return id maps."""
+        env = cls.env(context=dict(cls.env.context, ai_risk_no_rescore=True))
+        industries = {
+            name: env["res.partner.industry"].create({"name": name})
+            for name in ledger.customers["industry"].unique()
+        }
+        countries = {c.code: c for c in env["res.country"].search([])}
+        partners = {}
+        for row in ledger.customers.itertuples():
+            partner = env["res.partner"].create(
+                {
+                    "name": row.name,
+                    "is_company": True,
+                    "country_id": countries[row.country].id,
+                    "industry_id": industries[row.industry].id,
+                }
+            )
+            partner.with_company(company).credit_limit = row.credit_limit
+            partners[row.customer_id] = partner
+        history = ledger.history
+        journal = env["account.journal"].search(
+            [("company_id", "=", company.id), ("type", "=", "sale")], limit=1
+        )
+        moves = (
+            env["account.move"]
+            .with_company(company)
+            .create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": partners[row.customer_id].id,
+                        "journal_id": journal.id,
+                        "invoice_date": row.invoice_date.date(),
+                        "invoice_date_due": row.due_date.date(),
+                        "invoice_line_ids": [
+                            Command.create(
+                                {"name": row.invoice_id, "price_unit": row.amount, "tax_ids": []}
+                            )
+                        ],
+                    }
+                    for row in history.itertuples()
+                ]
+            )
+        )
+        moves.action_post()
+        by_ref = dict(zip(history["invoice_id"], moves, strict=True))
+        disputed = history.loc[history["disputed"], "invoice_id"]
+        env["account.move"].union(*(by_ref[ref] for ref in disputed)).write({"ai_in_dispute": True})
+        for row in ledger.credit_notes.itertuples():
+            invoice = by_ref[row.invoice_id]
+            refund = (
+                env["account.move"]
+                .with_company(company)
+                .create(
+                    {
+                        "move_type": "out_refund",
+                        "partner_id": invoice.partner_id.id,
+                        "journal_id": journal.id,
+                        "invoice_date": row.date.date(),
+                        "invoice_line_ids": [
+                            Command.create(
+                                {"name": "Credit", "price_unit": row.amount, "tax_ids": []}
+                            )
+                        ],
+                    }
+                )
+            )
+            refund.action_post()
+            (refund + invoice).line_ids.filtered(
+                lambda line: line.account_type == "asset_receivable" and not line.reconciled
+            ).reconcile()
+        for row in ledger.payments.itertuples():
+            invoice = by_ref[row.invoice_id]
+            env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create({"payment_date": row.date.date(), "amount": row.amount})._create_payments()
+        return partners, by_ref
+
+
+@tagged("post_install", "-at_install")
+class TestRiskScoring(RiskLedgerMixin, AccountTestInvoicingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.company_data["company"]
+        cls.ledger = engine_generator.generate_ledger(customers=6, months=6, seed=3, end_date=END)
+        cls.partners, cls.invoices = cls._load_ledger(cls.ledger, cls.company)
+        cls.scoring = cls.env["ai.risk.scoring"]
+
+    def _sql_history_with_ledger_ids(self):
+        """The SQL history with Odoo ids mapped back to the generator's ids."""
+        sql = self.scoring._extract_history(self.company)
+        invoice_ref = {str(move.id): ref for ref, move in self.invoices.items()}
+        customer_ref = {str(p.id): ref for ref, p in self.partners.items()}
+        sql["invoice_id"] = sql["invoice_id"].map(invoice_ref)
+        sql["customer_id"] = sql["customer_id"].map(customer_ref)
+        return sql
+
+    def test_sql_history_equals_canonical_frame(self):
+        sql = self._sql_history_with_ledger_ids().set_index("invoice_id").sort_index()
+        expected = self.ledger.history.set_index("invoice_id").sort_index()
+        self.assertEqual(list(sql.index), list(expected.index))
+        self.assertTrue(sql["customer_id"].equals(expected["customer_id"]))
+        for column in COMPARED:
+            pd.testing.assert_series_equal(sql[column], expected[column], check_names=False)
+        # The ledger must exercise what the SQL handles: partial payments, open invoices.
+        partial = expected["first_payment_date"] < expected["paid_date"]
+        self.assertTrue(partial.any() or expected["paid_date"].isna().any())
+        self.assertTrue(expected["paid_date"].isna().any())
+
+    def test_sql_features_equal_engine_features(self):
+        from ..ar_ai_collections import features as engine_features
+
+        as_of = pd.Timestamp(END)
+        sql_features = engine_features.build_features(self._sql_history_with_ledger_ids(), as_of)
+        ref_features = engine_features.build_features(self.ledger.history, as_of)
+        self.assertGreater(len(ref_features.frame), 0)
+        self.assertEqual(sql_features.feature_names, ref_features.feature_names)
+        order_sql = np.argsort(sql_features.frame["invoice_id"].to_numpy())
+        order_ref = np.argsort(ref_features.frame["invoice_id"].to_numpy())
+        self.assertEqual(
+            list(sql_features.frame["invoice_id"].to_numpy()[order_sql]),
+            list(ref_features.frame["invoice_id"].to_numpy()[order_ref]),
+        )
+        np.testing.assert_allclose(sql_features.X[order_sql], ref_features.X[order_ref], rtol=1e-6)
+
+    def test_excludes_drafts_vendor_bills_and_other_companies(self):
+        partner = self.partner_a
+        draft = self.init_invoice("out_invoice", partner, "2025-06-01", amounts=[100.0])
+        bill = self.init_invoice("in_invoice", partner, "2025-06-01", amounts=[100.0], post=True)
+        other = self.setup_other_company()["company"]
+        foreign = self.init_invoice(
+            "out_invoice", partner, "2025-06-01", amounts=[100.0], post=True, company=other
+        )
+        ids = set(self.scoring._extract_history(self.company)["invoice_id"])
+        self.assertFalse({str(draft.id), str(bill.id), str(foreign.id)} & ids)
+        self.assertEqual(set(self.scoring._extract_history(other)["invoice_id"]), {str(foreign.id)})
+
+    def test_foreign_currency_amounts_in_company_currency(self):
+        eur = self.setup_other_currency("EUR", rates=[("2024-01-01", 2.0)])
+        invoice = self.init_invoice(
+            "out_invoice", self.partner_a, "2025-03-01", amounts=[1000.0], post=True, currency=eur
+        )
+        history = self.scoring._extract_history(self.company).set_index("invoice_id")
+        row = history.loc[str(invoice.id)]
+        self.assertAlmostEqual(row["amount"], 500.0)
+        self.assertEqual(row["currency"], "EUR")
+        self.assertTrue(pd.isna(row["paid_date"]))
+        # Paid in EUR later: settled on the payment date, amount unchanged.
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({"payment_date": "2025-04-15"})._create_payments()
+        history = self.scoring._extract_history(self.company).set_index("invoice_id")
+        row = history.loc[str(invoice.id)]
+        self.assertEqual(row["paid_date"], pd.Timestamp("2025-04-15"))
+        self.assertAlmostEqual(row["amount"], 500.0)
+
+    def test_score_company_fills_invoices_and_customers(self):
+        stats = self.scoring.score_company(self.company, as_of=END)
+        history = self.ledger.history
+        open_refs = history.loc[history["paid_date"].isna(), "invoice_id"]
+        open_moves = self.env["account.move"].browse([self.invoices[r].id for r in open_refs])
+        paid_moves = self.env["account.move"].browse(
+            [m.id for r, m in self.invoices.items() if r not in set(open_refs)]
+        )
+        self.assertEqual(stats["invoices"], len(open_moves))
+        self.assertTrue(stats["default_model"])
+        for move in open_moves:
+            self.assertTrue(move.ai_risk_band, move.name)
+            self.assertTrue(move.ai_predicted_pay_date)
+            self.assertTrue(move.ai_risk_reasons)
+            self.assertTrue(move.ai_scored_at)
+            self.assertTrue(0.0 <= move.ai_risk_score <= 100.0)
+        self.assertFalse(any(paid_moves.mapped("ai_risk_band")))
+        customers = open_moves.commercial_partner_id
+        self.assertTrue(all(customers.mapped("ai_risk_band")))
+        for customer in customers:
+            own = open_moves.filtered(lambda m, c=customer: m.commercial_partner_id == c)
+            self.assertAlmostEqual(
+                customer.ai_open_amount, sum(own.mapped("amount_residual_signed")), places=2
+            )
+            self.assertTrue(customer.ai_risk_reasons)
+        # Idempotent: a second run writes the same values.
+        before = open_moves.read(["ai_risk_score", "ai_risk_band", "ai_predicted_pay_date"])
+        self.scoring.score_company(self.company, as_of=END)
+        open_moves.invalidate_recordset()
+        after = open_moves.read(["ai_risk_score", "ai_risk_band", "ai_predicted_pay_date"])
+        self.assertEqual(before, after)
+
+    def test_cold_start_uses_default_model(self):
+        self.company.ai_risk_min_history = 10_000
+        self.scoring.score_company(self.company, as_of=END)
+        scored = self.env["account.move"].search(
+            [("company_id", "=", self.company.id), ("ai_risk_band", "!=", False)]
+        )
+        self.assertTrue(scored)
+        self.assertTrue(all(scored.mapped("ai_scored_by_default_model")))
+        self.assertEqual(
+            set(scored.mapped("ai_risk_model_version")), {default_risk_model().metadata.version}
+        )
+        self.assertFalse(scored.ai_risk_model_id)
+
+    def test_multi_company_isolation(self):
+        other = self.setup_other_company()["company"]
+        foreign = self.init_invoice(
+            "out_invoice",
+            self.partner_a,
+            fields.Date.today(),
+            amounts=[100.0],
+            post=True,
+            company=other,
+        )
+        self.scoring.score_company(other)
+        self.assertTrue(foreign.ai_risk_band)
+        mine = self.env["account.move"].browse([m.id for m in self.invoices.values()])
+        self.assertFalse(any(mine.mapped("ai_risk_band")))
+
+    def test_rescore_on_post_and_payment(self):
+        partner = self.partners[self.ledger.history["customer_id"].iloc[-1]]
+        invoice = self.init_invoice(
+            "out_invoice", partner, fields.Date.today(), amounts=[750.0], post=True
+        )
+        self.assertFalse(invoice.ai_risk_band)
+        self.env.cr.flush()  # runs the precommit hooks, as a commit would
+        self.assertTrue(invoice.ai_risk_band)
+        self.assertTrue(partner.ai_risk_band)
+        # Only this customer was rescored.
+        others = self.env["account.move"].browse(
+            [m.id for m in self.invoices.values() if m.commercial_partner_id != partner]
+        )
+        self.assertFalse(any(others.mapped("ai_risk_band")))
+        # Paying it in full drops its band.
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({"payment_date": fields.Date.today()})._create_payments()
+        self.env.cr.flush()
+        self.assertFalse(invoice.ai_risk_band)
+
+    def test_history_frame_is_canonical(self):
+        sql = self.scoring._extract_history(self.company)
+        pd.testing.assert_frame_equal(sql, engine_history.validate_history(sql))

@@ -1,0 +1,168 @@
+"""Promise date and amount extraction on the formats customers actually write."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from ar_ai_collections.extraction import extract_amount, extract_promise_date, strip_quoted
+
+MONDAY = date(2026, 11, 23)  # a Monday
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # relative, English
+        ("We will pay next Friday.", date(2026, 11, 27)),
+        ("Payment goes out on Friday", date(2026, 11, 27)),
+        ("we'll pay tomorrow", date(2026, 11, 24)),
+        ("Transfer today, promised.", date(2026, 11, 23)),
+        ("You'll get it in 2 weeks", date(2026, 12, 7)),
+        ("in a couple of weeks", date(2026, 12, 7)),
+        ("within 10 days", date(2026, 12, 3)),
+        ("within 5 business days", date(2026, 11, 30)),
+        ("by the end of the month", date(2026, 11, 30)),
+        ("by the end of next month", date(2026, 12, 31)),
+        ("next week", date(2026, 11, 30)),
+        ("by the 30th", date(2026, 11, 30)),
+        ("on the 5th", date(2026, 12, 5)),  # the 5th has passed this month
+        # numeric and named dates
+        ("on 15/12", date(2026, 12, 15)),
+        ("15.12.2026", date(2026, 12, 15)),
+        ("15/12/26", date(2026, 12, 15)),
+        ("2026-12-01", date(2026, 12, 1)),
+        ("$3,400 on 12/15", date(2026, 12, 15)),  # month first is the only reading
+        ("Dec 15th", date(2026, 12, 15)),
+        ("15 December", date(2026, 12, 15)),
+        ("15th of December", date(2026, 12, 15)),
+        ("December 15", date(2026, 12, 15)),
+        ("December 15, 2026", date(2026, 12, 15)),
+        ("Jan 3rd", date(2027, 1, 3)),
+        ("Sept. 3rd", date(2027, 9, 3)),
+        ("on 3/1", date(2027, 1, 3)),
+        ("transfer on 25/11, you should have it", date(2026, 11, 25)),
+        ("Will pay $2,248.99 on 01.01.2027, thanks", date(2027, 1, 1)),
+        (
+            "We pay 12.05 EUR tomorrow",
+            date(2026, 11, 24),
+        ),  # an amount, not 12 May  # day first, rolled into next year
+        ("on 20 March", date(2027, 3, 20)),  # already past this year: next year
+        # French
+        ("Nous paierons le 15 décembre.", date(2026, 12, 15)),
+        ("Le virement partira vendredi prochain", date(2026, 11, 27)),
+        ("Paiement à la fin du mois", date(2026, 11, 30)),
+        ("Règlement fin du mois prochain", date(2026, 12, 31)),
+        ("réglé demain matin", date(2026, 11, 24)),
+        ("dans 15 jours", date(2026, 12, 8)),
+        ("le 1er décembre", date(2026, 12, 1)),
+        ("le 15/12/2026", date(2026, 12, 15)),
+        # German
+        ("Wir zahlen am 15. Dezember.", date(2026, 12, 15)),
+        ("Zahlung erfolgt nächsten Freitag", date(2026, 11, 27)),
+        ("Überweisung Ende des Monats", date(2026, 11, 30)),
+        ("Guten Morgen, wir überweisen am 10.12.", date(2026, 12, 10)),
+        ("Zahlung übermorgen", date(2026, 11, 25)),
+        ("in zwei Wochen", date(2026, 12, 7)),
+        ("bis zum 05.01.2027", date(2027, 1, 5)),
+    ],
+)
+def test_promise_dates(text, expected):
+    assert extract_promise_date(text, MONDAY) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Thanks, noted.",
+        "Invoice INV/2026/00123 is noted",
+        "We paid it on 01/10/2026.",  # a full date in the past is not a promise
+        "Please send a copy of invoice 4711.",
+    ],
+)
+def test_no_promise_date(text):
+    assert extract_promise_date(text, MONDAY) is None
+
+
+def test_quoted_reminder_dates_are_ignored():
+    text = (
+        "We will pay on Friday.\n\nOn 20/11/2026, AR <ar@x.com> wrote:\n"
+        "> Invoice INV/1 was due on 30/11/2026"
+    )
+    assert extract_promise_date(text, MONDAY) == date(2026, 11, 27)
+    assert extract_promise_date("> due 01/12/2026\nwe pay next Friday", MONDAY) == date(
+        2026, 11, 27
+    )
+
+
+def test_first_future_date_wins():
+    text = "We paid EUR 500 on 10/11/2026 and will pay the rest on 20/12."
+    assert extract_promise_date(text, MONDAY) == date(2026, 12, 20)
+
+
+def test_next_friday_on_a_friday_is_a_week_later():
+    friday = date(2026, 11, 27)
+    assert extract_promise_date("next Friday", friday) == date(2026, 12, 4)
+    assert extract_promise_date("vendredi prochain", friday) == date(2026, 12, 4)
+
+
+def test_default_today_is_used():
+    assert extract_promise_date("tomorrow") is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("EUR 1.250,00", 1250.0),
+        ("€1,250.00", 1250.0),
+        ("1 250,50 €", 1250.5),
+        ("1\u00a0250,50\u00a0€", 1250.5),
+        ("$3,400", 3400.0),
+        ("1250 euros", 1250.0),
+        ("CHF 2'500.-", 2500.0),
+        ("Fr. 1'200.50", 1200.5),
+        ("£99.99 tomorrow", 99.99),
+        ("USD 12,345.67", 12345.67),
+        ("12.345,67 EUR", 12345.67),
+        ("500 Euro", 500.0),
+        ("we'll pay 980,5 EUR", 980.5),
+        ("pay 12,450.00 by Friday", 12450.0),  # unmistakable money shape, no currency
+        ("Invoice INV/2026/00042 for EUR 300 is due 15.12.2026", 300.0),
+        ("Rechnung 4711 über 1.200 EUR", 1200.0),
+    ],
+)
+def test_amounts(text, expected):
+    assert extract_amount(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "We will pay invoice 4711 on 15.12.2026",
+        "INV/2026/00123 and order 4500012345",
+        "see ticket #12345, call +49 89 123 4567",
+        "2026-12-01",
+    ],
+)
+def test_no_amount(text):
+    assert extract_amount(text) is None
+
+
+def test_quoted_amount_is_ignored():
+    text = "We'll pay €400 now.\n> Invoice INV/9 of EUR 1.250,00 is overdue"
+    assert extract_amount(text) == 400.0
+    assert extract_amount("Paying Friday.\n> Invoice of EUR 1.250,00 is overdue") is None
+
+
+def test_strip_quoted_headers():
+    for header in (
+        "-----Original Message-----",
+        "Le 20/11/2026, Compta <c@x.fr> a écrit :",
+        "Am 20.11.2026 schrieb Buchhaltung <b@x.de>:",
+        "From: billing@x.com",
+    ):
+        text = f"Paid yesterday.\n\n{header}\nreminder text"
+        assert strip_quoted(text).strip() == "Paid yesterday."

@@ -1,0 +1,111 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..models.ai_dunning_log import OUTCOME_SELECTION, SKIP_REASON_SELECTION
+
+
+class AiDunningPreview(models.TransientModel):
+    """Show what the next dunning run would do; run it now for one customer."""
+
+    _name = "ai.dunning.preview"
+    _description = "Dunning Preview"
+
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        domain="[('parent_id', '=', False)]",
+        help="Leave empty to preview the whole company.",
+    )
+    line_ids = fields.One2many("ai.dunning.preview.line", "preview_id", readonly=True)
+    line_count = fields.Integer(compute="_compute_line_count")
+
+    @api.depends("line_ids")
+    def _compute_line_count(self):
+        for wizard in self:
+            wizard.line_count = len(wizard.line_ids)
+
+    @api.model
+    def action_open(self, partner=None):
+        wizard = self.create({"partner_id": partner.id if partner else False})
+        wizard.action_refresh()
+        return wizard._reopen()
+
+    def _reopen(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Dunning Preview"),
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    def action_refresh(self):
+        """Compute the decisions of the next run (nothing is sent or logged)."""
+        self.ensure_one()
+        run = self.env["ai.dunning.run"].sudo().with_company(self.company_id)
+        decisions = run.preview(
+            self.company_id,
+            partners=self.partner_id or None,
+            force_manual=bool(self.partner_id),
+        )
+        commands = [(5, 0, 0)]
+        if not decisions.empty:
+            commands += [
+                (
+                    0,
+                    0,
+                    {
+                        "partner_id": int(row.partner_id),
+                        "move_id": int(row.move_id),
+                        "level_id": int(row.level_id),
+                        "days_overdue": int(row.days_overdue),
+                        "risk_band": row.band if isinstance(row.band, str) else False,
+                        "outcome": row.outcome,
+                        "reason": row.reason or False,
+                    },
+                )
+                for row in decisions.itertuples()
+            ]
+        self.line_ids = commands
+        return self._reopen()
+
+    def action_run_now(self):
+        """Run dunning now for the selected customer (business hours bypassed)."""
+        self.ensure_one()
+        if not self.partner_id:
+            raise UserError(self.env._("Choose a customer to run dunning now."))
+        if not self.env.user.has_group("ar_ai_collections.group_collections_user"):
+            raise UserError(self.env._("Only collections users can run dunning."))
+        stats = (
+            self.env["ai.dunning.run"]
+            .sudo()
+            .with_company(self.company_id)
+            .run(
+                self.company_id,
+                partners=self.partner_id,
+                force_manual=True,
+                ignore_hours=True,
+            )
+        )
+        if stats.get("locked"):
+            raise UserError(self.env._("A dunning run is in progress; try again in a minute."))
+        return self.partner_id.action_ai_dunning_logs()
+
+
+class AiDunningPreviewLine(models.TransientModel):
+    _name = "ai.dunning.preview.line"
+    _description = "Dunning Preview Line"
+    _order = "partner_id, move_id"
+
+    preview_id = fields.Many2one("ai.dunning.preview", required=True, ondelete="cascade")
+    partner_id = fields.Many2one("res.partner", string="Customer")
+    move_id = fields.Many2one("account.move", string="Invoice")
+    level_id = fields.Many2one("ai.dunning.level", string="Level")
+    days_overdue = fields.Integer()
+    risk_band = fields.Char()
+    outcome = fields.Selection(OUTCOME_SELECTION)
+    reason = fields.Selection(SKIP_REASON_SELECTION)
