@@ -28,6 +28,8 @@
         # odoo-dunning: templates before the levels that use them
         "data/ai_dunning_mail_template_data.xml",
         "data/ai_dunning_level_data.xml",
+        # odoo-worklist: sequences, promise check and worklist crons
+        "data/ai_collection_data.xml",
         # views
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
@@ -40,9 +42,17 @@
         "views/ai_dunning_preview_views.xml",
         "views/ai_dunning_partner_move_views.xml",
         "views/res_config_settings_dunning_views.xml",
+        # odoo-worklist
+        "views/ai_collection_promise_views.xml",
+        "views/ai_collection_dispute_views.xml",
+        "views/ai_collection_worklist_views.xml",
+        "views/res_config_settings_worklist_views.xml",
+        "views/res_partner_worklist_views.xml",
+        "views/account_move_worklist_views.xml",
         # menus last
         "views/menus.xml",
         "views/ai_dunning_menus.xml",
+        "views/ai_collection_menus.xml",  # odoo-worklist
     ],
     "demo": [
         # odoo-foundation: generated receivables ledger (loaded only with demo data)
@@ -52,6 +62,7 @@
         "web.assets_tests": [
             "ar_ai_collections/static/tests/tours/risk_tour.js",
             "ar_ai_collections/static/tests/tours/dunning_tour.js",
+            "ar_ai_collections/static/tests/tours/worklist_tour.js",  # odoo-worklist
         ],
     },
 }

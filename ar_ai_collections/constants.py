@@ -69,3 +69,16 @@ WORKLIST_TIER_LABELS = {
     "automated": "Automated reminder",
     "watch": "Watch",
 }
+
+# --- odoo-worklist: begin ---
+# Worklist policy defaults (company settings override them).
+# Calls a collector can make per week (res.users field; 0 = company default).
+DEFAULT_WEEKLY_CALL_CAPACITY = 40
+# Expected value (company currency) below which a call costs more than it earns.
+DEFAULT_MIN_CALL_VALUE = 100.0
+# A customer whose probability of not paying without contact is below this (%)
+# is "likely to pay anyway": no call, an automated reminder at most.
+DEFAULT_LIKELY_PAY_PROBABILITY = 20.0
+# Days after the promised date before an unpaid promise counts as broken.
+DEFAULT_PROMISE_GRACE_DAYS = 2
+# --- odoo-worklist: end ---

@@ -4,12 +4,21 @@ from . import account_move_line
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+
 # Models of the addon
 from . import ai_risk_model
 from . import ai_risk_scoring
+
 # odoo-foundation: demo ledger loader
 from . import ai_collections_demo
+
 # odoo-dunning
 from . import ai_dunning_level
 from . import ai_dunning_log
 from . import ai_dunning_run
+
+# odoo-worklist
+from . import res_users
+from . import ai_collection_promise
+from . import ai_collection_dispute
+from . import ai_collection_worklist

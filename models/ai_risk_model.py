@@ -15,6 +15,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.sql import create_index
 
 _logger = logging.getLogger(__name__)
 
@@ -78,6 +79,15 @@ class AiRiskModel(models.Model):
             CREATE UNIQUE INDEX IF NOT EXISTS ai_risk_model_one_champion_per_company
                 ON ai_risk_model (company_id) WHERE state = 'champion'
             """
+        )
+        # The fast rescoring after posting / paying reads one customer's posted
+        # invoices; account does not index account_move.commercial_partner_id.
+        create_index(
+            self.env.cr,
+            "account_move_ai_risk_customer_invoice_idx",
+            "account_move",
+            ["commercial_partner_id", "company_id"],
+            where="move_type = 'out_invoice'",
         )
 
     # ------------------------------------------------------------------
@@ -252,8 +262,8 @@ class AiRiskModel(models.Model):
         self._check_collections_manager()
         company = company.sudo()
         history = self.env["ai.risk.scoring"]._extract_history(company)
-        settled = int(history["paid_date"].notna().sum())
-        if settled < company.ai_risk_min_history:
+        settled = 0 if history is None else int(history["paid_date"].notna().sum())
+        if history is None or settled < company.ai_risk_min_history:
             message = self.env._(
                 "Not enough settled invoices to train a model: %(settled)s, at least "
                 "%(minimum)s needed (Settings). The bundled default model keeps scoring.",

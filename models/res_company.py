@@ -4,7 +4,11 @@ from odoo.exceptions import ValidationError
 from ..ar_ai_collections.constants import (
     DEFAULT_BAND_THRESHOLDS,
     DEFAULT_LATE_DAYS,
+    DEFAULT_LIKELY_PAY_PROBABILITY,  # odoo-worklist
+    DEFAULT_MIN_CALL_VALUE,  # odoo-worklist
     DEFAULT_MIN_HISTORY,
+    DEFAULT_PROMISE_GRACE_DAYS,  # odoo-worklist
+    DEFAULT_WEEKLY_CALL_CAPACITY,  # odoo-worklist
 )
 
 
@@ -120,3 +124,30 @@ class ResCompany(models.Model):
     # ------------------------------------------------------------------
     # Worklist, promises to pay and disputes
     # ------------------------------------------------------------------
+    # --- odoo-worklist: begin ---
+    ai_worklist_call_capacity = fields.Integer(
+        string="Weekly Calls per Collector",
+        default=DEFAULT_WEEKLY_CALL_CAPACITY,
+        help="Default number of calls a collector makes per week; the worklist puts at "
+        "most this many customers per collector in 'Call now' (a collector's own "
+        "capacity, on the user, overrides it).",
+    )
+    ai_worklist_min_call_value = fields.Monetary(
+        string="Minimum Value of a Call",
+        currency_field="currency_id",
+        default=DEFAULT_MIN_CALL_VALUE,
+        help="Expected value (amount at risk x probability of not paying without "
+        "contact) below which a customer gets an automated reminder instead of a call.",
+    )
+    ai_worklist_likely_pay = fields.Float(
+        string="Likely to Pay Anyway (%)",
+        default=DEFAULT_LIKELY_PAY_PROBABILITY,
+        help="Customers whose probability of not paying without contact is below "
+        "this are not called.",
+    )
+    ai_promise_grace_days = fields.Integer(
+        string="Promise Grace Days",
+        default=DEFAULT_PROMISE_GRACE_DAYS,
+        help="Days after the promised date before an unpaid promise counts as broken.",
+    )
+    # --- odoo-worklist: end ---

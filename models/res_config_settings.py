@@ -19,9 +19,7 @@ class ResConfigSettings(models.TransientModel):
     ai_risk_threshold_critical = fields.Float(
         related="company_id.ai_risk_threshold_critical", readonly=False
     )
-    ai_risk_min_history = fields.Integer(
-        related="company_id.ai_risk_min_history", readonly=False
-    )
+    ai_risk_min_history = fields.Integer(related="company_id.ai_risk_min_history", readonly=False)
     ai_risk_retrain_interval = fields.Integer(
         related="company_id.ai_risk_retrain_interval", readonly=False
     )
@@ -71,3 +69,17 @@ class ResConfigSettings(models.TransientModel):
     # ------------------------------------------------------------------
     # Worklist, promises to pay and disputes
     # ------------------------------------------------------------------
+    # --- odoo-worklist: begin ---
+    ai_worklist_call_capacity = fields.Integer(
+        related="company_id.ai_worklist_call_capacity", readonly=False
+    )
+    ai_worklist_min_call_value = fields.Monetary(
+        related="company_id.ai_worklist_min_call_value", readonly=False
+    )
+    ai_worklist_likely_pay = fields.Float(
+        related="company_id.ai_worklist_likely_pay", readonly=False
+    )
+    ai_promise_grace_days = fields.Integer(
+        related="company_id.ai_promise_grace_days", readonly=False
+    )
+    # --- odoo-worklist: end ---

@@ -58,6 +58,12 @@ class ResPartner(models.Model):
     )
     ai_risk_reasons = fields.Text(string="Risk Reasons", readonly=True)
     ai_scored_at = fields.Datetime(string="Scored On", readonly=True)
+    ai_scored_by_default_model = fields.Boolean(
+        string="Scored by the Default Model",
+        readonly=True,
+        help="Set when the company has not enough settled history of its own and the "
+        "bundled default model scored this customer.",
+    )
     ai_open_invoice_count = fields.Integer(
         string="Open Invoices",
         compute="_compute_ai_open_invoice_count",
@@ -112,7 +118,7 @@ class ResPartner(models.Model):
         default="automatic",
         tracking=True,
         help="Automatic: the daily dunning run reminds this customer. Manual: reminders are "
-        "sent only from the preview wizard (\"Run now\").",
+        'sent only from the preview wizard ("Run now").',
     )
     ai_dunning_next_date = fields.Date(
         string="Next Reminder",
@@ -121,11 +127,13 @@ class ResPartner(models.Model):
     )
     ai_dunning_do_not_contact = fields.Boolean(string="Do Not Contact", tracking=True)
     ai_dunning_excluded = fields.Boolean(
-        string="Excluded from Dunning", tracking=True,
+        string="Excluded from Dunning",
+        tracking=True,
         help="Never include this customer in dunning runs (e.g. intercompany, agency).",
     )
     ai_dunning_sensitive = fields.Boolean(
-        string="Sensitive Customer", tracking=True,
+        string="Sensitive Customer",
+        tracking=True,
         help="Every automated dunning action waits for a manager's approval.",
     )
     ai_dunning_invoice_ids = fields.Many2many(
@@ -244,3 +252,98 @@ class ResPartner(models.Model):
         help="Collections agent responsible for this customer: worklist lines and "
         "dunning call activities are assigned to them.",
     )
+    # --- odoo-worklist: begin ---
+    ai_last_contact_date = fields.Date(
+        string="Last Collection Contact",
+        readonly=True,
+        help="Last time a collector reached the customer (logged call).",
+    )
+    ai_promise_count = fields.Integer(
+        string="Closed Promises",
+        readonly=True,
+        help="Promises to pay whose outcome is known (kept, partly kept or broken).",
+    )
+    ai_promise_kept_rate = fields.Float(
+        string="Promise-Kept Rate (%)",
+        digits=(5, 1),
+        readonly=True,
+        help="Share of the customer's closed promises to pay that were kept (a partly "
+        "kept promise counts as half). Empty history: 0 with 0 closed promises.",
+    )
+
+    ai_promise_open_count = fields.Integer(
+        string="Open Promises", compute="_compute_ai_collection_counts"
+    )
+    ai_dispute_open_count = fields.Integer(
+        string="Open Disputes", compute="_compute_ai_collection_counts"
+    )
+
+    def _compute_ai_collection_counts(self):
+        commercial = self.commercial_partner_id
+        counts = {}
+        for model, key in (
+            ("ai.collection.promise", "promise"),
+            ("ai.collection.dispute", "dispute"),
+        ):
+            if not self.env[model].has_access("read"):
+                continue
+            for partner, count in self.env[model]._read_group(
+                [("partner_id", "in", commercial.ids), ("state", "=", "open")],
+                ["partner_id"],
+                ["__count"],
+            ):
+                counts[key, partner.id] = count
+        for partner in self:
+            commercial_id = partner.commercial_partner_id.id
+            partner.ai_promise_open_count = counts.get(("promise", commercial_id), 0)
+            partner.ai_dispute_open_count = counts.get(("dispute", commercial_id), 0)
+
+    def action_ai_open_promises(self):
+        """The customer's promises to pay."""
+        self.ensure_one()
+        return self._ai_collection_action("ar_ai_collections.ai_collection_promise_action")
+
+    def action_ai_open_disputes(self):
+        """The customer's disputes."""
+        self.ensure_one()
+        return self._ai_collection_action("ar_ai_collections.ai_collection_dispute_action")
+
+    def _ai_collection_action(self, xmlid):
+        action = self.env["ir.actions.actions"]._for_xml_id(xmlid)
+        commercial = self.commercial_partner_id
+        action["domain"] = [("partner_id", "=", commercial.id)]
+        action["context"] = {"default_partner_id": commercial.id}
+        return action
+
+    def _ai_update_promise_stats(self):
+        """Recompute the promise-kept rate of these customers (commercial entities)."""
+        partners = self.commercial_partner_id
+        if not partners:
+            return
+        groups = (
+            self.env["ai.collection.promise"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "in", partners.ids),
+                    ("state", "in", ("kept", "partial", "broken")),
+                ],
+                ["partner_id", "state"],
+                ["__count"],
+            )
+        )
+        stats = {}
+        for partner, state, count in groups:
+            kept, total = stats.get(partner.id, (0.0, 0))
+            kept += count * {"kept": 1.0, "partial": 0.5}.get(state, 0.0)
+            stats[partner.id] = (kept, total + count)
+        for partner in partners.sudo():
+            kept, total = stats.get(partner.id, (0.0, 0))
+            partner.write(
+                {
+                    "ai_promise_count": total,
+                    "ai_promise_kept_rate": 100.0 * kept / total if total else 0.0,
+                }
+            )
+
+    # --- odoo-worklist: end ---

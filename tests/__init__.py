@@ -7,3 +7,8 @@ from . import test_demo_ledger
 from . import test_security
 from . import test_tour_dunning
 from . import test_tour_risk
+# odoo-worklist
+from . import test_promise
+from . import test_dispute
+from . import test_worklist
+from . import test_tour_worklist

@@ -2,8 +2,10 @@ import base64
 import datetime as dt
 from pathlib import Path
 
+from dateutil.relativedelta import relativedelta
 from psycopg2 import IntegrityError
 
+from odoo import fields
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
@@ -174,3 +176,25 @@ class TestRiskModelTraining(RiskLedgerMixin, AccountTestInvoicingCommon):
         stats = self.env["ai.risk.scoring"].score_company(self.company)
         self.assertFalse(stats["default_model"])
         self.assertEqual(stats["model_version"], third.version)
+
+    def test_monthly_retrain_cron(self):
+        cron = self.env.ref("ar_ai_collections.ir_cron_ai_risk_retrain")
+        self.assertEqual((cron.interval_number, cron.interval_type), (1, "months"))
+        Model = self.env["ai.risk.model"]
+        domain = [("company_id", "=", self.company.id)]
+        cron.method_direct_trigger()
+        champion = Model._get_champion(self.company)
+        self.assertTrue(champion, "the first retraining makes a champion")
+        count = Model.search_count(domain)
+        # The champion is younger than the schedule: nothing is trained.
+        cron.method_direct_trigger()
+        self.assertEqual(Model.search_count(domain), count)
+        # Due, but the challenger cannot beat the champion by the margin.
+        champion.sudo().trained_at = fields.Datetime.now() - relativedelta(months=2)
+        self.company.ai_risk_promotion_margin = 1.0
+        cron.method_direct_trigger()
+        self.assertEqual(Model.search_count(domain), count + 1)
+        challenger = Model.search(domain, order="id desc", limit=1)
+        self.assertEqual(challenger.state, "challenger")
+        self.assertEqual(Model._get_champion(self.company), champion)
+        self.assertIn("kept as challenger", challenger.message_ids[:1].body)

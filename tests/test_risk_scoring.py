@@ -2,9 +2,11 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+from lxml import etree
 
 from odoo import Command, fields
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from ..ar_ai_collections import generator as engine_generator
@@ -168,6 +170,91 @@ class TestRiskScoring(RiskLedgerMixin, AccountTestInvoicingCommon):
         ids = set(self.scoring._extract_history(self.company)["invoice_id"])
         self.assertFalse({str(draft.id), str(bill.id), str(foreign.id)} & ids)
         self.assertEqual(set(self.scoring._extract_history(other)["invoice_id"]), {str(foreign.id)})
+        # Scoring never touches drafts nor vendor bills, even for a scored customer.
+        posted = self.init_invoice("out_invoice", partner, "2025-06-01", amounts=[50.0], post=True)
+        self.scoring.score_company(self.company)
+        self.assertTrue(posted.ai_risk_band)
+        bill.action_ai_risk_score_now()
+        self.assertFalse(draft.ai_risk_band or draft.ai_scored_at)
+        self.assertFalse(bill.ai_risk_band or bill.ai_scored_at)
+        self.assertTrue(self.partner_a.ai_risk_band)
+
+    def test_risk_panel_and_columns_only_on_customer_documents(self):
+        form = self.env["account.move"].get_view(self.env.ref("account.view_move_form").id, "form")[
+            "arch"
+        ]
+        page = etree.fromstring(form).xpath("//page[@name='ai_payment_risk']")[0]
+        self.assertEqual(page.get("invisible"), "move_type not in ('out_invoice', 'out_refund')")
+        out_list = self.env["account.move"].get_view(
+            self.env.ref("account.view_out_invoice_tree").id, "list"
+        )["arch"]
+        in_list = self.env["account.move"].get_view(
+            self.env.ref("account.view_in_invoice_bill_tree").id, "list"
+        )["arch"]
+        self.assertIn('name="ai_risk_band"', out_list)
+        self.assertNotIn("ai_risk_band", in_list)
+
+    def test_daily_cron_scores_and_logs(self):
+        cron = self.env.ref("ar_ai_collections.ir_cron_ai_risk_score")
+        self.assertEqual(cron.interval_type, "days")
+        with self.assertLogs("odoo.addons.ar_ai_collections.models.ai_risk_scoring") as logs:
+            cron.method_direct_trigger()
+        history = self.ledger.history
+        open_moves = self.env["account.move"].browse(
+            [self.invoices[r].id for r in history.loc[history["paid_date"].isna(), "invoice_id"]]
+        )
+        self.assertTrue(open_moves)
+        self.assertTrue(all(open_moves.mapped("ai_risk_band")))
+        self.assertTrue(all(open_moves.mapped("ai_predicted_pay_date")))
+        message = "\n".join(logs.output)
+        self.assertRegex(message, rf"scored {len(open_moves)} open invoices and \d+ customers")
+        self.assertRegex(message, r"in \d+\.\d+ s")
+        # Disabled in Settings: the cron leaves the company alone.
+        self.company.ai_risk_enabled = False
+        self.env["account.move"].browse(open_moves.ids).invalidate_recordset()
+        stats = self.scoring.score_company(self.company)
+        self.assertTrue(stats["skipped"])
+
+    def test_customer_smart_button_sorted_by_risk(self):
+        self.scoring.score_company(self.company, as_of=END)
+        history = self.ledger.history
+        counts = history.loc[history["paid_date"].isna(), "customer_id"].value_counts()
+        partner = self.partners[counts.index[0]]
+        self.assertEqual(partner.ai_open_invoice_count, counts.iloc[0])
+        action = partner.action_ai_open_invoices_by_risk()
+        list_view = self.env["ir.ui.view"].browse(action["views"][0][0])
+        self.assertEqual(action["views"][0][1], "list")
+        arch = self.env["account.move"].get_view(list_view.id, "list")["arch"]
+        self.assertIn('default_order="ai_risk_score desc', arch)
+        moves = self.env["account.move"].search(action["domain"], order="ai_risk_score desc")
+        self.assertEqual(len(moves), counts.iloc[0])
+        self.assertEqual(moves.commercial_partner_id, partner)
+        scores = moves.mapped("ai_risk_score")
+        self.assertEqual(scores, sorted(scores, reverse=True))
+
+    def test_settings_drive_bands(self):
+        settings = self.env["res.config.settings"].create(
+            {
+                "ai_risk_threshold_medium": 1.0,
+                "ai_risk_threshold_high": 2.0,
+                "ai_risk_threshold_critical": 99.99,
+                "ai_risk_late_days": 5,
+            }
+        )
+        settings.execute()
+        self.assertEqual(self.company._ai_risk_band_thresholds(), (1.0, 2.0, 99.99))
+        self.assertEqual(self.company.ai_risk_late_days, 5)
+        self.scoring.score_company(self.company, as_of=END)
+        scored = self.env["account.move"].search(
+            [("company_id", "=", self.company.id), ("ai_risk_band", "!=", False)]
+        )
+        self.assertTrue(scored)
+        for move in scored:
+            bounds = [("critical", 99.99), ("high", 2.0), ("medium", 1.0), ("low", 0.0)]
+            expected = next(band for band, low in bounds if move.ai_risk_score >= low)
+            self.assertEqual(move.ai_risk_band, expected, move.ai_risk_score)
+        with self.assertRaises(ValidationError):
+            self.company.ai_risk_threshold_high = 0.5
 
     def test_foreign_currency_amounts_in_company_currency(self):
         eur = self.setup_other_currency("EUR", rates=[("2024-01-01", 2.0)])
@@ -232,6 +319,13 @@ class TestRiskScoring(RiskLedgerMixin, AccountTestInvoicingCommon):
             set(scored.mapped("ai_risk_model_version")), {default_risk_model().metadata.version}
         )
         self.assertFalse(scored.ai_risk_model_id)
+        # Customers say so too (the form shows the "default model" notice).
+        customers = scored.commercial_partner_id
+        self.assertTrue(all(customers.mapped("ai_scored_by_default_model")))
+        form = self.env["res.partner"].get_view(self.env.ref("base.view_partner_form").id, "form")[
+            "arch"
+        ]
+        self.assertIn("Scored by the bundled default model", form)
 
     def test_multi_company_isolation(self):
         other = self.setup_other_company()["company"]
@@ -268,6 +362,28 @@ class TestRiskScoring(RiskLedgerMixin, AccountTestInvoicingCommon):
         ).create({"payment_date": fields.Date.today()})._create_payments()
         self.env.cr.flush()
         self.assertFalse(invoice.ai_risk_band)
+
+    def test_empty_company_and_odd_dates_do_not_break_scoring(self):
+        empty = self.setup_other_company()["company"]
+        self.assertIsNone(self.scoring._extract_history(empty))
+        self.assertEqual(self.scoring.score_company(empty)["invoices"], 0)
+        self.assertFalse(self.env["ai.risk.model"].train_for_company(empty))
+        # Legal in Odoo, refused by the engine's validation: a due date typed
+        # before the invoice date and a payment dated before the invoice date.
+        odd = self.init_invoice("out_invoice", self.partner_a, "2025-05-10", amounts=[80.0])
+        odd.invoice_date_due = "2025-05-01"
+        odd.action_post()
+        early = self.init_invoice("out_invoice", self.partner_a, "2025-05-10", amounts=[90.0])
+        early.action_post()
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=early.ids
+        ).create({"payment_date": "2025-05-02"})._create_payments()
+        history = self.scoring._extract_history(self.company).set_index("invoice_id")
+        self.assertEqual(history.loc[str(odd.id), "due_date"], pd.Timestamp("2025-05-10"))
+        self.assertEqual(history.loc[str(early.id), "paid_date"], pd.Timestamp("2025-05-10"))
+        stats = self.scoring.score_company(self.company, as_of=END)
+        self.assertGreater(stats["invoices"], 0)
+        self.assertTrue(odd.ai_risk_band)
 
     def test_history_frame_is_canonical(self):
         sql = self.scoring._extract_history(self.company)

@@ -1,0 +1,247 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..ar_ai_collections.constants import DISPUTE_CATEGORIES, DISPUTE_CATEGORY_LABELS
+from .ai_collection_promise import SOURCE_SELECTION, fallback_collector
+
+CATEGORY_SELECTION = [(key, DISPUTE_CATEGORY_LABELS[key]) for key in DISPUTE_CATEGORIES]
+DISPUTE_STATE_SELECTION = [
+    ("draft", "Draft"),
+    ("open", "Open"),
+    ("resolved", "Resolved"),
+    ("rejected", "Rejected"),
+    ("cancelled", "Cancelled"),
+]
+
+
+class AiCollectionDispute(models.Model):
+    """A customer's dispute on some invoices.
+
+    While open, its invoices are flagged ``ai_in_dispute`` (dunning pauses them) and
+    the responsible user gets an activity. The flag is cleared as soon as no open
+    dispute remains on the invoice. ``resolve_days`` (time to resolve) feeds the
+    reporting and the risk features.
+    """
+
+    _name = "ai.collection.dispute"
+    _description = "Invoice Dispute"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_opened desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Reference", required=True, readonly=True, copy=False, default="/", index=True
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        domain="[('parent_id', '=', False)]",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
+    move_ids = fields.Many2many(
+        "account.move",
+        "ai_collection_dispute_move_rel",
+        "dispute_id",
+        "move_id",
+        string="Invoices",
+        check_company=True,
+        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
+        " ('commercial_partner_id', '=', partner_id)]",
+    )
+    amount = fields.Monetary(
+        string="Disputed Amount",
+        currency_field="currency_id",
+        compute="_compute_amount",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+    )
+    category = fields.Selection(CATEGORY_SELECTION, required=True, default="other", tracking=True)
+    description = fields.Text()
+    source = fields.Selection(SOURCE_SELECTION, required=True, default="call")
+    responsible_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        compute="_compute_responsible_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index=True,
+        tracking=True,
+    )
+    state = fields.Selection(
+        DISPUTE_STATE_SELECTION,
+        required=True,
+        default="draft",
+        index=True,
+        tracking=True,
+        copy=False,
+    )
+    resolution = fields.Text(tracking=True)
+    date_opened = fields.Date(readonly=True, copy=False, index=True)
+    date_resolved = fields.Date(readonly=True, copy=False)
+    resolve_days = fields.Integer(
+        string="Days to Resolve",
+        compute="_compute_resolve_days",
+        store=True,
+        aggregator="avg",
+    )
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.depends("move_ids")
+    def _compute_amount(self):
+        for dispute in self:
+            if dispute.state in (False, "draft") and dispute.move_ids:
+                dispute.amount = sum(dispute.move_ids.mapped("amount_residual_signed"))
+            elif not dispute.amount:
+                dispute.amount = 0.0
+
+    @api.depends("partner_id")
+    def _compute_responsible_id(self):
+        for dispute in self:
+            dispute.responsible_id = (
+                dispute.partner_id.commercial_partner_id.ai_collector_id
+                or dispute.responsible_id
+                or fallback_collector(self.env, dispute.company_id or self.env.company)
+            )
+
+    @api.depends("date_opened", "date_resolved")
+    def _compute_resolve_days(self):
+        for dispute in self:
+            if dispute.date_opened and dispute.date_resolved:
+                dispute.resolve_days = (dispute.date_resolved - dispute.date_opened).days
+            else:
+                dispute.resolve_days = 0
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code("ai.collection.dispute") or "/"
+            if vals.get("partner_id"):
+                partner = self.env["res.partner"].browse(vals["partner_id"])
+                vals["partner_id"] = partner.commercial_partner_id.id
+        return super().create(vals_list)
+
+    def write(self, vals):
+        old_moves = self.move_ids if "move_ids" in vals else self.env["account.move"]
+        res = super().write(vals)
+        if "move_ids" in vals:
+            self._sync_move_flags(old_moves | self.move_ids)
+        if vals.get("responsible_id"):
+            # Re-route the open disputes' pending activities to the new responsible.
+            self.filtered(lambda d: d.state == "open").activity_ids.write(
+                {"user_id": vals["responsible_id"]}
+            )
+        return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_open(self):
+        if any(dispute.state not in ("draft", "cancelled") for dispute in self):
+            raise UserError(self.env._("Only draft or cancelled disputes can be deleted."))
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_confirm(self):
+        """Open the dispute: pause dunning on its invoices and route it to the responsible."""
+        if any(dispute.state != "draft" for dispute in self):
+            raise UserError(self.env._("Only draft disputes can be opened."))
+        if any(not dispute.move_ids for dispute in self):
+            raise UserError(self.env._("Select the disputed invoices."))
+        self.write({"state": "open", "date_opened": fields.Date.context_today(self)})
+        self._sync_move_flags(self.move_ids)
+        self._refresh_worklist()
+        for dispute in self:
+            dispute.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._(
+                    "Resolve dispute %(name)s (%(category)s)",
+                    name=dispute.name,
+                    category=DISPUTE_CATEGORY_LABELS[dispute.category],
+                ),
+                note=dispute.description or "",
+                user_id=(
+                    dispute.responsible_id or fallback_collector(self.env, dispute.company_id)
+                ).id,
+            )
+            body = self.env._(
+                "Invoice disputed (%(name)s): reminders are paused until it is resolved.",
+                name=dispute.name,
+            )
+            for move in dispute.move_ids:
+                move.message_post(body=body)
+        return True
+
+    def action_resolve(self):
+        """Resolved (e.g. credit note issued, copy sent): dunning resumes."""
+        return self._close("resolved")
+
+    def action_reject(self):
+        """Rejected (the claim is not founded): dunning resumes."""
+        return self._close("rejected")
+
+    def action_cancel(self):
+        """Cancelled (raised by mistake)."""
+        return self._close("cancelled")
+
+    def action_draft(self):
+        """Back to draft (cancelled disputes only)."""
+        if any(dispute.state != "cancelled" for dispute in self):
+            raise UserError(self.env._("Only cancelled disputes can be reset to draft."))
+        self.write({"state": "draft", "date_opened": False, "date_resolved": False})
+        return True
+
+    # ------------------------------------------------------------------
+    # Business
+    # ------------------------------------------------------------------
+    def _close(self, state):
+        if state in ("resolved", "rejected") and any(d.state != "open" for d in self):
+            raise UserError(self.env._("Only open disputes can be resolved or rejected."))
+        self.write({"state": state, "date_resolved": fields.Date.context_today(self)})
+        self._sync_move_flags(self.move_ids)
+        self._refresh_worklist()
+        self.activity_feedback(["mail.mail_activity_data_todo"])
+        return True
+
+    def _refresh_worklist(self):
+        """Keep these customers' worklist lines current (disputes, amount at risk)."""
+        self.env["ai.collection.worklist"].sudo()._refresh_partners(
+            self.partner_id, self.company_id
+        )
+
+    @api.model
+    def _sync_move_flags(self, moves):
+        """Set ``ai_in_dispute`` on ``moves`` iff an open dispute covers them."""
+        if not moves:
+            return
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT rel.move_id
+              FROM ai_collection_dispute_move_rel rel
+              JOIN ai_collection_dispute d ON d.id = rel.dispute_id
+             WHERE d.state = 'open' AND rel.move_id = ANY(%s)
+            """,
+            [list(moves.ids)],
+        )
+        flagged = {row[0] for row in self.env.cr.fetchall()}
+        moves = moves.sudo()
+        to_set = moves.filtered(lambda m: m.id in flagged and not m.ai_in_dispute)
+        to_clear = moves.filtered(lambda m: m.id not in flagged and m.ai_in_dispute)
+        if to_set:
+            to_set.write({"ai_in_dispute": True})
+        if to_clear:
+            to_clear.write({"ai_in_dispute": False})

@@ -1,0 +1,340 @@
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+SOURCE_SELECTION = [
+    ("call", "Phone call"),
+    ("email", "Email"),
+    ("portal", "Customer portal"),
+    ("reply", "Classified reply"),
+]
+PROMISE_STATE_SELECTION = [
+    ("draft", "Draft"),
+    ("open", "Open"),
+    ("kept", "Kept"),
+    ("partial", "Partly kept"),
+    ("broken", "Broken"),
+    ("cancelled", "Cancelled"),
+]
+# States of a promise whose outcome is known: they feed the promise-kept rate.
+CLOSED_PROMISE_STATES = ("kept", "partial", "broken")
+
+
+def fallback_collector(env, company):
+    """Who gets a customer's follow-up when it has no collector.
+
+    The current user when internal (never a portal user creating a promise or a
+    dispute from the portal, nor the mail gateway's public user), else the
+    company's first Collections Manager.
+    """
+    if not env.user.share and not env.user._is_public():
+        return env.user
+    managers = (
+        env.ref("ar_ai_collections.group_collections_manager")
+        .sudo()
+        .users.filtered(lambda u: company in u.company_ids and not u.share and u.id != SUPERUSER_ID)
+    )
+    return managers[:1]
+
+
+class AiCollectionPromise(models.Model):
+    """A customer's promise to pay an amount by a date, for some invoices.
+
+    A confirmed (open) promise flags its invoices (``ai_has_open_promise``) so that
+    dunning leaves them alone. The daily check compares the payments received on
+    the invoices since the promise was confirmed with the promised amount: the
+    promise is kept, partly kept or broken; partly kept and broken promises clear
+    the flag and escalate to the collector (activity + chatter message), and the
+    customer's promise-kept rate is updated.
+    """
+
+    _name = "ai.collection.promise"
+    _description = "Promise to Pay"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "promised_date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Reference", required=True, readonly=True, copy=False, default="/", index=True
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        domain="[('parent_id', '=', False)]",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
+    move_ids = fields.Many2many(
+        "account.move",
+        "ai_collection_promise_move_rel",
+        "promise_id",
+        "move_id",
+        string="Invoices",
+        check_company=True,
+        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
+        " ('commercial_partner_id', '=', partner_id),"
+        " ('payment_state', 'not in', ('paid', 'in_payment', 'reversed'))]",
+    )
+    amount = fields.Monetary(
+        string="Promised Amount",
+        currency_field="currency_id",
+        compute="_compute_amount",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+    )
+    promised_date = fields.Date(required=True, index=True, tracking=True)
+    source = fields.Selection(SOURCE_SELECTION, required=True, default="call")
+    state = fields.Selection(
+        PROMISE_STATE_SELECTION,
+        required=True,
+        default="draft",
+        index=True,
+        tracking=True,
+        copy=False,
+    )
+    amount_paid = fields.Monetary(
+        currency_field="currency_id",
+        readonly=True,
+        copy=False,
+        help="Payments received on the invoices since the promise was confirmed, "
+        "as of the last daily check.",
+    )
+    residual_at_confirm = fields.Monetary(
+        string="Due at Confirmation",
+        currency_field="currency_id",
+        readonly=True,
+        copy=False,
+        help="Amount due on the invoices when the promise was confirmed: payments are "
+        "measured against it.",
+    )
+    date_confirmed = fields.Date(readonly=True, copy=False)
+    date_closed = fields.Date(readonly=True, copy=False)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Collector",
+        compute="_compute_user_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index=True,
+        tracking=True,
+    )
+    note = fields.Text()
+
+    # ------------------------------------------------------------------
+    # Computes and constraints
+    # ------------------------------------------------------------------
+    @api.depends("move_ids")
+    def _compute_amount(self):
+        for promise in self:
+            if promise.state in (False, "draft") and promise.move_ids:
+                promise.amount = sum(promise.move_ids.mapped("amount_residual_signed"))
+            elif not promise.amount:
+                promise.amount = 0.0
+
+    @api.depends("partner_id")
+    def _compute_user_id(self):
+        for promise in self:
+            promise.user_id = (
+                promise.partner_id.commercial_partner_id.ai_collector_id
+                or promise.user_id
+                or fallback_collector(self.env, promise.company_id or self.env.company)
+            )
+
+    @api.constrains("amount")
+    def _check_amount(self):
+        for promise in self:
+            if promise.amount <= 0:
+                raise ValidationError(self.env._("The promised amount must be positive."))
+
+    @api.constrains("partner_id", "move_ids")
+    def _check_moves_partner(self):
+        for promise in self:
+            commercial = promise.partner_id.commercial_partner_id
+            if any(move.commercial_partner_id != commercial for move in promise.move_ids):
+                raise ValidationError(
+                    self.env._("All invoices of a promise must belong to its customer.")
+                )
+            if any(not move.is_sale_document(include_receipts=True) for move in promise.move_ids):
+                raise ValidationError(self.env._("A promise to pay covers customer invoices only."))
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code("ai.collection.promise") or "/"
+            if vals.get("partner_id"):
+                partner = self.env["res.partner"].browse(vals["partner_id"])
+                vals["partner_id"] = partner.commercial_partner_id.id
+        return super().create(vals_list)
+
+    def write(self, vals):
+        old_moves = self.move_ids if "move_ids" in vals else self.env["account.move"]
+        res = super().write(vals)
+        if "move_ids" in vals:
+            self._sync_move_flags(old_moves | self.move_ids)
+        return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_open(self):
+        if any(promise.state not in ("draft", "cancelled") for promise in self):
+            raise UserError(self.env._("Only draft or cancelled promises can be deleted."))
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_confirm(self):
+        """Open the promise: flag its invoices so that dunning pauses them."""
+        for promise in self:
+            if promise.state != "draft":
+                raise UserError(self.env._("Only draft promises can be confirmed."))
+            if not promise.move_ids:
+                raise UserError(self.env._("Select the invoices the customer promises to pay."))
+        today = fields.Date.context_today(self)
+        for promise in self:
+            promise.write(
+                {
+                    "state": "open",
+                    "date_confirmed": today,
+                    "residual_at_confirm": sum(promise.move_ids.mapped("amount_residual_signed")),
+                    "amount_paid": 0.0,
+                }
+            )
+        self._sync_move_flags(self.move_ids)
+        self._refresh_worklist()
+        return True
+
+    def action_cancel(self):
+        """Cancel the promise and release its invoices."""
+        self.write({"state": "cancelled", "date_closed": fields.Date.context_today(self)})
+        self._sync_move_flags(self.move_ids)
+        self._refresh_worklist()
+        return True
+
+    def action_draft(self):
+        """Back to draft (cancelled promises only)."""
+        if any(promise.state != "cancelled" for promise in self):
+            raise UserError(self.env._("Only cancelled promises can be reset to draft."))
+        self.write({"state": "draft", "date_closed": False})
+        return True
+
+    def action_check_now(self):
+        """Run the payment check on these promises now (same logic as the daily cron)."""
+        self.filtered(lambda p: p.state == "open")._check_payments(force_due=False)
+        return True
+
+    # ------------------------------------------------------------------
+    # Business
+    # ------------------------------------------------------------------
+    def _refresh_worklist(self):
+        """Keep these customers' worklist lines current (open promise, amount at risk)."""
+        self.env["ai.collection.worklist"].sudo()._refresh_partners(
+            self.partner_id, self.company_id
+        )
+
+    @api.model
+    def _sync_move_flags(self, moves):
+        """Set ``ai_has_open_promise`` on ``moves`` iff an open promise covers them."""
+        if not moves:
+            return
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT rel.move_id
+              FROM ai_collection_promise_move_rel rel
+              JOIN ai_collection_promise p ON p.id = rel.promise_id
+             WHERE p.state = 'open' AND rel.move_id = ANY(%s)
+            """,
+            [list(moves.ids)],
+        )
+        flagged = {row[0] for row in self.env.cr.fetchall()}
+        moves = moves.sudo()
+        to_set = moves.filtered(lambda m: m.id in flagged and not m.ai_has_open_promise)
+        to_clear = moves.filtered(lambda m: m.id not in flagged and m.ai_has_open_promise)
+        if to_set:
+            to_set.write({"ai_has_open_promise": True})
+        if to_clear:
+            to_clear.write({"ai_has_open_promise": False})
+
+    @api.model
+    def _cron_check_promises(self):
+        """Daily: compare open promises with the payments received (kept/partial/broken)."""
+        promises = self.search([("state", "=", "open")])
+        promises._check_payments(force_due=False)
+        return True
+
+    def _check_payments(self, force_due=False):
+        """Measure payments and close the promises that are kept or past their date.
+
+        A promise is *kept* as soon as the payments reach the promised amount (minus
+        the company currency rounding). Past ``promised_date`` plus the company's
+        grace days, a promise with some payment is *partly kept*, without any is
+        *broken*. ``force_due`` treats every promise as past due (tests, manual check).
+        """
+        today = fields.Date.context_today(self)
+        closed = self.browse()
+        for promise in self:
+            residual = sum(promise.move_ids.mapped("amount_residual_signed"))
+            paid = max(promise.residual_at_confirm - residual, 0.0)
+            currency = promise.currency_id
+            vals = {"amount_paid": paid}
+            grace = promise.company_id.ai_promise_grace_days
+            due = force_due or fields.Date.add(promise.promised_date, days=grace) < today
+            if currency.compare_amounts(paid, promise.amount) >= 0 or currency.is_zero(residual):
+                vals["state"] = "kept"
+            elif due:
+                vals["state"] = "partial" if not currency.is_zero(paid) else "broken"
+            if vals.get("state"):
+                vals["date_closed"] = today
+                closed |= promise
+            promise.write(vals)
+        if closed:
+            self._sync_move_flags(closed.move_ids)
+            closed.filtered(lambda p: p.state in ("partial", "broken"))._escalate()
+            for promise in closed.filtered(lambda p: p.state == "kept"):
+                promise.message_post(
+                    body=self.env._("Promise kept: the promised payment was received.")
+                )
+            closed.partner_id._ai_update_promise_stats()
+            closed._refresh_worklist()
+        return closed
+
+    def _escalate(self):
+        """Broken or partly kept promise: chatter message + activity for the collector."""
+        for promise in self:
+            if promise.state == "broken":
+                summary = self.env._("Broken promise to pay: %(name)s", name=promise.name)
+                body = self.env._(
+                    "Promise broken: no payment received by %(date)s. The invoices are "
+                    "released to the next dunning level.",
+                    date=promise.promised_date,
+                )
+            else:
+                summary = self.env._("Partly kept promise: %(name)s", name=promise.name)
+                body = self.env._(
+                    "Promise partly kept: %(paid)s received of %(amount)s promised. The "
+                    "invoices are released to the next dunning level.",
+                    paid=promise.currency_id.format(promise.amount_paid),
+                    amount=promise.currency_id.format(promise.amount),
+                )
+            promise.message_post(body=body)
+            promise.partner_id.message_post(body=body)
+            promise.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=summary,
+                note=body,
+                user_id=(
+                    promise.user_id
+                    or promise.partner_id.ai_collector_id
+                    or fallback_collector(self.env, promise.company_id)
+                ).id,
+            )

@@ -1,0 +1,59 @@
+from odoo import fields, models
+
+CALL_OUTCOME_SELECTION = [
+    ("reached", "Reached: will pay"),
+    ("promise", "Promise to pay"),
+    ("dispute", "Dispute raised"),
+    ("callback", "Call back later"),
+    ("no_answer", "No answer / voicemail"),
+    ("wrong_number", "Wrong number"),
+]
+
+
+class AiCollectionCallWizard(models.TransientModel):
+    """Log a collection call from a worklist line (outcome, notes, follow-up)."""
+
+    _name = "ai.collection.call.wizard"
+    _description = "Log a Collection Call"
+
+    worklist_id = fields.Many2one("ai.collection.worklist", required=True, ondelete="cascade")
+    partner_id = fields.Many2one(related="worklist_id.partner_id")
+    outcome = fields.Selection(CALL_OUTCOME_SELECTION, required=True, default="reached")
+    note = fields.Text(string="Notes")
+    callback_date = fields.Date(
+        string="Call Back On",
+        help="The line is snoozed until this date.",
+    )
+
+    def action_confirm(self):
+        """Record the call on the customer's chatter, then follow the outcome."""
+        self.ensure_one()
+        line = self.worklist_id
+        partner = line.partner_id
+        today = fields.Date.context_today(self)
+        outcome = dict(CALL_OUTCOME_SELECTION)[self.outcome]
+        body = self.env._("Collection call: %(outcome)s", outcome=outcome)
+        if self.note:
+            body = f"{body}\n{self.note}"
+        partner.message_post(
+            body=body,
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )
+        reached = self.outcome not in ("no_answer", "wrong_number")
+        vals = {}
+        if reached:
+            partner.sudo().ai_last_contact_date = today
+            vals["escalated"] = False
+        if self.outcome == "callback" and self.callback_date:
+            vals["snooze_until"] = self.callback_date
+        if vals:
+            line.write(vals)
+        # The policy decides the new tier: a customer reached this week is not
+        # called again, a snoozed one is watched until the call-back date.
+        self.env["ai.collection.worklist"].sudo()._refresh_partners(partner, line.company_id)
+        if self.outcome == "promise":
+            return line.action_record_promise()
+        if self.outcome == "dispute":
+            return line.action_raise_dispute()
+        return {"type": "ir.actions.act_window_close"}
