@@ -44,6 +44,9 @@ LATER_SNAPSHOT_SHARE = 0.35
 #: Cap on rows per head (random sample, for speed on very large ledgers).
 MAX_TRAIN_ROWS = 600_000
 DAYS_LATE_CLIP = (-60.0, 365.0)
+#: Days after due before a payment delay is used as a regression target (same
+#: reason as for the late label: avoid keeping only the early payers of a cohort).
+DAYS_LATE_WINDOW = 60
 CALIBRATION_SHARE = 0.2
 _EPS = 1e-6
 
@@ -111,14 +114,20 @@ def build_training_set(
     p = paid[rows]
     settled = is_paid[rows]
     late = np.full(len(rows), np.nan)
-    known_late = settled | (deadline < t_end)
+    # An outcome is used only once its window has closed for EVERY invoice of
+    # the cohort: keeping the recent invoices already paid on time (and not
+    # their late siblings) would teach the model that "recent" means "on time".
+    known_late = deadline < t_end
     late[known_late] = (~settled[known_late] | (p[known_late] > deadline[known_late])).astype(float)
     default = np.full(len(rows), np.nan)
     horizon = due[rows] + horizon_days
     known_def = horizon <= t_end
     default[known_def] = (~settled[known_def] | (p[known_def] > horizon[known_def])).astype(float)
-    days_late = np.where(settled, np.clip((p - due[rows]).astype(float), *DAYS_LATE_CLIP), np.nan)
-    keep = known_late | known_def | settled
+    days_known = settled & (due[rows] + DAYS_LATE_WINDOW <= t_end)
+    days_late = np.where(
+        days_known, np.clip((p - due[rows]).astype(float), *DAYS_LATE_CLIP), np.nan
+    )
+    keep = known_late | known_def | days_known
     rows, snaps = rows[keep], snaps[keep]
     X = (
         build_snapshot_features(history, rows, snaps)

@@ -121,9 +121,13 @@ def no_pay_probability(
 def customer_lines(invoices: pd.DataFrame) -> pd.DataFrame:
     """Aggregate open invoices (``INVOICE_COLUMNS``) into one line per customer.
 
-    Amounts covered by an open dispute or an open promise are open and overdue but
-    not *at risk*: the dispute or the promise is being handled, a call would not
-    change it. Returns ``LINE_COLUMNS`` (index reset), ``no_pay_probability`` in %.
+    Amounts covered by an open dispute are open and overdue but not *at risk*: the
+    dispute is being handled, a call would not change it. So are amounts under an
+    open promise, unless the frame has a ``promise_break_rate`` column (0..1: the
+    share of the customer's past promises that were not kept, 0 without history):
+    that share of a promised amount stays at risk, so customers who break their
+    promises are not parked on a new one. Returns ``LINE_COLUMNS`` (index reset),
+    ``no_pay_probability`` in %.
     """
     if invoices.empty:
         return pd.DataFrame({col: pd.Series(dtype=float) for col in LINE_COLUMNS})
@@ -134,10 +138,13 @@ def customer_lines(invoices: pd.DataFrame) -> pd.DataFrame:
         invoices["risk_score"].to_numpy(dtype=float),
         days,
     )
-    handled = invoices["in_dispute"].to_numpy(dtype=bool) | invoices["has_promise"].to_numpy(
-        dtype=bool
-    )
-    at_risk = np.where(handled, 0.0, residual)
+    in_dispute = invoices["in_dispute"].to_numpy(dtype=bool)
+    promised = invoices["has_promise"].to_numpy(dtype=bool)
+    if "promise_break_rate" in invoices:
+        break_rate = np.clip(invoices["promise_break_rate"].fillna(0.0).to_numpy(float), 0, 1)
+    else:
+        break_rate = np.zeros(len(invoices))
+    at_risk = np.where(in_dispute, 0.0, np.where(promised, residual * break_rate, residual))
     frame = pd.DataFrame(
         {
             "customer_id": invoices["customer_id"].to_numpy(),

@@ -7,10 +7,11 @@ ahead and 120 days ago, with scores. Then, in one process and on the same data:
 
 1. ``ai.collection.worklist._refresh``: SQL extraction, the pure policy
    (``ar_ai_collections.worklist_policy``) and one bulk upsert;
-2. opening the list as a collector: ``web_search_read`` of the default action's
+2. the partner-scoped refresh run after a call, a promise or a dispute;
+3. opening the list as a collector: ``web_search_read`` of the default action's
    list view (its fields, first page of 80 sorted by priority, record rules
    applied) plus the count; and the kanban's ``web_read_group`` by tier;
-3. a naive ORM computation (per customer: search its invoices, read scores,
+4. a naive ORM computation (per customer: search its invoices, read scores,
    promises and disputes in Python) on ``--sample`` customers, extrapolated.
 
 Usage::
@@ -320,6 +321,16 @@ def main(argv=None):
         tiers = dict(cr.fetchall())
         n_lines = sum(tiers.values())
 
+        # One customer's line after a call / promise / dispute (partner-scoped).
+        one = env["ai.collection.worklist"].search([], limit=1).partner_id
+        partner_times = []
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            Worklist._refresh_partners(one, company)
+            partner_times.append(time.perf_counter() - t0)
+        partner_s = statistics.median(partner_times)
+        cr.commit()
+
         collector = env["res.users"].search([("login", "=", "bench_collector_0")])
         open_s, kanban_s, length = time_open(env, collector, args.repeat)
         admin_open_s, _, admin_length = time_open(env, env.ref("base.user_admin"), args.repeat)
@@ -339,6 +350,7 @@ def main(argv=None):
     naive_total = naive_s / max(len(sample), 1) * args.customers
     print(f"worklist lines: {n_lines}  tiers: {tiers}")
     print(f"refresh (SQL + policy + upsert): {refresh_s * 1000:.0f} ms")
+    print(f"one customer's line (after a call/promise/dispute): {partner_s * 1000:.1f} ms")
     print(
         f"open list as a collector ({length} lines visible): web_search_read "
         f"{open_s * 1000:.1f} ms (median of {args.repeat}); kanban read_group "

@@ -9,6 +9,8 @@ from .account_move import RISK_BAND_SELECTION
 
 TIER_SELECTION = [(key, WORKLIST_TIER_LABELS[key]) for key in WORKLIST_TIERS]
 NEXT_ACTION_SELECTION = list(worklist_policy.NEXT_ACTION_LABELS.items())
+# Closed promises a customer needs before its promise-kept rate discounts a new one.
+MIN_PROMISE_HISTORY = 2
 # Days a line is snoozed by the "Snooze" button.
 DEFAULT_SNOOZE_DAYS = 7
 
@@ -20,8 +22,12 @@ SELECT m.commercial_partner_id AS customer_id,
        COALESCE(m.ai_default_probability, 0.0) AS default_probability,
        COALESCE(m.ai_risk_score, 0.0) AS risk_score,
        COALESCE(m.ai_in_dispute, FALSE) AS in_dispute,
-       COALESCE(m.ai_has_open_promise, FALSE) AS has_promise
+       COALESCE(m.ai_has_open_promise, FALSE) AS has_promise,
+       CASE WHEN COALESCE(p.ai_promise_count, 0) >= %(min_promises)s
+            THEN 1.0 - COALESCE(p.ai_promise_kept_rate, 0.0) / 100.0
+            ELSE 0.0 END AS promise_break_rate
   FROM account_move m
+  JOIN res_partner p ON p.id = m.commercial_partner_id
  WHERE m.company_id = %(company_id)s
    AND m.move_type = 'out_invoice'
    AND m.state = 'posted'
@@ -370,10 +376,13 @@ class AiCollectionWorklist(models.Model):
                 "today": today,
                 "company_id": company.id,
                 "all_customers": partner_ids is None,
+                "min_promises": MIN_PROMISE_HISTORY,
                 "customer_ids": list(partner_ids or []),
             },
         )
-        invoices = pd.DataFrame(cr.fetchall(), columns=list(worklist_policy.INVOICE_COLUMNS))
+        invoices = pd.DataFrame(
+            cr.fetchall(), columns=[*worklist_policy.INVOICE_COLUMNS, "promise_break_rate"]
+        )
         lines = worklist_policy.customer_lines(invoices)
         if lines.empty:
             return lines

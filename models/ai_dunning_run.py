@@ -29,6 +29,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..ar_ai_collections import dunning_policy as policy
@@ -582,7 +583,7 @@ class AiDunningRun(models.AbstractModel):
                 for move_id in by_partner[partner.id]:
                     move_notes[move_id] = move_body
         if activities:
-            self.env["mail.activity"].sudo().create(activities)
+            self._create_activities(activities)
         if fees:
             self.env["account.move"].sudo().with_company(company).create(fees)
         self._log_notes("res.partner", partner_notes)
@@ -612,6 +613,47 @@ class AiDunningRun(models.AbstractModel):
         stats["sent"] += len(log_ids) - n_errors
         stats["emails"] += len(set(mail_of.values()))
         stats["activities"] += len(activities)
+
+    def _create_activities(self, values_list):
+        """Create activities in batch, one per (document, type, user).
+
+        Activities of the same customer, type and user are merged (summaries and
+        notes joined); the rest are created in rounds where every document appears
+        once, because ``mail.activity.create`` subscribes the assignees per batch
+        and fails on a document listed twice.
+        """
+        merged = {}
+        for values in values_list:
+            key = (
+                values["res_model_id"],
+                values["res_id"],
+                values["activity_type_id"],
+                values["user_id"],
+            )
+            if key not in merged:
+                merged[key] = dict(values)
+                continue
+            kept = merged[key]
+            if values.get("summary") and values["summary"] not in (kept.get("summary") or ""):
+                kept["summary"] = f"{kept.get('summary') or ''}; {values['summary']}".strip("; ")
+            if values.get("note"):
+                note = escape(values["note"])
+                kept["note"] = (
+                    Markup("%s<br/>%s") % (kept["note"], note) if kept.get("note") else note
+                )
+            kept["date_deadline"] = min(kept["date_deadline"], values["date_deadline"])
+        rounds = []
+        for values in merged.values():
+            doc = (values["res_model_id"], values["res_id"])
+            for batch in rounds:
+                if doc not in batch:
+                    batch[doc] = values
+                    break
+            else:
+                rounds.append({doc: values})
+        Activity = self.env["mail.activity"].sudo()
+        for batch in rounds:
+            Activity.create(list(batch.values()))
 
     def _log_notes(self, model, bodies):
         """Log internal chatter notes ``{res_id: Markup body}`` in one INSERT.
@@ -756,21 +798,41 @@ class AiDunningRun(models.AbstractModel):
             attachments |= self._statement_attachment(partner)
         return attachments
 
+    def _render_report(self, report, partner, **context):
+        """Render ``report`` for ``partner``: ``(content, extension, mimetype, problem)``.
+
+        Without a working wkhtmltopdf (missing or broken on the server) the PDF cannot
+        be produced; the printable HTML rendering is returned instead, with the reason,
+        so that a run never crashes on a report and no letter is lost.
+        """
+        Report = self.env["ir.actions.report"].sudo().with_context(**context)
+        try:
+            pdf, _fmt = Report._render_qweb_pdf(report, partner.ids)
+            return pdf, "pdf", "application/pdf", None
+        except UserError as exc:
+            problem = str(exc.args[0] if exc.args else exc)
+            _logger.warning("Dunning: PDF of %s unavailable (%s)", report.report_name, problem)
+        html, _fmt = Report._render_qweb_html(report, partner.ids)
+        return html, "html", "text/html", problem
+
     def _statement_attachment(self, partner):
         report = self.env.ref("ar_ai_collections.action_report_ai_statement", False)
         if not report:
             return self.env["ir.attachment"]
-        pdf, _fmt = self.env["ir.actions.report"].sudo()._render_qweb_pdf(report, partner.ids)
+        content, ext, mimetype, problem = self._render_report(report, partner)
+        if problem:
+            # An HTML file is no statement to email: the reminder goes without it.
+            return self.env["ir.attachment"]
         return (
             self.env["ir.attachment"]
             .sudo()
             .create(
                 {
-                    "name": self.env._("Statement %(name)s.pdf", name=partner.name),
-                    "raw": pdf,
+                    "name": self.env._("Statement %(name)s.%(ext)s", name=partner.name, ext=ext),
+                    "raw": content,
                     "res_model": "res.partner",
                     "res_id": partner.id,
-                    "mimetype": "application/pdf",
+                    "mimetype": mimetype,
                 }
             )
         )
@@ -780,31 +842,31 @@ class AiDunningRun(models.AbstractModel):
         if not report:
             return
         for partner in partners:
-            pdf, _fmt = (
-                self.env["ir.actions.report"]
-                .sudo()
-                .with_context(ai_dunning_level_id=level.id)
-                ._render_qweb_pdf(report, partner.ids)
+            content, ext, mimetype, problem = self._render_report(
+                report, partner, ai_dunning_level_id=level.id
             )
             attachment = (
                 self.env["ir.attachment"]
                 .sudo()
                 .create(
                     {
-                        "name": self.env._("Reminder %(name)s.pdf", name=partner.name),
-                        "raw": pdf,
+                        "name": self.env._("Reminder %(name)s.%(ext)s", name=partner.name, ext=ext),
+                        "raw": content,
                         "res_model": "res.partner",
                         "res_id": partner.id,
-                        "mimetype": "application/pdf",
+                        "mimetype": mimetype,
                     }
                 )
             )
-            partner.message_post(
-                body=escape(
-                    self.env._("Reminder letter (%(level)s) to print and post.", level=level.name)
-                ),
-                attachment_ids=attachment.ids,
-            )
+            body = self.env._("Reminder letter (%(level)s) to print and post.", level=level.name)
+            if problem:
+                body = self.env._(
+                    "%(body)s The PDF could not be generated (%(problem)s): print the "
+                    "attached HTML version.",
+                    body=body,
+                    problem=problem,
+                )
+            partner.message_post(body=escape(body), attachment_ids=attachment.ids)
             for move_id in by_partner[partner.id]:
                 actions[claimed[move_id]].append("letter")
 

@@ -429,19 +429,42 @@ class AiRiskScoring(models.AbstractModel):
     @api.model
     def _clear_closed_invoices(self, company, open_ids, partner_ids):
         """Drop the band of scored invoices that are no longer open."""
-        self.env.cr.execute(
-            """
-            UPDATE account_move
+        assignments = """
                SET ai_risk_band = NULL, ai_risk_score = 0, ai_default_probability = 0,
                    ai_expected_days_late = 0, ai_predicted_pay_date = NULL
-             WHERE company_id = %s
+        """
+        if partner_ids is None:
+            self.env.cr.execute(
+                f"""
+                UPDATE account_move {assignments}
+                 WHERE company_id = %s
+                   AND move_type = 'out_invoice'
+                   AND ai_risk_band IS NOT NULL
+                   AND NOT (id = ANY(%s))
+                """,
+                [company.id, open_ids.tolist()],
+            )
+            return
+        # Fast path: pick the customers' scored invoices through the partial index
+        # on commercial_partner_id, then update by primary key; a single
+        # statement lets stale statistics on ai_risk_band (right after the first
+        # full run) send the planner through the band index (0.5 s at 1M rows).
+        self.env.cr.execute(
+            """
+            SELECT id, ai_risk_band IS NOT NULL FROM account_move
+             WHERE commercial_partner_id = ANY(%s)
+               AND company_id = %s
                AND move_type = 'out_invoice'
-               AND ai_risk_band IS NOT NULL
-               AND (%s OR commercial_partner_id = ANY(%s))
-               AND NOT (id = ANY(%s))
             """,
-            [company.id, partner_ids is None, list(partner_ids or []), open_ids.tolist()],
+            [list(partner_ids), company.id],
         )
+        scored = np.array([row[0] for row in self.env.cr.fetchall() if row[1]], dtype=np.int64)
+        closed = np.setdiff1d(scored, open_ids)
+        if len(closed):
+            self.env.cr.execute(
+                f"UPDATE account_move {assignments} WHERE id = ANY(%s)",
+                [closed.tolist()],
+            )
 
     @api.model
     def _write_partner_scores(
@@ -501,7 +524,7 @@ class AiRiskScoring(models.AbstractModel):
                     now,
                     is_default,
                     ids.tolist(),
-                    _floats(customers["score"]),
+                    _floats(customers["score"].round(1)),
                     customers["band"].astype(str).tolist(),
                     _floats(customers["avg_days_late"]),
                     _floats(customers["dso"]),
@@ -537,7 +560,11 @@ class AiRiskScoring(models.AbstractModel):
 
     @api.model
     def _clear_partners(self, company, scored_ids, partner_ids):
-        """Customers of the company without open invoices any more: no live risk."""
+        """Customers of the company without open invoices any more: no live risk.
+
+        The customer fields are not per company: a customer that still has open
+        invoices in another company keeps the scores that company's run wrote.
+        """
         self.env.cr.execute(
             """
             UPDATE res_partner
@@ -545,13 +572,25 @@ class AiRiskScoring(models.AbstractModel):
                    ai_open_amount = 0, ai_overdue_amount = 0, ai_predicted_dso = 0,
                    ai_risk_reasons = NULL
              WHERE ai_risk_band IS NOT NULL
-               AND NOT (id = ANY(%s))
+               AND NOT (id = ANY(%(scored)s))
                AND id IN (
                     SELECT commercial_partner_id FROM account_move
-                     WHERE company_id = %s AND move_type = 'out_invoice'
-                       AND (%s OR commercial_partner_id = ANY(%s)))
+                     WHERE company_id = %(company)s AND move_type = 'out_invoice'
+                       AND (%(all)s OR commercial_partner_id = ANY(%(partners)s)))
+               AND NOT EXISTS (
+                    SELECT 1 FROM account_move other
+                     WHERE other.commercial_partner_id = res_partner.id
+                       AND other.company_id != %(company)s
+                       AND other.move_type = 'out_invoice'
+                       AND other.state = 'posted'
+                       AND other.payment_state IN ('not_paid', 'partial'))
             """,
-            [list(scored_ids), company.id, partner_ids is None, list(partner_ids or [])],
+            {
+                "scored": list(scored_ids),
+                "company": company.id,
+                "all": partner_ids is None,
+                "partners": list(partner_ids or []),
+            },
         )
 
 
@@ -575,7 +614,8 @@ def _customer_risk(scores, matrix):
     grouped = frame.groupby("customer_id", sort=False)
     sums = grouped[["w", "w_late", "w_dso"]].sum()
     result = pd.DataFrame(index=sums.index)
-    result["score"] = (sums["w_late"] / sums["w"] * 100.0).round(1)
+    # Unrounded: the band is computed from it; rounded when written.
+    result["score"] = sums["w_late"] / sums["w"] * 100.0
     result["dso"] = (sums["w_dso"] / sums["w"]).round(1)
     if "reasons" in frame:
         riskiest = frame.loc[grouped["p_late"].idxmax()].set_index("customer_id")

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResConfigSettings(models.TransientModel):
@@ -26,6 +26,28 @@ class ResConfigSettings(models.TransientModel):
     ai_risk_promotion_margin = fields.Float(
         related="company_id.ai_risk_promotion_margin", readonly=False
     )
+    ai_risk_model_status = fields.Char(
+        string="Scoring Model", compute="_compute_ai_risk_model_status"
+    )
+
+    @api.depends("company_id")
+    def _compute_ai_risk_model_status(self):
+        for settings in self:
+            champion = self.env["ai.risk.model"]._get_champion(settings.company_id)
+            if champion:
+                settings.ai_risk_model_status = self.env._(
+                    "Champion %(name)s, trained on %(rows)s invoices (AUC %(auc).3f)",
+                    name=champion.display_name,
+                    rows=champion.n_rows,
+                    auc=champion.auc,
+                )
+            else:
+                settings.ai_risk_model_status = self.env._(
+                    "Bundled default model: no model trained on your own history yet "
+                    "(at least %(minimum)s settled invoices needed)",
+                    minimum=settings.company_id.ai_risk_min_history,
+                )
+
     # --- odoo-risk: end ---
 
     # ------------------------------------------------------------------

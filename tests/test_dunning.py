@@ -1,10 +1,10 @@
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from odoo import fields
+from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.sql_db import db_connect
-from odoo.tests import tagged
+from odoo.tests import TransactionCase, tagged
 
 from ..models.ai_dunning_run import LOCK_NAMESPACE
 
@@ -492,3 +492,133 @@ class TestDunningDocuments(DunningCase):
         self.assertEqual(fee.invoice_line_ids.price_unit, 15.0)
         # Off by default: the other levels charge nothing.
         self.assertFalse(self.level_courtesy.fee_enabled)
+
+
+@tagged("post_install", "-at_install")
+class TestDunningConcurrentRuns(TransactionCase):
+    """Two real transactions run the ladder on the same committed invoice.
+
+    The data is committed through a separate cursor (the test transaction is
+    invisible to other connections) and deleted again in ``finally``.
+    """
+
+    CTX = {"ai_risk_no_rescore": True, "tracking_disable": True}
+
+    def _env(self, cr):
+        return api.Environment(cr, SUPERUSER_ID, self.CTX)
+
+    def _setup_committed_data(self):
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            company = env.ref("base.main_company")
+            # Shipped defaults: dunning on, review above 50,000, no minimum amount.
+            self.assertTrue(company.ai_dunning_enabled)
+            partner = env["res.partner"].create(
+                {
+                    "name": "Concurrent Runs Customer",
+                    "is_company": True,
+                    "email": "concurrent.runs@example.com",
+                    "tz": "UTC",
+                }
+            )
+            due = TODAY - timedelta(days=8)
+            move = (
+                env["account.move"]
+                .with_company(company)
+                .create(
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": partner.id,
+                        "invoice_date": due,
+                        "invoice_date_due": due,
+                        "invoice_line_ids": [
+                            Command.create({"name": "Service", "price_unit": 800.0, "tax_ids": []})
+                        ],
+                    }
+                )
+            )
+            move.action_post()
+            self.assertEqual(move.invoice_date_due, due)
+            return company.id, partner.id, move.id
+
+    def _cleanup(self, partner_id, move_id):
+        with self.registry.cursor() as cr:
+            params = {"partner": partner_id, "move": move_id}
+            cr.execute("DELETE FROM ai_dunning_log WHERE move_id = %(move)s", params)
+            cr.execute(
+                """DELETE FROM mail_mail WHERE mail_message_id IN (
+                       SELECT id FROM mail_message
+                        WHERE (model = 'res.partner' AND res_id = %(partner)s)
+                           OR (model = 'account.move' AND res_id = %(move)s))""",
+                params,
+            )
+            cr.execute(
+                "DELETE FROM mail_message WHERE model = 'res.partner' AND res_id = %(partner)s",
+                params,
+            )
+            cr.execute(
+                "DELETE FROM mail_message WHERE model = 'account.move' AND res_id = %(move)s",
+                params,
+            )
+            cr.execute(
+                "DELETE FROM mail_activity WHERE res_model = 'res.partner' "
+                "AND res_id = %(partner)s",
+                params,
+            )
+            cr.execute(
+                """DELETE FROM mail_followers
+                    WHERE (res_model = 'res.partner' AND res_id = %(partner)s)
+                       OR (res_model = 'account.move' AND res_id = %(move)s)""",
+                params,
+            )
+            cr.execute("DELETE FROM account_move WHERE id = %(move)s", params)
+            cr.execute("DELETE FROM res_partner WHERE id = %(partner)s", params)
+
+    def test_two_concurrent_runs_execute_each_level_once(self):
+        company_id, partner_id, move_id = self._setup_committed_data()
+        cr_a = self.registry.cursor()
+        cr_b = self.registry.cursor()
+        try:
+            env_a, env_b = self._env(cr_a), self._env(cr_b)
+
+            def run(env):
+                return env["ai.dunning.run"].run(
+                    env["res.company"].browse(company_id),
+                    partners=env["res.partner"].browse(partner_id),
+                    now=NOW,
+                )
+
+            def counts(cr):
+                cr.execute("SELECT count(*) FROM ai_dunning_log WHERE move_id = %s", [move_id])
+                n_logs = cr.fetchone()[0]
+                cr.execute(
+                    """SELECT count(*) FROM mail_mail mm
+                         JOIN mail_message msg ON msg.id = mm.mail_message_id
+                        WHERE msg.model = 'res.partner' AND msg.res_id = %s
+                          AND msg.message_type <> 'user_notification'""",
+                    [partner_id],
+                )
+                return n_logs, cr.fetchone()[0]
+
+            stats_a = run(env_a)  # transaction A acts and keeps its locks (not committed)
+            self.assertEqual(stats_a.get("sent"), 1, stats_a)
+            cr_b.execute("SET lock_timeout = '5s'")
+            stats_b = run(env_b)  # transaction B, meanwhile: locked out, acts on nothing
+            self.assertEqual(stats_b.get("locked"), 1, stats_b)
+            self.assertFalse(stats_b.get("sent"), stats_b)
+            self.assertEqual(counts(cr_b), (0, 0), "B sees nothing of A's uncommitted run")
+            cr_a.commit()
+            cr_b.rollback()
+            env_b.invalidate_all()
+            # B restarts after A committed (e.g. the cron retried): nothing to do twice.
+            stats_b = run(env_b)
+            self.assertFalse(stats_b.get("locked"), stats_b)
+            self.assertFalse(stats_b.get("sent"), stats_b)
+            cr_b.commit()
+            self.assertEqual(counts(cr_b), (1, 1), "one log line and one email in the end")
+        finally:
+            cr_a.rollback()
+            cr_b.rollback()
+            cr_a.close()
+            cr_b.close()
+            self._cleanup(partner_id, move_id)

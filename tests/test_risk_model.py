@@ -82,6 +82,8 @@ class TestRiskModelRegistry(AccountTestInvoicingCommon):
         self.assertEqual(uploaded.state, "champion")
         self.assertEqual(self.champion.state, "archived")
         self.assertEqual(self.Model._get_champion(self.company), uploaded)
+        settings = self.env["res.config.settings"].create({})
+        self.assertIn(f"Champion {uploaded.display_name}", settings.ai_risk_model_status)
         # The new champion scores the company's invoices.
         invoice = self.init_invoice(
             "out_invoice", self.partner_a, dt.date.today(), amounts=[500.0], post=True
@@ -114,6 +116,11 @@ class TestRiskModelRegistry(AccountTestInvoicingCommon):
         as_user = env["account.move"].browse(invoice.id)
         self.assertTrue(as_user.ai_risk_band)
         self.assertEqual(as_user.ai_risk_model_id.display_name, self.champion.display_name)
+        customer = as_user.commercial_partner_id
+        self.assertEqual(customer.ai_risk_band, invoice.commercial_partner_id.ai_risk_band)
+        self.assertTrue(customer.ai_risk_reasons)
+        self.assertEqual(customer.ai_open_invoice_count, 1)
+        customer.action_ai_open_invoices_by_risk()
         model = env["ai.risk.model"].browse(self.champion.id)
         self.assertEqual(model.state, "champion")
         challenger = self.Model.create_from_bytes(DEFAULT_ONNX.read_bytes(), self.company)

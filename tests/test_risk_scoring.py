@@ -255,6 +255,8 @@ class TestRiskScoring(RiskLedgerMixin, AccountTestInvoicingCommon):
             self.assertEqual(move.ai_risk_band, expected, move.ai_risk_score)
         with self.assertRaises(ValidationError):
             self.company.ai_risk_threshold_high = 0.5
+        # Cold start is visible in Settings too.
+        self.assertIn("Bundled default model", settings.ai_risk_model_status)
 
     def test_foreign_currency_amounts_in_company_currency(self):
         eur = self.setup_other_currency("EUR", rates=[("2024-01-01", 2.0)])
@@ -341,6 +343,18 @@ class TestRiskScoring(RiskLedgerMixin, AccountTestInvoicingCommon):
         self.assertTrue(foreign.ai_risk_band)
         mine = self.env["account.move"].browse([m.id for m in self.invoices.values()])
         self.assertFalse(any(mine.mapped("ai_risk_band")))
+        # partner_a owes nothing in this company (its only invoice here is paid):
+        # this company's run must not wipe the risk the other company wrote.
+        paid = self.init_invoice(
+            "out_invoice", self.partner_a, "2025-05-01", amounts=[10.0], post=True
+        )
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=paid.ids
+        ).create({"payment_date": "2025-05-05"})._create_payments()
+        self.assertTrue(self.partner_a.ai_risk_band)
+        self.scoring.score_company(self.company)
+        self.assertTrue(self.partner_a.ai_risk_band)
+        self.assertTrue(foreign.ai_risk_band)
 
     def test_rescore_on_post_and_payment(self):
         partner = self.partners[self.ledger.history["customer_id"].iloc[-1]]

@@ -81,6 +81,12 @@ class TestWorklist(WorklistCase):
         self.assertEqual(line.dispute_amount, 2000.0)
         self.assertEqual(line.promise_id, promise)
         self.assertEqual(line.promise_date, promise.promised_date)
+        # A customer who kept only half of their past promises: half of the promised
+        # amount stays at risk.
+        partner.write({"ai_promise_count": 4, "ai_promise_kept_rate": 50.0})
+        self._refresh()
+        self.assertEqual(line.at_risk_amount, 900.0)
+        self.assertAlmostEqual(line.expected_value, 200.0 + 250.0)
         # Everything paid: the line disappears at the next (nightly) refresh.
         self._pay(inv_disputed | inv_promised | at_risk)
         self.env.ref(

@@ -149,3 +149,17 @@ def test_follow_ups_are_bounded_too():
     assert (tiers == wp.AUTOMATED).sum() == 10
     # By priority: every follow-up outranks every automated reminder.
     assert lines.priority[tiers == wp.FOLLOW_UP].min() > lines.priority[tiers == wp.AUTOMATED].max()
+
+
+def test_promises_of_customers_who_break_them_stay_partly_at_risk():
+    rows = [
+        ("Reliable", 1000.0, 20, 50.0, 80.0, False, True),
+        ("Breaker", 1000.0, 20, 50.0, 80.0, False, True),
+        ("Breaker", 500.0, 20, 50.0, 80.0, True, True),  # disputed wins
+    ]
+    invoices = _invoices(rows)
+    invoices["promise_break_rate"] = [0.0, 0.75, 0.75]
+    lines = wp.customer_lines(invoices).set_index("customer_id")
+    assert lines.loc["Reliable", "at_risk_amount"] == 0.0
+    assert lines.loc["Breaker", "at_risk_amount"] == pytest.approx(750.0)
+    assert lines.loc["Breaker", "expected_value"] == pytest.approx(375.0)

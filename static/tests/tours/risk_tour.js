@@ -53,3 +53,36 @@ registry.category("web_tour.tours").add("ar_ai_collections_risk_tour", {
         },
     ],
 });
+
+// Customer form -> "Payment risk" panel -> smart button to the open invoices, riskiest first.
+registry.category("web_tour.tours").add("ar_ai_collections_risk_partner_tour", {
+    steps: () => [
+        {
+            content: "Open the Payment risk panel of the customer",
+            trigger: ".o_form_view .o_notebook a.nav-link[name='ai_payment_risk']",
+            run: "click",
+        },
+        {
+            content: "The customer's band, amounts and reasons are shown",
+            trigger: ".o_notebook .tab-pane.active .o_field_widget[name='ai_risk_band']:contains('High')",
+        },
+        {
+            trigger: ".o_notebook .tab-pane.active .o_field_widget[name='ai_open_amount']",
+        },
+        {
+            trigger: ".o_notebook .tab-pane.active .o_field_widget[name='ai_risk_reasons']:not(:empty)",
+        },
+        {
+            content: "Open the customer's invoices by risk",
+            trigger: ".oe_stat_button[name='action_ai_open_invoices_by_risk']:contains('2')",
+            run: "click",
+        },
+        {
+            content: "The riskiest invoice comes first",
+            trigger: ".o_list_view .o_data_row:first .o_data_cell[name='ai_risk_band']:contains('High')",
+        },
+        {
+            trigger: ".o_list_view .o_data_row:last .o_data_cell[name='ai_risk_band']:contains('Low')",
+        },
+    ],
+});
