@@ -49,10 +49,15 @@
         "views/res_config_settings_worklist_views.xml",
         "views/res_partner_worklist_views.xml",
         "views/account_move_worklist_views.xml",
+        # odoo-replies-portal
+        "views/ai_collection_reply_views.xml",
+        "views/res_config_settings_reply_views.xml",
+        "views/ai_collections_portal_templates.xml",
         # menus last
         "views/menus.xml",
         "views/ai_dunning_menus.xml",
         "views/ai_collection_menus.xml",  # odoo-worklist
+        "views/ai_collection_reply_menus.xml",  # odoo-replies-portal
     ],
     "demo": [
         # odoo-foundation: generated receivables ledger (loaded only with demo data)
@@ -63,6 +68,7 @@
             "ar_ai_collections/static/tests/tours/risk_tour.js",
             "ar_ai_collections/static/tests/tours/dunning_tour.js",
             "ar_ai_collections/static/tests/tours/worklist_tour.js",  # odoo-worklist
+            "ar_ai_collections/static/tests/tours/portal_tour.js",  # odoo-replies-portal
         ],
     },
 }

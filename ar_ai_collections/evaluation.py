@@ -122,7 +122,9 @@ def _score_rows(
     due, paid = _days(history["due_date"])[rows], _days(history["paid_date"])[rows]
     settled = history["paid_date"].notna().to_numpy()[rows] & (paid <= t_end)
     deadline = due + late_days
-    known = settled | (deadline < t_end)
+    # outcome known for the whole cohort only once the deadline has passed
+    # (keeping recent invoices only when already paid would favour early payers)
+    known = deadline < t_end
     rows, as_of_days = rows[known], as_of_days[known]
     due, paid, settled, deadline = due[known], paid[known], settled[known], deadline[known]
     y = ~settled | (paid > deadline)

@@ -16,9 +16,13 @@ from . import ai_collections_demo
 from . import ai_dunning_level
 from . import ai_dunning_log
 from . import ai_dunning_run
+from . import ir_qweb
 
 # odoo-worklist
 from . import res_users
 from . import ai_collection_promise
 from . import ai_collection_dispute
 from . import ai_collection_worklist
+
+# odoo-replies-portal
+from . import ai_collection_reply

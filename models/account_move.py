@@ -132,3 +132,16 @@ class AccountMove(models.Model):
         copy=False,
     )
     ai_in_dispute = fields.Boolean(string="In Dispute", index=True, readonly=True, copy=False)
+
+    # ------------------------------------------------------------------
+    # Reply classification (odoo-replies-portal)
+    # ------------------------------------------------------------------
+    # --- odoo-replies-portal: begin ---
+    def _message_post_after_hook(self, message, msg_vals):
+        """Classify incoming customer emails (see ai.collection.reply)."""
+        res = super()._message_post_after_hook(message, msg_vals)
+        if len(self) == 1 and message.message_type == "email":
+            self.env["ai.collection.reply"]._classify_message(message, self)
+        return res
+
+    # --- odoo-replies-portal: end ---

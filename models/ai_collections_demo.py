@@ -273,9 +273,16 @@ class AiCollectionsDemo(models.AbstractModel):
                     "memo": invoice.name,
                 }
             )
+        bank_account = journal.default_account_id
         records = self.env["account.payment"]
         for i in range(0, len(vals_list), BATCH):
             batch = records.create(vals_list[i : i + BATCH])
+            # The payment method line's "Outstanding Receipts" account wins over
+            # the value given at creation: book them on the bank account (as when
+            # matched with the bank statement) so they are "Paid", not "In Process".
+            batch.filtered(lambda p: p.outstanding_account_id != bank_account).write(
+                {"outstanding_account_id": bank_account.id}
+            )
             batch.action_post()
             records |= batch
         result = defaultdict(lambda: self.env["account.payment"])

@@ -16,6 +16,11 @@ Flow per company (``run``):
    never sent inline), activities created in batch, chatter notes logged in batch;
 6. in cron mode commit after every batch (resumable: an interrupted run restarts
    where it stopped because claimed rows are skipped).
+
+Reminder bodies of a batch are rendered with the template compiled once
+(``models/ir_qweb.py``). Letters and statements need wkhtmltopdf: without it a
+letter is kept as printable HTML and the email goes without the statement, the run
+never stops on a report.
 """
 
 import logging
@@ -34,6 +39,7 @@ from odoo.tools import SQL
 
 from ..ar_ai_collections import dunning_policy as policy
 from ..ar_ai_collections.constants import RISK_BANDS
+from .ir_qweb import open_render_cache, release_render_cache
 
 _logger = logging.getLogger(__name__)
 
@@ -762,8 +768,13 @@ class AiDunningRun(models.AbstractModel):
                 sendable |= partner
         if not sendable:
             return
-        template = level.mail_template_id.sudo()
-        mails = template.send_mail_batch(sendable.ids, force_send=False)
+        token = uuid.uuid4().hex
+        open_render_cache(token)
+        try:
+            template = level.mail_template_id.sudo().with_context(ai_dunning_render_token=token)
+            mails = template.send_mail_batch(sendable.ids, force_send=False)
+        finally:
+            release_render_cache(token)
         # Recipients in one statement (no ORM write per mail).
         field = self.env["mail.mail"]._fields["recipient_ids"]
         pairs = [

@@ -105,3 +105,21 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.ai_promise_grace_days", readonly=False
     )
     # --- odoo-worklist: end ---
+
+    # ------------------------------------------------------------------
+    # Reply classification and customer portal (odoo-replies-portal)
+    # ------------------------------------------------------------------
+    # --- odoo-replies-portal: begin ---
+    ai_reply_confidence_threshold = fields.Float(
+        string="Reply Confidence Threshold",
+        config_parameter="ar_ai_collections.reply_confidence_threshold",
+        default=0.7,
+        help="Customer replies classified as a promise or a dispute with at least this "
+        "confidence (0-1) create a draft promise or dispute; the others get a review activity.",
+    )
+    ai_portal_link_days = fields.Integer(
+        string="Portal Link Validity (days)",
+        config_parameter="ar_ai_collections.portal_link_days",
+        default=30,
+    )
+    # --- odoo-replies-portal: end ---

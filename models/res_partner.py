@@ -347,3 +347,27 @@ class ResPartner(models.Model):
             )
 
     # --- odoo-worklist: end ---
+
+    # ------------------------------------------------------------------
+    # Reply classification and customer portal (odoo-replies-portal)
+    # ------------------------------------------------------------------
+    # --- odoo-replies-portal: begin ---
+    def _message_post_after_hook(self, message, msg_vals):
+        """Classify incoming customer emails (see ai.collection.reply)."""
+        res = super()._message_post_after_hook(message, msg_vals)
+        if len(self) == 1 and message.message_type == "email":
+            self.env["ai.collection.reply"]._classify_message(message, self)
+        return res
+
+    def _ai_portal_url(self, days=None):
+        """Absolute signed link to the customer's AI Collections portal page.
+
+        Valid ``days`` days (default: the ``ar_ai_collections.portal_link_days``
+        parameter, 30). For the dunning mail templates: ``object._ai_portal_url()``.
+        """
+        self.ensure_one()
+        from ..controllers.portal import portal_path
+
+        return self.get_base_url() + portal_path(self.commercial_partner_id, days=days)
+
+    # --- odoo-replies-portal: end ---

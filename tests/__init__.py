@@ -12,3 +12,7 @@ from . import test_promise
 from . import test_dispute
 from . import test_worklist
 from . import test_tour_worklist
+# odoo-replies-portal
+from . import test_reply_classification
+from . import test_portal
+from . import test_tour_portal

@@ -93,6 +93,9 @@ class TestDemoLedger(AccountTestInvoicingCommon):
             ),
         )
         self.assertTrue(all(payments.mapped("is_reconciled")))
+        # booked on the bank account, as when matched with the bank statement
+        self.assertEqual(set(payments.mapped("state")), {"paid"})
+        self.assertEqual(payments.outstanding_account_id.account_type, "asset_cash")
 
     def test_credit_notes_reconciled(self):
         refunds = self.env["account.move"].search(

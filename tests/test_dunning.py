@@ -162,6 +162,20 @@ class TestDunningRun(DunningCase):
         self.assertIn("T first", inv1.message_ids[0].body)
         self.assertIn("T first", partner.message_ids[0].body)
 
+    def test_batch_rendering_keeps_each_customer_body(self):
+        """Reminders rendered in one batch (template compiled once) stay per customer."""
+        from ..models import ir_qweb
+
+        alice, bob = self._customer("Alice"), self._customer("Bob")
+        inv_a, inv_b = self._invoice(alice, 8), self._invoice(bob, 9)
+        self.assertEqual(self._run()["emails"], 2)
+        mail_a, mail_b = self._mails(alice), self._mails(bob)
+        self.assertIn(inv_a.name, mail_a.body_html)
+        self.assertNotIn(inv_b.name, mail_a.body_html)
+        self.assertIn(inv_b.name, mail_b.body_html)
+        self.assertIn("Dear Bob", mail_b.body_html)
+        self.assertFalse(ir_qweb._COMPILED, "the batch's compiled templates are released")
+
     def test_repeated_run_is_idempotent(self):
         partner = self._customer("Twice")
         inv = self._invoice(partner, 8)
@@ -451,6 +465,65 @@ class TestDunningDocuments(DunningCase):
             ]
         )
         self.assertEqual(len(letter), 1)
+
+    def test_letter_without_pdf_engine_falls_back_to_html(self):
+        """Real report rendering (not the test-mode HTML shortcut): without a usable
+        wkhtmltopdf the run still completes and keeps a printable HTML letter."""
+        from odoo.addons.base.models import ir_actions_report
+
+        self.env["ai.dunning.level"].create(
+            {
+                "name": "T letter",
+                "sequence": 9,
+                "days": 45,
+                "tone": "final",
+                "send_email": False,
+                "print_letter": True,
+            }
+        )
+        partner = self._customer("Printer")
+        inv = self._invoice(partner, 50)
+        stats = (
+            self.env["ai.dunning.run"]
+            .with_context(force_report_rendering=True)
+            .run(self.company, now=NOW)
+        )
+        self.assertEqual(stats.get("sent"), 1, stats)
+        self.assertEqual(self._logs(inv).action, "letter")
+        letter = self.env["ir.attachment"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "=", partner.id)]
+        )
+        self.assertEqual(len(letter), 1)
+        if ir_actions_report.wkhtmltopdf_state == "ok":
+            self.assertEqual(letter.mimetype, "application/pdf")
+        else:
+            self.assertEqual(letter.mimetype, "text/html")
+            self.assertTrue(letter.name.endswith(".html"))
+            self.assertIn(inv.name.encode(), letter.raw)
+            self.assertIn(b"Final notice", letter.raw)
+            letter_message = partner.message_ids.filtered(lambda m: letter in m.attachment_ids)
+            self.assertIn("could not be generated", letter_message.body)
+
+    def test_several_activities_for_one_customer_in_one_run(self):
+        """A customer with a failed email and a call due in the same run gets both
+        activities (one create per document and round: no duplicate follower)."""
+        partner = self._customer("Busy", email=False)
+        inv_first = self._invoice(partner, 8)
+        inv_call = self._invoice(partner, 16, band="high")
+        self._run()
+        self.assertEqual(self._logs(inv_first).outcome, "error")
+        self.assertEqual(self._logs(inv_call).level_id, self.level_call)
+        activities = self.env["mail.activity"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "=", partner.id)]
+        )
+        self.assertEqual(
+            set(activities.activity_type_id.ids),
+            {
+                self.env.ref("mail.mail_activity_data_todo").id,
+                self.env.ref("mail.mail_activity_data_call").id,
+            },
+        )
+        self.assertEqual(activities.user_id, self.collector)
 
     def test_statement_totals_per_currency(self):
         partner = self._customer("Statement")

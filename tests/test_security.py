@@ -14,6 +14,7 @@ EXPECTED_MODELS = {
     "ai.collection.promise",
     "ai.collection.dispute",
     "ai.collection.worklist",
+    "ai.collection.reply",
 }
 
 
@@ -168,3 +169,32 @@ class TestSecurity(AccountTestInvoicingCommon):
                     self.assertFalse(model.has_access(operation))
             checked += 1
         self.assertGreaterEqual(checked, 1)
+
+    def test_other_company_records_hidden(self):
+        """Real records of company B (dunning level, promise to pay, dispute)
+        are invisible to a collections manager of company A, even searching
+        without any domain, and visible to the manager of company B."""
+        partner_b = self.env["res.partner"].create(
+            {"name": "Customer of B", "company_id": self.company_b.id}
+        )
+        vals = {
+            "ai.dunning.level": {"name": "Level of B", "days": 10, "send_email": False},
+            "ai.collection.promise": {
+                "partner_id": partner_b.id,
+                "promised_date": "2030-01-15",
+                "amount": 100.0,
+            },
+            "ai.collection.dispute": {"partner_id": partner_b.id},
+        }
+        for name, values in vals.items():
+            with self.subTest(model=name):
+                self.assertIn(name, self.env)
+                record = (
+                    self.env[name]
+                    .with_company(self.company_b)
+                    .create({**values, "company_id": self.company_b.id})
+                )
+                env_a, env_b = self._as(self.user_a), self._as(self.user_b)
+                self.assertNotIn(record.id, env_a[name].search([]).ids)
+                self.assertFalse(env_a[name].search_count([("id", "=", record.id)]))
+                self.assertIn(record.id, env_b[name].search([]).ids)

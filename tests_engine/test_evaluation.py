@@ -28,13 +28,21 @@ def test_metrics_known_values():
     assert training.pr_auc(y, np.array([0.1, 0.2, 0.9, 0.8])) == pytest.approx(1.0)
 
 
-def test_evaluate_time_split(history):
-    report = evaluation.evaluate(history, split_date="2026-01-31")
+@pytest.fixture(scope="module")
+def larger_history():
+    # 300 customers: ~1,500 test invoices, enough for AUC differences to mean something
+    return generate_ledger(customers=300, months=24, seed=5, end_date=dt.date(2026, 6, 30)).history
+
+
+def test_evaluate_time_split(larger_history):
+    report = evaluation.evaluate(larger_history, split_date="2026-01-31")
     data = report.to_dict()
-    assert data["split_date"] == "2026-01-31" and data["n_test"] > 100
+    assert data["split_date"] == "2026-01-31" and data["n_test"] > 1000
     for key in ("auc", "pr_auc", "brier", "ece", "mae_days"):
         assert data["model"][key] is not None and data["baseline"][key] is not None
-    assert data["model"]["auc"] > data["baseline"]["auc"]
+    assert data["model"]["auc"] > data["baseline"]["auc"] + 0.02
+    assert data["model"]["brier"] < data["baseline"]["brier"]
+    assert data["model"]["mae_days"] < data["baseline"]["mae_days"]
     assert data["model"]["mae_days"] < data["baseline"]["mae_days_due_date"]
     text = report.summary()
     assert "AUC" in text and "customer late share" in text

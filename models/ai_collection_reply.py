@@ -1,0 +1,377 @@
+import base64
+import logging
+
+from markupsafe import Markup
+
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import html2plaintext
+
+from ..ar_ai_collections.constants import DISPUTE_CATEGORIES, DISPUTE_CATEGORY_LABELS
+from .ai_collection_promise import fallback_collector
+
+_logger = logging.getLogger(__name__)
+
+LABEL_SELECTION = [
+    ("dispute", "Dispute"),
+    ("promise", "Promise to pay"),
+    ("paid", "Says paid"),
+    ("request", "Request (copy, statement, PO)"),
+    ("autoreply", "Auto-reply"),
+    ("other", "Other"),
+]
+CATEGORY_SELECTION = [("none", "None")] + [
+    (key, DISPUTE_CATEGORY_LABELS[key]) for key in DISPUTE_CATEGORIES
+]
+CLASSIFIER_ATTACHMENT_NAME = "ai_reply_classifier.json"
+THRESHOLD_PARAM = "ar_ai_collections.reply_confidence_threshold"
+DEFAULT_THRESHOLD = 0.7
+TEXT_LIMIT = 5000
+
+# Parsed classifiers, keyed by the sha1 of their JSON (the bundled one under "default").
+_CLASSIFIER_CACHE = {}
+
+
+class AiCollectionReply(models.Model):
+    """A customer reply (incoming email on an invoice or a customer) and its classification.
+
+    Confident predictions of a promise or a dispute create a DRAFT promise / dispute the
+    collector confirms in one click; the others get a review activity. Corrections made
+    by users are kept as training examples for the "Retrain reply classifier" action.
+    """
+
+    _name = "ai.collection.reply"
+    _description = "Classified Customer Reply"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "create_date desc, id desc"
+    _rec_name = "excerpt"
+
+    message_id = fields.Many2one("mail.message", ondelete="set null", index="btree_not_null")
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True)
+    move_id = fields.Many2one("account.move", string="Invoice", index="btree_not_null")
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    text = fields.Text(required=True)
+    excerpt = fields.Char(compute="_compute_excerpt", store=True)
+    label = fields.Selection(LABEL_SELECTION, required=True, readonly=True)
+    category = fields.Selection(CATEGORY_SELECTION, required=True, default="none", readonly=True)
+    confidence = fields.Float(readonly=True, digits=(3, 2))
+    promised_date = fields.Date()
+    promised_amount = fields.Monetary(currency_field="currency_id")
+    state = fields.Selection(
+        [
+            ("new", "New"),
+            ("applied", "Applied"),
+            ("review", "To review"),
+            ("corrected", "Corrected"),
+        ],
+        required=True,
+        default="new",
+        index=True,
+    )
+    corrected_label = fields.Selection(LABEL_SELECTION)
+    corrected_category = fields.Selection(CATEGORY_SELECTION)
+    final_label = fields.Selection(LABEL_SELECTION, compute="_compute_final", store=True)
+    final_category = fields.Selection(CATEGORY_SELECTION, compute="_compute_final", store=True)
+    promise_id = fields.Many2one("ai.collection.promise", readonly=True, ondelete="set null")
+    dispute_id = fields.Many2one("ai.collection.dispute", readonly=True, ondelete="set null")
+
+    @api.depends("text")
+    def _compute_excerpt(self):
+        for reply in self:
+            text = " ".join((reply.text or "").split())
+            reply.excerpt = text[:120] + ("…" if len(text) > 120 else "")
+
+    @api.depends("label", "category", "corrected_label", "corrected_category")
+    def _compute_final(self):
+        for reply in self:
+            reply.final_label = reply.corrected_label or reply.label
+            if reply.corrected_label:
+                reply.final_category = (
+                    reply.corrected_category or "other"
+                    if reply.corrected_label == "dispute"
+                    else "none"
+                )
+            else:
+                reply.final_category = reply.category
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_apply(self):
+        """Create the draft promise / dispute for the (corrected) label."""
+        for reply in self:
+            reply._create_followup()
+            reply.state = "corrected" if reply.corrected_label else "applied"
+            reply.activity_ids.action_feedback(feedback=self.env._("Reply handled."))
+        return True
+
+    def action_confirm_followup(self):
+        """Confirm the draft promise / dispute in one click."""
+        for reply in self:
+            if reply.promise_id.state == "draft":
+                reply.promise_id.action_confirm()
+            if reply.dispute_id.state == "draft":
+                reply.dispute_id.action_confirm()
+        return True
+
+    def action_open_followup(self):
+        self.ensure_one()
+        record = self.promise_id or self.dispute_id
+        if not record:
+            return False
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": record._name,
+            "res_id": record.id,
+            "view_mode": "form",
+        }
+
+    @api.model
+    def action_retrain_reply_classifier(self, company=None):
+        """Train on the shipped examples plus the users' corrections; store per company."""
+        if not self.env.user.has_group("ar_ai_collections.group_collections_manager"):
+            raise AccessError(self.env._("Only collections managers can retrain the classifier."))
+        import pandas as pd
+
+        from ..ar_ai_collections.replies import DEFAULT_CLASSIFIER_PATH, train_reply_classifier
+
+        company = company or self.env.company
+        shipped = pd.read_csv(
+            DEFAULT_CLASSIFIER_PATH.parent / "replies_labelled.csv",
+            dtype=str,
+            keep_default_na=False,
+        )[["text", "label", "category"]]
+        corrected = self.sudo().search(
+            [("company_id", "=", company.id), ("corrected_label", "!=", False)]
+        )
+        extra = pd.DataFrame(
+            {
+                "text": corrected.mapped("text"),
+                "label": corrected.mapped("final_label"),
+                "category": corrected.mapped("final_category"),
+            },
+            columns=["text", "label", "category"],
+        )
+        # Corrections weigh more than one shipped example each: they are the user's data.
+        examples = pd.concat([shipped] + [extra] * 3, ignore_index=True)
+        classifier = train_reply_classifier(examples, seed=0)
+        payload = classifier.to_json()
+        attachment = self._classifier_attachment(company)
+        values = {"datas": base64.b64encode(payload), "mimetype": "application/json"}
+        if attachment:
+            attachment.write(values)
+        else:
+            self.env["ir.attachment"].sudo().create(
+                {
+                    **values,
+                    "name": CLASSIFIER_ATTACHMENT_NAME,
+                    "res_model": "res.company",
+                    "res_id": company.id,
+                    "company_id": company.id,
+                }
+            )
+        _logger.info(
+            "Reply classifier retrained for company %s on %d examples (%d corrections)",
+            company.id,
+            len(examples),
+            len(corrected),
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "Reply classifier retrained with %(count)s corrections.",
+                    count=len(corrected),
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # Business
+    # ------------------------------------------------------------------
+    @api.model
+    def _classifier_attachment(self, company):
+        return (
+            self.env["ir.attachment"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "res.company"),
+                    ("res_id", "=", company.id),
+                    ("name", "=", CLASSIFIER_ATTACHMENT_NAME),
+                ],
+                limit=1,
+            )
+        )
+
+    @api.model
+    def _get_classifier(self, company):
+        """The company's retrained classifier if any, else the bundled one (cached)."""
+        from ..ar_ai_collections.replies import ReplyClassifier
+
+        attachment = self._classifier_attachment(company)
+        key = attachment.checksum if attachment else "default"
+        if key not in _CLASSIFIER_CACHE:
+            if len(_CLASSIFIER_CACHE) > 8:
+                _CLASSIFIER_CACHE.clear()
+            _CLASSIFIER_CACHE[key] = (
+                ReplyClassifier.from_json(attachment.raw)
+                if attachment
+                else ReplyClassifier.load_default()
+            )
+        return _CLASSIFIER_CACHE[key]
+
+    @api.model
+    def _confidence_threshold(self):
+        value = self.env["ir.config_parameter"].sudo().get_param(THRESHOLD_PARAM)
+        try:
+            return float(value) if value else DEFAULT_THRESHOLD
+        except ValueError:
+            return DEFAULT_THRESHOLD
+
+    @api.model
+    def _classify_message(self, message, record):
+        """Classify an incoming customer email posted on an invoice or a customer.
+
+        Internal notes, outgoing mails and messages not written by the record's customer
+        are ignored. Returns the created reply (or an empty recordset).
+        """
+        if message.message_type != "email" or not message.author_id:
+            return self.browse()
+        if record._name == "account.move":
+            if not record.is_sale_document(include_receipts=True):
+                return self.browse()
+            customer, move, company = record.commercial_partner_id, record, record.company_id
+        else:
+            customer, move = record.commercial_partner_id, self.env["account.move"]
+            company = record.company_id or self.env.company
+        author = message.author_id
+        if author.commercial_partner_id != customer or any(
+            not user.share for user in author.sudo().user_ids
+        ):
+            return self.browse()
+        text = html2plaintext(message.body or "").strip()
+        if message.subject:
+            text = f"{message.subject}\n{text}"
+        if not text:
+            return self.browse()
+        text = text[:TEXT_LIMIT]
+        today = fields.Date.context_today(self)
+        prediction = self._get_classifier(company).predict([text], today=today)[0]
+        reply = (
+            self.sudo()
+            .with_company(company)
+            .create(
+                {
+                    "message_id": message.id,
+                    "partner_id": customer.id,
+                    "move_id": move.id,
+                    "company_id": company.id,
+                    "text": text,
+                    "label": prediction.label,
+                    "category": prediction.category
+                    if prediction.category in DISPUTE_CATEGORIES
+                    else "none",
+                    "confidence": prediction.confidence,
+                    "promised_date": prediction.promised_date,
+                    "promised_amount": prediction.promised_amount or 0.0,
+                }
+            )
+        )
+        reply._route(self._confidence_threshold())
+        return reply
+
+    def _route(self, threshold):
+        """Confident promise/dispute -> draft record; uncertain -> review activity."""
+        for reply in self:
+            actionable = reply.label in ("promise", "dispute")
+            if actionable and reply.confidence >= threshold and reply._create_followup():
+                reply.state = "applied"
+            elif actionable or reply.confidence < threshold:
+                reply.state = "review"
+                reply._schedule_review()
+            else:
+                reply.state = "applied"
+
+    def _schedule_review(self):
+        self.ensure_one()
+        user = self.partner_id.ai_collector_id or fallback_collector(self.env, self.company_id)
+        if not user or user.id == SUPERUSER_ID:
+            # The mail gateway runs as the superuser: route to a Collections Manager.
+            user = (
+                self.env.ref("ar_ai_collections.group_collections_manager")
+                .sudo()
+                .users.filtered(
+                    lambda u: (
+                        self.company_id in u.company_ids and not u.share and u.id != SUPERUSER_ID
+                    )
+                )[:1]
+            )
+        note = Markup("<p>%s</p><p><i>%s</i></p>") % (
+            self.env._(
+                "Customer reply classified as %(label)s (%(confidence)s%% confident): "
+                "please check it in Collections > Customer Replies.",
+                label=dict(LABEL_SELECTION)[self.label],
+                confidence=round(self.confidence * 100),
+            ),
+            self.excerpt,
+        )
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("Review customer reply"),
+            note=note,
+            user_id=user.id if user else self.env.uid,
+        )
+
+    def _followup_moves(self):
+        self.ensure_one()
+        if self.move_id and self.move_id.amount_residual > 0 and self.move_id.state == "posted":
+            return self.move_id
+        return self.env["account.move"].search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("commercial_partner_id", "=", self.partner_id.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "not in", ("paid", "in_payment", "reversed")),
+            ]
+        )
+
+    def _create_followup(self):
+        """Create the draft promise / dispute; False if not applicable (no open invoice)."""
+        self.ensure_one()
+        label = self.final_label
+        if label not in ("promise", "dispute") or self.promise_id or self.dispute_id:
+            return bool(self.promise_id or self.dispute_id)
+        moves = self._followup_moves()
+        if not moves:
+            return False
+        env = self.env["ai.collection.promise"].sudo().with_company(self.company_id)
+        common = {
+            "partner_id": self.partner_id.id,
+            "company_id": self.company_id.id,
+            "move_ids": [fields.Command.set(moves.ids)],
+            "source": "reply",
+        }
+        if label == "promise":
+            values = {
+                **common,
+                "promised_date": self.promised_date
+                or fields.Date.add(fields.Date.context_today(self), days=7),
+                "note": self.text[:1000],
+            }
+            if self.promised_amount > 0:
+                values["amount"] = self.promised_amount
+            self.promise_id = env.create(values)
+        else:
+            category = self.final_category if self.final_category in DISPUTE_CATEGORIES else "other"
+            self.dispute_id = env.env["ai.collection.dispute"].create(
+                {**common, "category": category, "description": self.text[:2000]}
+            )
+        return True

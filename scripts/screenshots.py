@@ -1,0 +1,258 @@
+"""Screenshots of the running demo for the README and the Apps page.
+
+Usage (with the demo served, see scripts/demo):
+    python scripts/screenshots.py [--url http://localhost:8069] [--db ai_collections_demo]
+        [--out static/description/screenshots]
+
+Logs in as admin/admin through JSON-RPC, then drives headless Chromium over the
+DevTools protocol (websocket-client, already a test requirement) and saves one
+PNG per page: invoice list with risk badges, an invoice's risk panel, the
+collector worklist and the settings block.
+"""
+
+import argparse
+import base64
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import websocket
+
+WIDTH, HEIGHT = 1440, 900
+
+
+def login(url, db, login_name, password):
+    """Return the session id of an authenticated session."""
+    payload = json.dumps(
+        {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {"db": db, "login": login_name, "password": password},
+        }
+    ).encode()
+    request = urllib.request.Request(  # noqa: S310
+        f"{url}/web/session/authenticate",
+        data=payload,
+        headers={"Content-Type": "application/json"},
+    )
+    # --url is checked to be http(s) in main()
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        body = json.loads(response.read())
+        if body.get("error"):
+            raise SystemExit(f"login failed: {body['error']}")
+        for header in response.headers.get_all("Set-Cookie") or []:
+            if header.startswith("session_id="):
+                return header.split(";", 1)[0].split("=", 1)[1]
+    raise SystemExit("login failed: no session cookie")
+
+
+def rpc(url, session_id, model, method, args, kwargs=None):
+    payload = json.dumps(
+        {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
+        }
+    ).encode()
+    request = urllib.request.Request(  # noqa: S310
+        f"{url}/web/dataset/call_kw",
+        data=payload,
+        headers={"Content-Type": "application/json", "Cookie": f"session_id={session_id}"},
+    )
+    # --url is checked to be http(s) in main()
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        body = json.loads(response.read())
+    if body.get("error"):
+        raise SystemExit(f"{model}.{method}: {body['error']['data']['message']}")
+    return body["result"]
+
+
+def shrink(path):
+    """Palette PNG (256 colours): a third of the size, same look for UI shots."""
+    try:
+        from PIL import Image  # Pillow ships with Odoo
+    except ImportError:
+        return
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
+
+
+class Browser:
+    """Minimal DevTools client: one tab, synchronous commands."""
+
+    def __init__(self, port=9333):
+        chromium = next(
+            (
+                shutil.which(n)
+                for n in ("chromium", "chromium-browser", "google-chrome")
+                if shutil.which(n)
+            ),
+            None,
+        )
+        if not chromium:
+            raise SystemExit("Chromium not found")
+        self.profile = tempfile.mkdtemp(prefix="ai-coll-shots-")
+        self.process = subprocess.Popen(
+            [
+                chromium,
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                f"--remote-debugging-port={port}",
+                f"--user-data-dir={self.profile}",
+                f"--window-size={WIDTH},{HEIGHT}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/json", timeout=5) as r:
+                    tabs = [t for t in json.loads(r.read()) if t["type"] == "page"]
+                if tabs:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("Chromium did not start")
+            time.sleep(0.5)
+        self.ws = websocket.create_connection(tabs[0]["webSocketDebuggerUrl"], timeout=60)
+        self.next_id = 0
+
+    def send(self, method, **params):
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.recv())
+            if message.get("id") == self.next_id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+
+    def evaluate(self, expression):
+        result = self.send("Runtime.evaluate", expression=expression, returnByValue=True)
+        return result.get("result", {}).get("value")
+
+    def wait_for(self, selector, timeout=60):
+        deadline = time.monotonic() + timeout
+        check = f"!!document.querySelector({json.dumps(selector)})"
+        while not self.evaluate(check):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"timeout waiting for {selector}")
+            time.sleep(0.5)
+
+    def shot(self, url, selector, path, click=None, scroll_to_text=None):
+        """Open ``url``, wait for ``selector``, optionally click ``click`` and
+        scroll a heading containing ``scroll_to_text`` to the top, then save a PNG."""
+        self.send("Page.navigate", url=url)
+        time.sleep(1)
+        self.wait_for(selector)
+        if click:
+            self.wait_for(click)
+            self.evaluate(f"document.querySelector({json.dumps(click)}).click()")
+        if scroll_to_text:
+            self.evaluate(
+                "[...document.querySelectorAll('h2, h3, span')]"
+                f".find(e => e.textContent.trim() === {json.dumps(scroll_to_text)})"
+                "?.scrollIntoView()"
+            )
+        time.sleep(2.5)  # let lazy widgets and fonts settle
+        # no transient notifications (e.g. "page out of date" while assets rebuild)
+        self.evaluate("document.querySelectorAll('.o_notification').forEach(n => n.remove())")
+        data = self.send("Page.captureScreenshot", format="png")["data"]
+        Path(path).write_bytes(base64.b64decode(data))
+        shrink(path)
+        print(f"saved {path} ({Path(path).stat().st_size // 1024} KiB)")
+
+    def close(self):
+        try:
+            self.ws.close()
+        finally:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+            shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default="http://localhost:8069")
+    parser.add_argument("--db", default="ai_collections_demo")
+    parser.add_argument("--login", default="admin")
+    parser.add_argument("--password", default="admin")
+    parser.add_argument("--out", type=Path, default=Path("static/description/screenshots"))
+    args = parser.parse_args()
+    if not args.url.startswith(("http://", "https://")):
+        parser.error("--url must be an http(s) URL")
+    args.out.mkdir(parents=True, exist_ok=True)
+    session_id = login(args.url, args.db, args.login, args.password)
+
+    # An overdue high-risk invoice of the demo ledger shows a filled risk panel.
+    invoice = rpc(
+        args.url,
+        session_id,
+        "account.move",
+        "search_read",
+        [
+            [
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ["not_paid", "partial"]),
+                ("ai_risk_band", "in", ["high", "critical"]),
+                ("invoice_date_due", "<", time.strftime("%Y-%m-%d")),
+                ("invoice_line_ids.product_id.default_code", "=", "AI-COLL-DEMO"),
+            ]
+        ],
+        {"fields": ["id"], "order": "amount_residual desc", "limit": 1},
+    )
+    browser = Browser()
+    try:
+        host = args.url.split("//", 1)[1].split("/", 1)[0].split(":")[0]
+        browser.send("Network.enable")
+        browser.send(
+            "Network.setCookie", name="session_id", value=session_id, domain=host, path="/"
+        )
+        browser.send(
+            "Emulation.setDeviceMetricsOverride",
+            width=WIDTH,
+            height=HEIGHT,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+        base = args.url.rstrip("/")
+        browser.shot(
+            f"{base}/odoo/action-account.action_move_out_invoice_type",
+            ".o_list_renderer .o_data_row",
+            args.out / "invoice_list.png",
+        )
+        if invoice:
+            browser.shot(
+                f"{base}/odoo/action-account.action_move_out_invoice_type/{invoice[0]['id']}",
+                ".o_form_view .o_notebook",
+                args.out / "invoice_risk.png",
+                click=".o_notebook a[name='ai_payment_risk']",
+            )
+        browser.shot(
+            f"{base}/odoo/action-ar_ai_collections.ai_collection_worklist_action",
+            ".o_action_manager .o_view_controller",
+            args.out / "worklist.png",
+        )
+        browser.shot(
+            f"{base}/odoo/action-account.action_account_config",
+            ".o_setting_container, .settings",
+            args.out / "settings.png",
+            scroll_to_text="Collections AI",
+        )
+    finally:
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()

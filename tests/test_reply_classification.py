@@ -1,0 +1,172 @@
+from datetime import timedelta
+
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from ..ar_ai_collections.constants import DISPUTE_CATEGORIES
+from ..models.ai_collection_reply import THRESHOLD_PARAM
+from .worklist_common import WorklistCase
+
+DISPUTE_TEXT = (
+    "We dispute this invoice: the goods arrived damaged, the pallet was broken. "
+    "We will not pay until this is sorted out."
+)
+PROMISE_TEXT = "We will transfer EUR 1.250,00 next Friday."
+
+
+@tagged("post_install", "-at_install")
+class TestReplyClassification(WorklistCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["ir.config_parameter"].sudo().set_param(THRESHOLD_PARAM, "0.6")
+        cls.manager = (
+            cls.env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                {
+                    "name": "Manager Mia",
+                    "login": "rep_manager",
+                    "company_id": cls.company.id,
+                    "company_ids": [(6, 0, cls.company.ids)],
+                    "groups_id": [
+                        (6, 0, [cls.env.ref("ar_ai_collections.group_collections_manager").id])
+                    ],
+                }
+            )
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.customer = self._customer("Reply Customer")
+        self.invoice = self._invoice(self.customer, days_overdue=10, amount=2000.0)
+
+    def _email(self, record, body, author=None):
+        return record.message_post(
+            body=body,
+            subject="Re: your reminder",
+            message_type="email",
+            subtype_xmlid="mail.mt_comment",
+            author_id=(author or self.customer).id,
+        )
+
+    def _replies(self):
+        return self.env["ai.collection.reply"].search([("partner_id", "=", self.customer.id)])
+
+    def test_incoming_dispute_creates_draft_dispute(self):
+        message = self._email(self.invoice, DISPUTE_TEXT)
+        reply = self._replies()
+        self.assertEqual(len(reply), 1)
+        self.assertEqual(reply.message_id, message)
+        self.assertEqual(reply.move_id, self.invoice)
+        self.assertEqual(reply.label, "dispute")
+        self.assertIn(reply.category, DISPUTE_CATEGORIES)
+        self.assertGreaterEqual(reply.confidence, 0.6)
+        self.assertEqual(reply.state, "applied")
+        dispute = reply.dispute_id
+        self.assertEqual(dispute.state, "draft")
+        self.assertEqual(dispute.source, "reply")
+        self.assertEqual(dispute.move_ids, self.invoice)
+        self.assertEqual(dispute.category, reply.category)
+        self.assertFalse(self.invoice.ai_in_dispute, "a draft dispute must not pause dunning yet")
+        # One click for the collector.
+        reply.with_user(self.collector).action_confirm_followup()
+        self.assertEqual(dispute.state, "open")
+        self.assertTrue(self.invoice.ai_in_dispute)
+
+    def test_incoming_promise_extracts_date_and_amount(self):
+        self._email(self.invoice, PROMISE_TEXT)
+        reply = self._replies()
+        self.assertEqual(reply.label, "promise")
+        self.assertEqual(reply.promised_amount, 1250.0)
+        today = self.today
+        next_friday = today + timedelta(days=(4 - today.weekday()) % 7 or 7)
+        self.assertEqual(reply.promised_date, next_friday)
+        promise = reply.promise_id
+        self.assertEqual(promise.state, "draft")
+        self.assertEqual(promise.source, "reply")
+        self.assertEqual(promise.amount, 1250.0)
+        self.assertEqual(promise.promised_date, next_friday)
+        self.assertEqual(promise.move_ids, self.invoice)
+
+    def test_mail_gateway_reply_is_classified(self):
+        reminder = self.invoice.message_post(
+            body="Your invoice is overdue.", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+        raw = (
+            f"From: Reply Customer <{self.customer.email}>\r\n"
+            f"To: billing@example.com\r\n"
+            f"Subject: Re: {self.invoice.name}\r\n"
+            f"Message-ID: <ai-reply-test-1@example.com>\r\n"
+            f"In-Reply-To: {reminder.message_id}\r\n"
+            f"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+            f"{DISPUTE_TEXT}\r\n"
+        )
+        thread_id = self.env["mail.thread"].message_process("account.move", raw)
+        self.assertEqual(thread_id, self.invoice.id)
+        reply = self._replies()
+        self.assertEqual(len(reply), 1)
+        self.assertEqual(reply.move_id, self.invoice)
+        self.assertEqual(reply.label, "dispute")
+        self.assertEqual(reply.dispute_id.source, "reply")
+
+    def test_email_on_customer_uses_open_invoices(self):
+        self._email(self.customer, DISPUTE_TEXT)
+        reply = self._replies()
+        self.assertFalse(reply.move_id)
+        self.assertEqual(reply.dispute_id.move_ids, self.invoice)
+
+    def test_low_confidence_schedules_review(self):
+        self.env["ir.config_parameter"].sudo().set_param(THRESHOLD_PARAM, "0.999")
+        self._email(self.invoice, DISPUTE_TEXT)
+        reply = self._replies()
+        self.assertEqual(reply.state, "review")
+        self.assertFalse(reply.dispute_id)
+        self.assertEqual(len(reply.activity_ids), 1)
+        self.assertEqual(reply.activity_ids.user_id, self.collector)
+
+    def test_internal_note_and_staff_mail_ignored(self):
+        self.invoice.message_post(
+            body=DISPUTE_TEXT, message_type="comment", subtype_xmlid="mail.mt_note"
+        )
+        self.invoice.message_post(
+            body=DISPUTE_TEXT, message_type="comment", author_id=self.customer.id
+        )
+        self._email(self.invoice, DISPUTE_TEXT, author=self.collector.partner_id)
+        other = self._customer("Someone Else")
+        self._email(self.invoice, DISPUTE_TEXT, author=other)
+        self.assertFalse(
+            self.env["ai.collection.reply"].search([("move_id", "=", self.invoice.id)])
+        )
+
+    def test_correction_applies_and_retrain_uses_it(self):
+        self.env["ir.config_parameter"].sudo().set_param(THRESHOLD_PARAM, "0.999")
+        self._email(self.invoice, "Please see my colleague's note about that amount, regards.")
+        reply = self._replies()
+        self.assertEqual(reply.state, "review")
+        reply.with_user(self.collector).write(
+            {"corrected_label": "dispute", "corrected_category": "pricing"}
+        )
+        reply.with_user(self.collector).action_apply()
+        self.assertEqual(reply.state, "corrected")
+        self.assertEqual(reply.final_label, "dispute")
+        self.assertEqual(reply.dispute_id.category, "pricing")
+        self.assertFalse(reply.activity_ids, "the review activity is done")
+
+        Reply = self.env["ai.collection.reply"]
+        with self.assertRaises(AccessError):
+            Reply.with_user(self.collector).action_retrain_reply_classifier()
+        with self.assertRaises(AccessError):
+            reply.with_user(self.invoicing_user).write({"corrected_label": "paid"})
+        default = Reply._get_classifier(self.company)
+        Reply.with_user(self.manager).action_retrain_reply_classifier()
+        attachment = Reply._classifier_attachment(self.company)
+        self.assertTrue(attachment)
+        retrained = Reply._get_classifier(self.company)
+        self.assertIsNot(retrained, default)
+        # The correction (weighted) moves the model towards the user's label.
+        labels = retrained.labels
+        self.assertGreater(
+            retrained.predict_proba([reply.text])[0][0][labels.index("dispute")],
+            default.predict_proba([reply.text])[0][0][default.labels.index("dispute")],
+        )
