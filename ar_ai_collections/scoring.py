@@ -148,6 +148,12 @@ class RiskModel:
             raise ModelSignatureError("not a valid ONNX file: it is empty")
         options = ort.SessionOptions()
         options.log_severity_level = 3
+        # One thread, no spinning: Odoo runs several workers per server and batches
+        # are small trees; extra threads spinning on busy cores were measured 2x
+        # slower (benchmarks/bench_engine_speed.py).
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             session = ort.InferenceSession(
                 bytes(data), sess_options=options, providers=["CPUExecutionProvider"]

@@ -273,8 +273,8 @@ def _fit_regressor(X, y, days, mask, rng, seed) -> tuple[RegressorHead, np.ndarr
     # scale with the data so small ledgers get a few coarse trees.
     reg = HistGradientBoostingRegressor(
         loss="absolute_error",
-        max_iter=300,
-        learning_rate=0.05,
+        max_iter=150,
+        learning_rate=0.1,
         max_leaf_nodes=15,
         min_samples_leaf=max(20, len(fit_idx) // 100),
         early_stopping=len(val_idx) >= 20,

@@ -21,7 +21,7 @@ Both are rolled back at the end unless ``--commit`` (cron mode: commit per batch
 Usage::
 
     /opt/odoo18/venv/bin/python benchmarks/bench_odoo_dunning.py --db dun_bench \\
-        --template dun_a --invoices 100000
+        --template tmpl_nodemo --invoices 100000
 
 The issue's target: 100,000 overdue invoices in <= 60 s.
 """
@@ -29,24 +29,19 @@ The issue's target: 100,000 overdue invoices in <= 60 s.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import time
 from datetime import datetime, timedelta
 
 import numpy as np
-import psycopg2
+from odoo_bench import ensure_database, odoo_env
 
-DB_ARGS = {"host": "127.0.0.1", "port": 54329, "user": "odoo", "password": "odoo"}
-ADDONS_PATH = "/opt/odoo18/src/odoo/addons,/work/addons"
 NOW = datetime(2026, 11, 23, 10, 0)  # a Monday, 10:00 UTC
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default="dun_bench")
-    parser.add_argument(
-        "--template", default="dun_a", help="database with ar_ai_collections installed"
-    )
+    parser.add_argument("--template", default="tmpl_nodemo", help="database with account installed")
     parser.add_argument("--invoices", type=int, default=100_000)
     parser.add_argument("--per-customer", type=int, default=20)
     parser.add_argument("--sample", type=int, default=200, help="naive ORM sample size")
@@ -54,47 +49,6 @@ def parse_args(argv=None):
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--commit", action="store_true", help="commit per batch (cron mode)")
     return parser.parse_args(argv)
-
-
-def ensure_database(args):
-    conn = psycopg2.connect(dbname="postgres", **DB_ARGS)
-    conn.autocommit = True
-    with conn.cursor() as cr:
-        cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.db])
-        exists = bool(cr.fetchone())
-        if exists and args.rebuild:
-            cr.execute(f'DROP DATABASE "{args.db}"')
-            exists = False
-        if not exists:
-            cr.execute(f'CREATE DATABASE "{args.db}" TEMPLATE "{args.template}"')
-    conn.close()
-    return not exists
-
-
-def odoo_env(db):
-    import odoo
-    from odoo.tools import config
-
-    config.parse_config(
-        [
-            "-d",
-            db,
-            "--db_host",
-            DB_ARGS["host"],
-            "--db_port",
-            str(DB_ARGS["port"]),
-            "--db_user",
-            DB_ARGS["user"],
-            "--db_password",
-            DB_ARGS["password"],
-            "--addons-path",
-            ADDONS_PATH,
-            "--log-level",
-            "warn",
-        ]
-    )
-    registry = odoo.modules.registry.Registry(db)
-    return odoo, registry
 
 
 def load_data(env, args):
@@ -266,30 +220,7 @@ def naive_run(env, company, sample_ids):
 
 def main(argv=None):
     args = parse_args(argv)
-    created = ensure_database(args)
-    if not created:
-        subprocess.run(
-            [
-                "odoo",
-                "-d",
-                args.db,
-                "-u",
-                "ar_ai_collections",
-                "--stop-after-init",
-                "--db_host",
-                DB_ARGS["host"],
-                "--db_port",
-                str(DB_ARGS["port"]),
-                "--db_user",
-                DB_ARGS["user"],
-                "--db_password",
-                DB_ARGS["password"],
-                f"--addons-path={ADDONS_PATH}",
-                "--log-level=warn",
-                "--http-port=18113",
-            ],
-            check=True,
-        )
+    ensure_database(args.db, args.template, args.rebuild, http_port=18113)
     odoo, registry = odoo_env(args.db)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"ai_risk_no_rescore": True})

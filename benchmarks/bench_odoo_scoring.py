@@ -41,22 +41,14 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import psycopg2
+from odoo_bench import engine_on_path, ensure_database, odoo_env, psql
 
-ADDON = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ADDON))
-
+engine_on_path()
 from ar_ai_collections.generator import generate_ledger  # noqa: E402
-
-DB_ARGS = {"host": "127.0.0.1", "port": 54329, "user": "odoo", "password": "odoo"}
-ADDONS_PATH = "/opt/odoo18/src/odoo/addons,/work/addons"
 
 
 def parse_args(argv=None):
@@ -76,50 +68,6 @@ def parse_args(argv=None):
         help="skip the full run and the ORM loop (measure posting and the list only)",
     )
     return parser.parse_args(argv)
-
-
-def psql(dbname="postgres"):
-    conn = psycopg2.connect(dbname=dbname, **DB_ARGS)
-    conn.autocommit = True
-    return conn
-
-
-def ensure_database(args):
-    conn = psql()
-    with conn.cursor() as cr:
-        cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.db])
-        exists = bool(cr.fetchone())
-        if exists and args.rebuild:
-            cr.execute(f'DROP DATABASE "{args.db}"')
-            exists = False
-        if not exists:
-            cr.execute(f'CREATE DATABASE "{args.db}" TEMPLATE "{args.template}"')
-    conn.close()
-    # A reused database is upgraded so that it matches the addon's current code.
-    subprocess.run(
-        [
-            "odoo",
-            "-d",
-            args.db,
-            "-u" if exists else "-i",
-            "ar_ai_collections",
-            "--stop-after-init",
-            "--db_host",
-            DB_ARGS["host"],
-            "--db_port",
-            str(DB_ARGS["port"]),
-            "--db_user",
-            DB_ARGS["user"],
-            "--db_password",
-            DB_ARGS["password"],
-            f"--addons-path={ADDONS_PATH}",
-            "--http-port",
-            args.http_port,
-            "--log-level=warn",
-        ],
-        check=True,
-    )
-    return not exists
 
 
 def copy_rows(cr, table, columns, frame):
@@ -365,26 +313,9 @@ def orm_loop_score(env, invoice, model, thresholds, as_of):
 
 
 def measure(args):
-    import odoo
     from odoo import api
 
-    odoo.tools.config.parse_config(
-        [
-            "-d",
-            args.db,
-            "--db_host",
-            DB_ARGS["host"],
-            "--db_port",
-            str(DB_ARGS["port"]),
-            "--db_user",
-            DB_ARGS["user"],
-            "--db_password",
-            DB_ARGS["password"],
-            f"--addons-path={ADDONS_PATH}",
-            "--log-level=warn",
-        ]
-    )
-    registry = odoo.modules.registry.Registry(args.db)
+    odoo, registry = odoo_env(args.db)
     results = {}
     with registry.cursor() as cr:
         env = api.Environment(cr, odoo.SUPERUSER_ID, {})
@@ -530,7 +461,7 @@ def measure(args):
 def main(argv=None):
     args = parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    ensure_database(args)
+    ensure_database(args.db, args.template, args.rebuild, http_port=args.http_port)
     conn = psql(args.db)
     with conn.cursor() as cr:
         cr.execute("SELECT count(*) FROM account_move WHERE name LIKE 'BENCH/%%'")

@@ -26,15 +26,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import time
 from datetime import date, timedelta
 
 import numpy as np
-import psycopg2
+from odoo_bench import ensure_database, odoo_env
 
-DB_ARGS = {"host": "127.0.0.1", "port": 54329, "user": "odoo", "password": "odoo"}
-ADDONS_PATH = "/opt/odoo18/src/odoo/addons,/work/addons"
 TODAY = date.today()
 
 
@@ -49,70 +46,6 @@ def parse_args(argv=None):
     parser.add_argument("--repeat", type=int, default=5, help="timed openings (median)")
     parser.add_argument("--rebuild", action="store_true")
     return parser.parse_args(argv)
-
-
-def odoo_cli(db, *extra):
-    subprocess.run(
-        [
-            "odoo",
-            "-d",
-            db,
-            *extra,
-            "--stop-after-init",
-            "--db_host",
-            DB_ARGS["host"],
-            "--db_port",
-            str(DB_ARGS["port"]),
-            "--db_user",
-            DB_ARGS["user"],
-            "--db_password",
-            DB_ARGS["password"],
-            f"--addons-path={ADDONS_PATH}",
-            "--log-level=warn",
-            "--http-port=18114",
-        ],
-        check=True,
-    )
-
-
-def ensure_database(args):
-    conn = psycopg2.connect(dbname="postgres", **DB_ARGS)
-    conn.autocommit = True
-    with conn.cursor() as cr:
-        cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.db])
-        exists = bool(cr.fetchone())
-        if exists and args.rebuild:
-            cr.execute(f'DROP DATABASE "{args.db}"')
-            exists = False
-        if not exists:
-            cr.execute(f'CREATE DATABASE "{args.db}" TEMPLATE "{args.template}"')
-    conn.close()
-    odoo_cli(args.db, "-u" if exists else "-i", "ar_ai_collections")
-
-
-def odoo_env(db):
-    import odoo
-    from odoo.tools import config
-
-    config.parse_config(
-        [
-            "-d",
-            db,
-            "--db_host",
-            DB_ARGS["host"],
-            "--db_port",
-            str(DB_ARGS["port"]),
-            "--db_user",
-            DB_ARGS["user"],
-            "--db_password",
-            DB_ARGS["password"],
-            "--addons-path",
-            ADDONS_PATH,
-            "--log-level",
-            "warn",
-        ]
-    )
-    return odoo, odoo.modules.registry.Registry(db)
 
 
 def _clone(cr, table, seed_id, overrides, unnest_sql, params):
@@ -301,7 +234,7 @@ def time_open(env, user, repeat):
 
 def main(argv=None):
     args = parse_args(argv)
-    ensure_database(args)
+    ensure_database(args.db, args.template, args.rebuild, http_port=18114)
     odoo, registry = odoo_env(args.db)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"ai_risk_no_rescore": True})

@@ -20,6 +20,7 @@ from . import ir_qweb
 
 # odoo-worklist
 from . import res_users
+from . import ai_collection_case_mixin
 from . import ai_collection_promise
 from . import ai_collection_dispute
 from . import ai_collection_worklist

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..ar_ai_collections.constants import DISPUTE_CATEGORIES, DISPUTE_CATEGORY_LABELS
-from .ai_collection_promise import SOURCE_SELECTION, fallback_collector
+from .ai_collection_case_mixin import fallback_collector
 
 CATEGORY_SELECTION = [(key, DISPUTE_CATEGORY_LABELS[key]) for key in DISPUTE_CATEGORIES]
 DISPUTE_STATE_SELECTION = [
@@ -25,25 +25,12 @@ class AiCollectionDispute(models.Model):
 
     _name = "ai.collection.dispute"
     _description = "Invoice Dispute"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["ai.collection.case.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date_opened desc, id desc"
     _check_company_auto = True
+    _case_move_flag = "ai_in_dispute"
+    _case_sequence = "ai.collection.dispute"
 
-    name = fields.Char(
-        string="Reference", required=True, readonly=True, copy=False, default="/", index=True
-    )
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        required=True,
-        index=True,
-        tracking=True,
-        domain="[('parent_id', '=', False)]",
-    )
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
-    )
-    currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
     move_ids = fields.Many2many(
         "account.move",
         "ai_collection_dispute_move_rel",
@@ -54,18 +41,9 @@ class AiCollectionDispute(models.Model):
         domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
         " ('commercial_partner_id', '=', partner_id)]",
     )
-    amount = fields.Monetary(
-        string="Disputed Amount",
-        currency_field="currency_id",
-        compute="_compute_amount",
-        store=True,
-        readonly=False,
-        precompute=True,
-        tracking=True,
-    )
+    amount = fields.Monetary(string="Disputed Amount")
     category = fields.Selection(CATEGORY_SELECTION, required=True, default="other", tracking=True)
     description = fields.Text()
-    source = fields.Selection(SOURCE_SELECTION, required=True, default="call")
     responsible_id = fields.Many2one(
         "res.users",
         string="Responsible",
@@ -97,22 +75,10 @@ class AiCollectionDispute(models.Model):
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
-    @api.depends("move_ids")
-    def _compute_amount(self):
-        for dispute in self:
-            if dispute.state in (False, "draft") and dispute.move_ids:
-                dispute.amount = sum(dispute.move_ids.mapped("amount_residual_signed"))
-            elif not dispute.amount:
-                dispute.amount = 0.0
-
     @api.depends("partner_id")
     def _compute_responsible_id(self):
         for dispute in self:
-            dispute.responsible_id = (
-                dispute.partner_id.commercial_partner_id.ai_collector_id
-                or dispute.responsible_id
-                or fallback_collector(self.env, dispute.company_id or self.env.company)
-            )
+            dispute.responsible_id = dispute._default_collector(dispute.responsible_id)
 
     @api.depends("date_opened", "date_resolved")
     def _compute_resolve_days(self):
@@ -125,21 +91,8 @@ class AiCollectionDispute(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                vals["name"] = self.env["ir.sequence"].next_by_code("ai.collection.dispute") or "/"
-            if vals.get("partner_id"):
-                partner = self.env["res.partner"].browse(vals["partner_id"])
-                vals["partner_id"] = partner.commercial_partner_id.id
-        return super().create(vals_list)
-
     def write(self, vals):
-        old_moves = self.move_ids if "move_ids" in vals else self.env["account.move"]
         res = super().write(vals)
-        if "move_ids" in vals:
-            self._sync_move_flags(old_moves | self.move_ids)
         if vals.get("responsible_id"):
             # Re-route the open disputes' pending activities to the new responsible.
             self.filtered(lambda d: d.state == "open").activity_ids.write(
@@ -215,33 +168,3 @@ class AiCollectionDispute(models.Model):
         self._refresh_worklist()
         self.activity_feedback(["mail.mail_activity_data_todo"])
         return True
-
-    def _refresh_worklist(self):
-        """Keep these customers' worklist lines current (disputes, amount at risk)."""
-        self.env["ai.collection.worklist"].sudo()._refresh_partners(
-            self.partner_id, self.company_id
-        )
-
-    @api.model
-    def _sync_move_flags(self, moves):
-        """Set ``ai_in_dispute`` on ``moves`` iff an open dispute covers them."""
-        if not moves:
-            return
-        self.env.flush_all()
-        self.env.cr.execute(
-            """
-            SELECT DISTINCT rel.move_id
-              FROM ai_collection_dispute_move_rel rel
-              JOIN ai_collection_dispute d ON d.id = rel.dispute_id
-             WHERE d.state = 'open' AND rel.move_id = ANY(%s)
-            """,
-            [list(moves.ids)],
-        )
-        flagged = {row[0] for row in self.env.cr.fetchall()}
-        moves = moves.sudo()
-        to_set = moves.filtered(lambda m: m.id in flagged and not m.ai_in_dispute)
-        to_clear = moves.filtered(lambda m: m.id not in flagged and m.ai_in_dispute)
-        if to_set:
-            to_set.write({"ai_in_dispute": True})
-        if to_clear:
-            to_clear.write({"ai_in_dispute": False})

@@ -1,12 +1,8 @@
-from odoo import SUPERUSER_ID, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-SOURCE_SELECTION = [
-    ("call", "Phone call"),
-    ("email", "Email"),
-    ("portal", "Customer portal"),
-    ("reply", "Classified reply"),
-]
+from .ai_collection_case_mixin import fallback_collector
+
 PROMISE_STATE_SELECTION = [
     ("draft", "Draft"),
     ("open", "Open"),
@@ -17,23 +13,6 @@ PROMISE_STATE_SELECTION = [
 ]
 # States of a promise whose outcome is known: they feed the promise-kept rate.
 CLOSED_PROMISE_STATES = ("kept", "partial", "broken")
-
-
-def fallback_collector(env, company):
-    """Who gets a customer's follow-up when it has no collector.
-
-    The current user when internal (never a portal user creating a promise or a
-    dispute from the portal, nor the mail gateway's public user), else the
-    company's first Collections Manager.
-    """
-    if not env.user.share and not env.user._is_public():
-        return env.user
-    managers = (
-        env.ref("ar_ai_collections.group_collections_manager")
-        .sudo()
-        .users.filtered(lambda u: company in u.company_ids and not u.share and u.id != SUPERUSER_ID)
-    )
-    return managers[:1]
 
 
 class AiCollectionPromise(models.Model):
@@ -49,25 +28,12 @@ class AiCollectionPromise(models.Model):
 
     _name = "ai.collection.promise"
     _description = "Promise to Pay"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["ai.collection.case.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "promised_date desc, id desc"
     _check_company_auto = True
+    _case_move_flag = "ai_has_open_promise"
+    _case_sequence = "ai.collection.promise"
 
-    name = fields.Char(
-        string="Reference", required=True, readonly=True, copy=False, default="/", index=True
-    )
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        required=True,
-        index=True,
-        tracking=True,
-        domain="[('parent_id', '=', False)]",
-    )
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
-    )
-    currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
     move_ids = fields.Many2many(
         "account.move",
         "ai_collection_promise_move_rel",
@@ -79,17 +45,8 @@ class AiCollectionPromise(models.Model):
         " ('commercial_partner_id', '=', partner_id),"
         " ('payment_state', 'not in', ('paid', 'in_payment', 'reversed'))]",
     )
-    amount = fields.Monetary(
-        string="Promised Amount",
-        currency_field="currency_id",
-        compute="_compute_amount",
-        store=True,
-        readonly=False,
-        precompute=True,
-        tracking=True,
-    )
+    amount = fields.Monetary(string="Promised Amount")
     promised_date = fields.Date(required=True, index=True, tracking=True)
-    source = fields.Selection(SOURCE_SELECTION, required=True, default="call")
     state = fields.Selection(
         PROMISE_STATE_SELECTION,
         required=True,
@@ -130,22 +87,10 @@ class AiCollectionPromise(models.Model):
     # ------------------------------------------------------------------
     # Computes and constraints
     # ------------------------------------------------------------------
-    @api.depends("move_ids")
-    def _compute_amount(self):
-        for promise in self:
-            if promise.state in (False, "draft") and promise.move_ids:
-                promise.amount = sum(promise.move_ids.mapped("amount_residual_signed"))
-            elif not promise.amount:
-                promise.amount = 0.0
-
     @api.depends("partner_id")
     def _compute_user_id(self):
         for promise in self:
-            promise.user_id = (
-                promise.partner_id.commercial_partner_id.ai_collector_id
-                or promise.user_id
-                or fallback_collector(self.env, promise.company_id or self.env.company)
-            )
+            promise.user_id = promise._default_collector(promise.user_id)
 
     @api.constrains("amount")
     def _check_amount(self):
@@ -167,23 +112,6 @@ class AiCollectionPromise(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                vals["name"] = self.env["ir.sequence"].next_by_code("ai.collection.promise") or "/"
-            if vals.get("partner_id"):
-                partner = self.env["res.partner"].browse(vals["partner_id"])
-                vals["partner_id"] = partner.commercial_partner_id.id
-        return super().create(vals_list)
-
-    def write(self, vals):
-        old_moves = self.move_ids if "move_ids" in vals else self.env["account.move"]
-        res = super().write(vals)
-        if "move_ids" in vals:
-            self._sync_move_flags(old_moves | self.move_ids)
-        return res
-
     @api.ondelete(at_uninstall=False)
     def _unlink_except_open(self):
         if any(promise.state not in ("draft", "cancelled") for promise in self):
@@ -235,36 +163,6 @@ class AiCollectionPromise(models.Model):
     # ------------------------------------------------------------------
     # Business
     # ------------------------------------------------------------------
-    def _refresh_worklist(self):
-        """Keep these customers' worklist lines current (open promise, amount at risk)."""
-        self.env["ai.collection.worklist"].sudo()._refresh_partners(
-            self.partner_id, self.company_id
-        )
-
-    @api.model
-    def _sync_move_flags(self, moves):
-        """Set ``ai_has_open_promise`` on ``moves`` iff an open promise covers them."""
-        if not moves:
-            return
-        self.env.flush_all()
-        self.env.cr.execute(
-            """
-            SELECT DISTINCT rel.move_id
-              FROM ai_collection_promise_move_rel rel
-              JOIN ai_collection_promise p ON p.id = rel.promise_id
-             WHERE p.state = 'open' AND rel.move_id = ANY(%s)
-            """,
-            [list(moves.ids)],
-        )
-        flagged = {row[0] for row in self.env.cr.fetchall()}
-        moves = moves.sudo()
-        to_set = moves.filtered(lambda m: m.id in flagged and not m.ai_has_open_promise)
-        to_clear = moves.filtered(lambda m: m.id not in flagged and m.ai_has_open_promise)
-        if to_set:
-            to_set.write({"ai_has_open_promise": True})
-        if to_clear:
-            to_clear.write({"ai_has_open_promise": False})
-
     @api.model
     def _cron_check_promises(self):
         """Daily: compare open promises with the payments received (kept/partial/broken)."""

@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import html2plaintext
 
 from ..ar_ai_collections.constants import DISPUTE_CATEGORIES, DISPUTE_CATEGORY_LABELS
-from .ai_collection_promise import fallback_collector
+from .ai_collection_case_mixin import fallback_collector
 
 _logger = logging.getLogger(__name__)
 
@@ -77,6 +77,8 @@ class AiCollectionReply(models.Model):
     final_category = fields.Selection(CATEGORY_SELECTION, compute="_compute_final", store=True)
     promise_id = fields.Many2one("ai.collection.promise", readonly=True, ondelete="set null")
     dispute_id = fields.Many2one("ai.collection.dispute", readonly=True, ondelete="set null")
+    promise_state = fields.Selection(related="promise_id.state", string="Promise Status")
+    dispute_state = fields.Selection(related="dispute_id.state", string="Dispute Status")
 
     @api.depends("text")
     def _compute_excerpt(self):

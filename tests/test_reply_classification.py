@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from ..ar_ai_collections.constants import DISPUTE_CATEGORIES
 from ..models.ai_collection_reply import THRESHOLD_PARAM
@@ -144,9 +144,9 @@ class TestReplyClassification(WorklistCase):
         self._email(self.invoice, "Please see my colleague's note about that amount, regards.")
         reply = self._replies()
         self.assertEqual(reply.state, "review")
-        reply.with_user(self.collector).write(
-            {"corrected_label": "dispute", "corrected_category": "pricing"}
-        )
+        with Form(reply.with_user(self.collector)) as form:
+            form.corrected_label = "dispute"
+            form.corrected_category = "pricing"
         reply.with_user(self.collector).action_apply()
         self.assertEqual(reply.state, "corrected")
         self.assertEqual(reply.final_label, "dispute")
@@ -159,7 +159,11 @@ class TestReplyClassification(WorklistCase):
         with self.assertRaises(AccessError):
             reply.with_user(self.invoicing_user).write({"corrected_label": "paid"})
         default = Reply._get_classifier(self.company)
-        Reply.with_user(self.manager).action_retrain_reply_classifier()
+        retrain = self.env.ref("ar_ai_collections.ai_collection_reply_action_retrain")
+        with self.assertRaises(AccessError):
+            retrain.with_user(self.collector).run()
+        result = retrain.with_user(self.manager).run()
+        self.assertEqual(result["params"]["type"], "success")
         attachment = Reply._classifier_attachment(self.company)
         self.assertTrue(attachment)
         retrained = Reply._get_classifier(self.company)

@@ -180,6 +180,16 @@ def test_censoring_of_labels(history):
     assert (rows["due_date"][known_default] + pd.Timedelta(days=90) <= as_of).all()
     known_days = np.isfinite(ts.days_late)
     assert (rows["paid_date"][known_days] <= as_of).all()
+    # no cohort bias: a late label only once the deadline passed, even for invoices
+    # already paid on time (keeping only those would teach "recent = on time")
+    known_late = np.isfinite(ts.late)
+    assert (rows["due_date"][known_late] < as_of).all()
+    paid_early_recent = np.flatnonzero(
+        ((history["paid_date"] <= as_of) & (history["due_date"] >= as_of)).to_numpy()
+    )
+    assert len(paid_early_recent) and not np.isin(ts.rows[known_late], paid_early_recent).any()
+    window = pd.Timedelta(days=training.DAYS_LATE_WINDOW)
+    assert (rows["due_date"][known_days] + window <= as_of).all()
     snap = pd.to_datetime(ts.snapshot_days, unit="D", origin="1900-01-01")
     assert (snap <= as_of).all()
     paid = rows["paid_date"].to_numpy()

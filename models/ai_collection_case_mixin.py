@@ -1,0 +1,153 @@
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.tools import SQL
+
+SOURCE_SELECTION = [
+    ("call", "Phone call"),
+    ("email", "Email"),
+    ("portal", "Customer portal"),
+    ("reply", "Classified reply"),
+]
+
+
+def fallback_collector(env, company):
+    """Who gets a customer's follow-up when it has no collector.
+
+    The current user when internal (never a portal user creating a promise or a
+    dispute from the portal, nor the mail gateway's public user), else the
+    company's first Collections Manager.
+    """
+    if not env.user.share and not env.user._is_public():
+        return env.user
+    managers = (
+        env.ref("ar_ai_collections.group_collections_manager")
+        .sudo()
+        .users.filtered(lambda u: company in u.company_ids and not u.share and u.id != SUPERUSER_ID)
+    )
+    return managers[:1]
+
+
+class AiCollectionCaseMixin(models.AbstractModel):
+    """What a promise to pay and a dispute have in common: a customer "case" on some
+    of its invoices that, while open, sets a flag on those invoices.
+
+    Concrete models define ``move_ids`` (their own relation table), the invoice
+    flag they maintain (:attr:`_case_move_flag`) and the sequence code of their
+    references (:attr:`_case_sequence`). The flag is recomputed in SQL from the
+    open cases so that it never drifts, whatever path closed a case.
+    """
+
+    _name = "ai.collection.case.mixin"
+    _description = "Collections Case (promise or dispute)"
+
+    #: Boolean field of account.move set while an open case covers the invoice.
+    _case_move_flag = None
+    #: ir.sequence code of the references.
+    _case_sequence = None
+
+    name = fields.Char(
+        string="Reference", required=True, readonly=True, copy=False, default="/", index=True
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        domain="[('parent_id', '=', False)]",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
+    amount = fields.Monetary(
+        currency_field="currency_id",
+        compute="_compute_amount",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+    )
+    source = fields.Selection(SOURCE_SELECTION, required=True, default="call")
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.depends("move_ids")
+    def _compute_amount(self):
+        """A draft case covers what is still due on its invoices (editable)."""
+        for case in self:
+            if case.state in (False, "draft") and case.move_ids:
+                case.amount = sum(case.move_ids.mapped("amount_residual_signed"))
+            elif not case.amount:
+                case.amount = 0.0
+
+    def _default_collector(self, current):
+        """The customer's collector, else ``current``, else the fallback collector."""
+        self.ensure_one()
+        return (
+            self.partner_id.commercial_partner_id.ai_collector_id
+            or current
+            or fallback_collector(self.env, self.company_id or self.env.company)
+        )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code(self._case_sequence) or "/"
+            if vals.get("partner_id"):
+                partner = self.env["res.partner"].browse(vals["partner_id"])
+                vals["partner_id"] = partner.commercial_partner_id.id
+        return super().create(vals_list)
+
+    def write(self, vals):
+        old_moves = self.move_ids if "move_ids" in vals else self.env["account.move"]
+        res = super().write(vals)
+        if "move_ids" in vals:
+            self._sync_move_flags(old_moves | self.move_ids)
+            self._refresh_worklist()
+        return res
+
+    # ------------------------------------------------------------------
+    # Business
+    # ------------------------------------------------------------------
+    def _refresh_worklist(self):
+        """Keep these customers' worklist lines current (promises, disputes, amount at risk)."""
+        self.env["ai.collection.worklist"].sudo()._refresh_partners(
+            self.partner_id, self.company_id
+        )
+
+    @api.model
+    def _sync_move_flags(self, moves):
+        """Set the invoice flag on ``moves`` iff an open case of this model covers them."""
+        if not moves:
+            return
+        self.env.flush_all()
+        relation = self._fields["move_ids"]
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT rel.%(move_col)s
+                  FROM %(rel)s rel
+                  JOIN %(table)s c ON c.id = rel.%(case_col)s
+                 WHERE c.state = 'open' AND rel.%(move_col)s = ANY(%(ids)s)
+                """,
+                move_col=SQL.identifier(relation.column2),
+                case_col=SQL.identifier(relation.column1),
+                rel=SQL.identifier(relation.relation),
+                table=SQL.identifier(self._table),
+                ids=list(moves.ids),
+            )
+        )
+        flagged = {row[0] for row in self.env.cr.fetchall()}
+        flag = self._case_move_flag
+        moves = moves.sudo()
+        to_set = moves.filtered(lambda m: m.id in flagged and not m[flag])
+        to_clear = moves.filtered(lambda m: m.id not in flagged and m[flag])
+        if to_set:
+            to_set.write({flag: True})
+        if to_clear:
+            to_clear.write({flag: False})
