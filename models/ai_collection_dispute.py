@@ -46,7 +46,6 @@ class AiCollectionDispute(models.Model):
     description = fields.Text()
     responsible_id = fields.Many2one(
         "res.users",
-        string="Responsible",
         compute="_compute_responsible_id",
         store=True,
         readonly=False,

@@ -127,7 +127,6 @@ class AiCollectionWorklist(models.Model):
     risk_band = fields.Selection(RISK_BAND_SELECTION, readonly=True)
     overdue_amount = fields.Monetary(readonly=True, currency_field="currency_id")
     open_amount = fields.Monetary(
-        string="Open Amount",
         readonly=True,
         currency_field="currency_id",
         help="Residual of the overdue and at-risk invoices.",

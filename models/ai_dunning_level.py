@@ -49,14 +49,12 @@ class AiDunningLevel(models.Model):
     attach_invoices = fields.Boolean(
         string="Attach Invoice PDFs", default=True, help="Attach the overdue invoices' PDFs."
     )
-    attach_statement = fields.Boolean(
-        string="Attach Statement", help="Attach the customer statement PDF."
-    )
+    attach_statement = fields.Boolean(help="Attach the customer statement PDF.")
     print_letter = fields.Boolean(
         string="Letter", help="Print a reminder letter (PDF) and keep it in the customer's chatter."
     )
     create_activity = fields.Boolean(string="Activity")
-    activity_type_id = fields.Many2one("mail.activity.type", string="Activity Type")
+    activity_type_id = fields.Many2one("mail.activity.type")
     activity_summary = fields.Char(translate=True)
     activity_delay_days = fields.Integer(string="Activity Due In (days)", default=0)
     manual_review = fields.Boolean(
@@ -68,7 +66,7 @@ class AiDunningLevel(models.Model):
     )
     # Optional fee (off by default)
     fee_enabled = fields.Boolean(string="Charge a Dunning Fee")
-    fee_product_id = fields.Many2one("product.product", string="Fee Product")
+    fee_product_id = fields.Many2one("product.product")
     fee_amount = fields.Monetary(currency_field="currency_id")
     currency_id = fields.Many2one(related="company_id.currency_id")
     log_count = fields.Integer(compute="_compute_log_count")

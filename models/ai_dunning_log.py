@@ -49,7 +49,7 @@ class AiDunningLog(models.Model):
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, index=True, readonly=True
     )
-    recipient_id = fields.Many2one("res.partner", string="Recipient", readonly=True)
+    recipient_id = fields.Many2one("res.partner", readonly=True)
     move_id = fields.Many2one(
         "account.move",
         string="Invoice",
@@ -60,14 +60,13 @@ class AiDunningLog(models.Model):
     )
     level_id = fields.Many2one(
         "ai.dunning.level",
-        string="Level",
         required=True,
         index=True,
         readonly=True,
         ondelete="restrict",
     )
     tone = fields.Selection(related="level_id.tone", store=True)
-    collector_id = fields.Many2one("res.users", string="Collector", index=True, readonly=True)
+    collector_id = fields.Many2one("res.users", index=True, readonly=True)
     risk_band = fields.Char(readonly=True)
     days_overdue = fields.Integer(readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
@@ -79,12 +78,11 @@ class AiDunningLog(models.Model):
     user_id = fields.Many2one(
         "res.users", string="Run By", readonly=True, default=lambda self: self.env.user
     )
-    approved_by_id = fields.Many2one("res.users", string="Approved By", readonly=True)
+    approved_by_id = fields.Many2one("res.users", readonly=True)
     approved_date = fields.Datetime(readonly=True)
     mail_id = fields.Many2one("mail.mail", string="Email", readonly=True, ondelete="set null")
     mail_retry_count = fields.Integer(readonly=True)
     paid_within_window = fields.Boolean(
-        string="Paid Within Window",
         readonly=True,
         help="Set by the outcome job: the invoice was paid within the company's payment "
         "window after this action.",
@@ -92,7 +90,7 @@ class AiDunningLog(models.Model):
     paid_date = fields.Date(readonly=True)
 
     def init(self):
-        super().init()
+        res = super().init()
         cr = self.env.cr
         cr.execute(
             """
@@ -115,6 +113,7 @@ class AiDunningLog(models.Model):
                 WHERE outcome IN ('sent', 'approved')
             """
         )
+        return res
 
     @api.depends("move_id", "level_id")
     def _compute_display_name(self):

@@ -69,7 +69,7 @@ class AiRiskModel(models.Model):
     ece = fields.Float(string="Calibration Error (ECE)", digits=(4, 3), readonly=True)
     baseline_auc = fields.Float(string="Baseline AUC", digits=(4, 3), readonly=True)
     feature_names = fields.Text(string="Features", readonly=True)
-    trained_by_id = fields.Many2one("res.users", string="Trained By", readonly=True)
+    trained_by_id = fields.Many2one("res.users", readonly=True)
     trained_at = fields.Datetime(string="Trained On", readonly=True)
 
     def init(self):

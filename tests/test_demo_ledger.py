@@ -54,7 +54,7 @@ class TestDemoLedger(AccountTestInvoicingCommon):
     def test_residuals_states_and_reconciliation_dates(self):
         paid = self.ledger.payments.groupby("invoice_id")["amount"].sum()
         credited = self.ledger.credit_notes.groupby("invoice_id")["amount"].sum()
-        counts = {"paid": 0, "partial": 0, "not_paid": 0}
+        counts = {"paid": 0, "partial": 0, "not_paid": 0, "paid_late": 0, "paid_on_time": 0}
         for row in self.ledger.history.itertuples(index=False):
             move = self.env["account.move"].browse(self.mapping[row.invoice_id])
             settled = paid.get(row.invoice_id, 0.0) + credited.get(row.invoice_id, 0.0)
@@ -68,7 +68,9 @@ class TestDemoLedger(AccountTestInvoicingCommon):
                 counts["paid"] += 1
                 self.assertIn(move.payment_state, ("paid", "reversed"), move.ref)
                 self.assertTrue(receivable.reconciled)
-                self.assertEqual(max(partials.mapped("max_date")), row.paid_date.date(), move.ref)
+                paid_on = max(partials.mapped("max_date"))
+                self.assertEqual(paid_on, row.paid_date.date(), move.ref)
+                counts["paid_late" if paid_on > move.invoice_date_due else "paid_on_time"] += 1
             elif settled:
                 counts["partial"] += 1
                 self.assertEqual(move.payment_state, "partial", move.ref)

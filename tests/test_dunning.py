@@ -1,12 +1,14 @@
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from odoo import SUPERUSER_ID, Command, api, fields
+from odoo import SUPERUSER_ID, api, fields
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.sql_db import db_connect
 from odoo.tests import TransactionCase, tagged
 
+from ..controllers.portal import BASE as PORTAL_BASE
 from ..models.ai_dunning_run import LOCK_NAMESPACE
+from .common import post_invoice_due
 
 # Monday 23 November 2026, 10:00 UTC: a business day and hour in UTC.
 NOW = datetime(2026, 11, 23, 10, 0)
@@ -174,6 +176,10 @@ class TestDunningRun(DunningCase):
         self.assertNotIn(inv_b.name, mail_a.body_html)
         self.assertIn(inv_b.name, mail_b.body_html)
         self.assertIn("Dear Bob", mail_b.body_html)
+        # Each reminder links to its own customer's signed portal page.
+        self.assertIn(f"{PORTAL_BASE}/{alice.id}/", mail_a.body_html)
+        self.assertIn(f"{PORTAL_BASE}/{bob.id}/", mail_b.body_html)
+        self.assertNotIn(f"{PORTAL_BASE}/{bob.id}/", mail_a.body_html)
         self.assertFalse(ir_qweb._COMPILED, "the batch's compiled templates are released")
 
     def test_repeated_run_is_idempotent(self):
@@ -595,22 +601,7 @@ class TestDunningConcurrentRuns(TransactionCase):
                 }
             )
             due = TODAY - timedelta(days=8)
-            move = (
-                env["account.move"]
-                .with_company(company)
-                .create(
-                    {
-                        "move_type": "out_invoice",
-                        "partner_id": partner.id,
-                        "invoice_date": due,
-                        "invoice_date_due": due,
-                        "invoice_line_ids": [
-                            Command.create({"name": "Service", "price_unit": 800.0, "tax_ids": []})
-                        ],
-                    }
-                )
-            )
-            move.action_post()
+            move = post_invoice_due(partner.with_company(company).env, partner, 800.0, due)
             self.assertEqual(move.invoice_date_due, due)
             return company.id, partner.id, move.id
 

@@ -1,7 +1,9 @@
 from datetime import timedelta
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import HttpCase, tagged
+
+from .common import post_invoice_due
 
 
 @tagged("post_install", "-at_install", "ar_ai_collections_tour")
@@ -17,22 +19,7 @@ class TestDunningTour(HttpCase):
             {"name": "Tour Customer", "is_company": True, "email": "tour@example.com"}
         )
         due = fields.Date.today() - timedelta(days=12)
-        invoice = (
-            self.env["account.move"]
-            .with_context(ai_risk_no_rescore=True)
-            .create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": partner.id,
-                    "invoice_date": due,
-                    "invoice_date_due": due,
-                    "invoice_line_ids": [
-                        Command.create({"name": "Service", "price_unit": 500.0, "tax_ids": []})
-                    ],
-                }
-            )
-        )
-        invoice.action_post()
+        invoice = post_invoice_due(self.env, partner, 500.0, due)
         self.assertEqual(invoice.invoice_date_due, due)
         self.start_tour(
             f"/odoo/action-account.res_partner_action_customer/{partner.id}",

@@ -1,7 +1,9 @@
 from datetime import date, timedelta
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import HttpCase, tagged
+
+from .common import post_invoice_due
 
 
 @tagged("post_install", "-at_install", "ar_ai_collections_tour")
@@ -11,22 +13,7 @@ class TestWorklistTour(HttpCase):
             {"name": "Tour Worklist Customer", "is_company": True, "email": "wl-tour@example.com"}
         )
         due = fields.Date.today() - timedelta(days=20)
-        invoice = (
-            self.env["account.move"]
-            .with_context(ai_risk_no_rescore=True)
-            .create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": partner.id,
-                    "invoice_date": due,
-                    "invoice_date_due": due,
-                    "invoice_line_ids": [
-                        Command.create({"name": "Service", "price_unit": 5000.0, "tax_ids": []})
-                    ],
-                }
-            )
-        )
-        invoice.action_post()
+        invoice = post_invoice_due(self.env, partner, 5000.0, due)
         invoice.write({"ai_default_probability": 70.0, "ai_risk_score": 90.0})
         self.start_tour(
             "/odoo/action-ar_ai_collections.ai_collection_worklist_action",

@@ -104,7 +104,7 @@ class AiDunningPreviewLine(models.TransientModel):
     preview_id = fields.Many2one("ai.dunning.preview", required=True, ondelete="cascade")
     partner_id = fields.Many2one("res.partner", string="Customer")
     move_id = fields.Many2one("account.move", string="Invoice")
-    level_id = fields.Many2one("ai.dunning.level", string="Level")
+    level_id = fields.Many2one("ai.dunning.level")
     days_overdue = fields.Integer()
     risk_band = fields.Char()
     outcome = fields.Selection(OUTCOME_SELECTION)
