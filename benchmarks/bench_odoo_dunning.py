@@ -33,7 +33,7 @@ import time
 from datetime import datetime, timedelta
 
 import numpy as np
-from odoo_bench import ensure_database, odoo_env
+from odoo_bench import ensure_database, odoo_env, open_invoice_overrides
 
 NOW = datetime(2026, 11, 23, 10, 0)  # a Monday, 10:00 UTC
 
@@ -103,27 +103,7 @@ def load_data(env, args):
         np.array(["low", "medium", "high", "critical"]), args.invoices, p=[0.5, 0.25, 0.15, 0.1]
     )
     partner_ids = np.repeat(np.array(partners.ids), args.per_customer)[: args.invoices]
-    overrides = {
-        "name": "'BENCH/' || lpad(t.i::text, 7, '0')",
-        "partner_id": "t.partner_id",
-        "commercial_partner_id": "t.partner_id",
-        "invoice_date": "t.due",
-        "date": "t.due",
-        "invoice_date_due": "t.due",
-        "amount_residual": "t.amount",
-        "amount_residual_signed": "t.amount",
-        "amount_total": "t.amount",
-        "amount_total_signed": "t.amount",
-        "amount_untaxed": "t.amount",
-        "amount_untaxed_signed": "t.amount",
-        "ai_risk_band": "t.band",
-        "payment_state": "'not_paid'",
-        "payment_reference": "NULL",
-        "inalterable_hash": "NULL",
-        "secure_sequence_number": "NULL",
-        "sequence_number": "t.i",
-        "sequence_prefix": "'BENCH/'",
-    }
+    overrides = {**open_invoice_overrides("BENCH/"), "ai_risk_band": "t.band"}
     select = ", ".join(overrides.get(col, f"m.{col}") for col in columns)
     due_dates = [NOW.date() - timedelta(days=int(d)) for d in days]
     cr.execute(

@@ -30,7 +30,7 @@ import time
 from datetime import date, timedelta
 
 import numpy as np
-from odoo_bench import ensure_database, odoo_env
+from odoo_bench import ensure_database, odoo_env, open_invoice_overrides
 
 TODAY = date.today()
 
@@ -137,27 +137,10 @@ def load_data(env, args):
         "account_move",
         seed_move.id,
         {
-            "name": "'WLBENCH/' || lpad(t.i::text, 7, '0')",
-            "partner_id": "t.partner_id",
-            "commercial_partner_id": "t.partner_id",
-            "invoice_date": "t.due",
-            "date": "t.due",
-            "invoice_date_due": "t.due",
-            "amount_residual": "t.amount",
-            "amount_residual_signed": "t.amount",
-            "amount_total": "t.amount",
-            "amount_total_signed": "t.amount",
-            "amount_untaxed": "t.amount",
-            "amount_untaxed_signed": "t.amount",
+            **open_invoice_overrides("WLBENCH/"),
             "ai_default_probability": "t.p",
             "ai_risk_score": "LEAST(t.p + 20, 100)",
             "ai_risk_band": "t.band",
-            "payment_state": "'not_paid'",
-            "payment_reference": "NULL",
-            "inalterable_hash": "NULL",
-            "secure_sequence_number": "NULL",
-            "sequence_number": "t.i",
-            "sequence_prefix": "'WLBENCH/'",
         },
         "unnest(%s::int[], %s::int[], %s::date[], %s::numeric[], %s::float8[], %s::varchar[])"
         " AS t(i, partner_id, due, amount, p, band)",

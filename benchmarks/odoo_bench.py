@@ -123,3 +123,33 @@ def engine_on_path() -> None:
     """Make the engine package importable when a benchmark runs as a script."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+
+
+def open_invoice_overrides(prefix: str) -> dict[str, str]:
+    """Column expressions that turn a cloned posted invoice header into open invoice ``t.i``.
+
+    For ``INSERT INTO account_move (...) SELECT <expr or m.col> FROM account_move m,
+    unnest(...) AS t(i, partner_id, due, amount, ...)``: the invoice is named
+    ``<prefix><i>``, dated and due on ``t.due``, unpaid for ``t.amount``, and carries
+    no hash or sequence of the original.
+    """
+    return {
+        "name": f"'{prefix}' || lpad(t.i::text, 7, '0')",
+        "partner_id": "t.partner_id",
+        "commercial_partner_id": "t.partner_id",
+        "invoice_date": "t.due",
+        "date": "t.due",
+        "invoice_date_due": "t.due",
+        "amount_residual": "t.amount",
+        "amount_residual_signed": "t.amount",
+        "amount_total": "t.amount",
+        "amount_total_signed": "t.amount",
+        "amount_untaxed": "t.amount",
+        "amount_untaxed_signed": "t.amount",
+        "payment_state": "'not_paid'",
+        "payment_reference": "NULL",
+        "inalterable_hash": "NULL",
+        "secure_sequence_number": "NULL",
+        "sequence_number": "t.i",
+        "sequence_prefix": f"'{prefix}'",
+    }

@@ -74,6 +74,7 @@ class ResConfigSettings(models.TransientModel):
     )
     ai_dunning_level_count = fields.Integer(compute="_compute_ai_dunning_level_count")
 
+    @api.depends("company_id")
     def _compute_ai_dunning_level_count(self):
         for settings in self:
             settings.ai_dunning_level_count = self.env["ai.dunning.level"].search_count(

@@ -13,10 +13,15 @@ customers really use. Deterministic (``--seed``). Run from the repo root::
 from __future__ import annotations
 
 import argparse
+import calendar
 import csv
 import random
+import sys
 from datetime import date, timedelta
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from ar_ai_collections.constants import DISPUTE_CATEGORIES
 
 OUT = Path(__file__).resolve().parent.parent / "ar_ai_collections" / "data" / "replies_labelled.csv"
 
@@ -1628,20 +1633,7 @@ add("dispute", "other", "fr", ["Nous ne reconnaissons pas cette créance."])
 
 # --- slot values ---------------------------------------------------------------------------
 MONTHS = {
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
+    "en": list(calendar.month_name[1:]),
     "fr": [
         "janvier",
         "février",
@@ -1911,18 +1903,7 @@ def generate(seed: int = 2026) -> list[dict]:
     rng = random.Random(seed)
     today = date(2026, 11, 2)
     targets = dict(TARGETS)
-    for cat in (
-        "billing_error",
-        "pricing",
-        "goods_not_received",
-        "goods_damaged",
-        "service_quality",
-        "already_paid",
-        "duplicate_invoice",
-        "needs_copy_po",
-        "financial_hardship",
-        "other",
-    ):
+    for cat in DISPUTE_CATEGORIES:
         targets[("dispute", cat)] = DISPUTE_PER_CATEGORY
     rows, seen = [], set()
     langs, weights = zip(*LANG_WEIGHTS, strict=True)
