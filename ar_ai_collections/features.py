@@ -55,6 +55,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "days_since_last_payment",
     "partially_paid",
     "n_invoices_90d",
+    "in_dispute",
 )
 
 #: Pseudo-invoices of population behaviour mixed into every customer's stats.
@@ -313,6 +314,7 @@ def build_snapshot_features(
         since_pay,
         partially,
         n_90d,
+        disputed[rows].astype(np.float64),
     ]
     X = np.empty((n_rows, len(FEATURE_NAMES)), dtype=np.float32)
     for j, col in enumerate(cols):

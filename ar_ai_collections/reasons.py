@@ -117,6 +117,8 @@ def phrase(name: str, row: dict) -> str | None:
         return "only partly paid so far" if v > 0 else None
     if name == "n_invoices_90d":
         return f"{_plural(int(v), 'invoice')} issued in the last 90 days"
+    if name == "in_dispute":
+        return "the customer disputes this invoice" if v > 0 else None
     return None
 
 

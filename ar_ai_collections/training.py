@@ -291,7 +291,30 @@ def _fit_regressor(X, y, days, mask, rng, seed) -> tuple[RegressorHead, np.ndarr
         )
     else:
         reg.fit(X[fit_idx], y[fit_idx], sample_weight=recency_weights(days[fit_idx]))
+    _round_thresholds_to_float32(reg)
     return RegressorHead(reg), val_idx
+
+
+def _round_thresholds_to_float32(model) -> None:
+    """Round every split threshold DOWN to the nearest float32.
+
+    scikit-learn compares float32 features with float64 thresholds; ONNX tree
+    ensembles with float32 thresholds. A threshold that float32 rounds up would
+    send a feature value lying between the two down the other branch in ONNX.
+    For float32 inputs, ``x <= t`` and ``x <= floor32(t)`` are the same test (no
+    float32 lies in between), so this changes nothing in scikit-learn and makes
+    the exported graph take exactly the same branches.
+    """
+    for predictors in model._predictors:
+        for predictor in predictors:
+            thresholds = predictor.nodes["num_threshold"]
+            as32 = thresholds.astype(np.float32)
+            down = np.where(
+                as32.astype(np.float64) > thresholds,
+                np.nextafter(as32, np.float32(-np.inf)),
+                as32,
+            )
+            predictor.nodes["num_threshold"] = down.astype(np.float64)
 
 
 # --------------------------------------------------------------------------- #

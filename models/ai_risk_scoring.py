@@ -37,7 +37,9 @@ RESCORE_KEY = "ar_ai_collections.rescore_partner_ids"
 # ``amount_total_signed``, i.e. in the company currency. Dates are clamped to
 # the invoice date (a due date typed before it, a payment reconciled on an
 # earlier date) so that legal but odd entries never make the engine refuse the
-# whole history.
+# whole history. An invoice is ``disputed`` while in dispute and after a dispute
+# was resolved or rejected: the model learns from the whole dispute history what
+# an open dispute means for the invoices it scores.
 HISTORY_SQL = """
     WITH inv AS (
         SELECT m.id, m.commercial_partner_id, m.invoice_date, m.invoice_date_due,
@@ -75,7 +77,12 @@ HISTORY_SQL = """
                                 THEN GREATEST(recv.last_payment_date, inv.invoice_date) END)
                 END AS first_payment_date,
            GREATEST(inv.invoice_date_due - inv.invoice_date, 0)::float8 AS payment_terms_days,
-           COALESCE(inv.ai_in_dispute, FALSE) AS disputed,
+           (COALESCE(inv.ai_in_dispute, FALSE) OR EXISTS (
+                SELECT 1
+                  FROM ai_collection_dispute_move_rel rel
+                  JOIN ai_collection_dispute d ON d.id = rel.dispute_id
+                 WHERE rel.move_id = inv.id AND d.state IN ('open', 'resolved', 'rejected')
+           )) AS disputed,
            cur.name AS currency,
            COALESCE(country.code, '') AS country,
            COALESCE(ind.name->>'en_US', '') AS industry,

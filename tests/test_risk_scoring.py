@@ -277,6 +277,28 @@ class TestRiskScoring(RiskLedgerMixin, AccountTestInvoicingCommon):
         self.assertEqual(row["paid_date"], pd.Timestamp("2025-04-15"))
         self.assertAlmostEqual(row["amount"], 500.0)
 
+    def test_disputes_open_or_settled_mark_the_history(self):
+        """Open, resolved and rejected disputes flag the invoice; cancelled ones do not."""
+        invoices = [
+            self.init_invoice(
+                "out_invoice", self.partner_a, "2025-03-01", amounts=[100.0], post=True
+            )
+            for _ in range(4)
+        ]
+        Dispute = self.env["ai.collection.dispute"]
+        for invoice, close in zip(
+            invoices, (None, "action_resolve", "action_reject", "action_cancel"), strict=True
+        ):
+            dispute = Dispute.create({"partner_id": self.partner_a.id, "move_ids": invoice.ids})
+            dispute.action_confirm()
+            if close:
+                getattr(dispute, close)()
+        history = self.scoring._extract_history(self.company).set_index("invoice_id")
+        flags = [bool(history.loc[str(invoice.id), "disputed"]) for invoice in invoices]
+        self.assertEqual(flags, [True, True, True, False])
+        self.assertEqual(invoices[0].ai_in_dispute, True)
+        self.assertEqual(invoices[1].ai_in_dispute, False, "resolved: no longer in dispute")
+
     def test_score_company_fills_invoices_and_customers(self):
         stats = self.scoring.score_company(self.company, as_of=END)
         history = self.ledger.history
