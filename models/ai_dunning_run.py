@@ -740,16 +740,20 @@ class AiDunningRun(models.AbstractModel):
         self, level, partners, by_partner, claimed, errors, actions, mail_of, activities
     ):
         """Queue one reminder per customer; bounced/blacklisted/missing emails -> error."""
-        blacklist = self.env["mail.blacklist"].sudo()
+        emails = [e for e in partners.ai_dunning_recipient_id.mapped("email_normalized") if e]
+        blacklisted = set(
+            self.env["mail.blacklist"]
+            .sudo()
+            .search([("email", "in", emails), ("active", "=", True)])
+            .mapped("email")
+        )
         sendable = self.env["res.partner"]
         for partner in partners:
             recipient = partner.ai_dunning_recipient_id
             problem = None
             if not recipient or not recipient.email_normalized:
                 problem = self.env._("No email address for the reminder.")
-            elif recipient.email_normalized and blacklist.search_count(
-                [("email", "=", recipient.email_normalized), ("active", "=", True)], limit=1
-            ):
+            elif recipient.email_normalized in blacklisted:
                 problem = self.env._("Email %(email)s is blacklisted.", email=recipient.email)
             elif recipient.message_bounce and recipient.message_bounce >= 3:
                 problem = self.env._("Email %(email)s bounces.", email=recipient.email)
