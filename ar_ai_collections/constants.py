@@ -13,6 +13,8 @@ OPTIONAL_COLUMNS = (
     "payment_terms_days",
     "disputed",
     "credit_limit",
+    # The customer broke (or only partly kept) a promise to pay this invoice.
+    "broken_promise",
     # Date of the first payment (partial or full); a partial payment is one
     # whose date precedes ``paid_date`` (or an unpaid invoice with a payment).
     "first_payment_date",

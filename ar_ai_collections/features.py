@@ -38,6 +38,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "mean_days_to_pay",
     "share_partial",
     "share_disputed",
+    "share_broken_promises",
     "open_amount_log",
     "overdue_amount_log",
     "n_open",
@@ -164,6 +165,12 @@ def build_snapshot_features(
     first_pay = _days(history["first_payment_date"])
     amount = history["amount"].to_numpy(dtype=np.float64)
     disputed = history["disputed"].to_numpy(dtype=bool)
+    # Newer optional column: frames built before it existed simply have no broken promise.
+    broken_promise = (
+        history["broken_promise"].to_numpy(dtype=bool)
+        if "broken_promise" in history.columns
+        else np.zeros(len(history), dtype=bool)
+    )
 
     # --- settled stream: behaviour of the customer --------------------------
     s = is_paid
@@ -181,6 +188,7 @@ def build_snapshot_features(
             "to_pay": np.clip((paid[s] - inv[s]).astype(np.float64), 0, MAX_DAYS),
             "partial": (first_pay[s] < paid[s]).astype(np.float64),
             "disputed": disputed[s].astype(np.float64),
+            "broken_promise": broken_promise[s].astype(np.float64),
             "w": weight,
             "w_dl": weight * days_late,
             "w_dl2": weight * days_late**2,
@@ -231,6 +239,7 @@ def build_snapshot_features(
     mean_to_pay = _shrink(settled.total("to_pay", lo, hi), n, prior_pay)
     share_partial = _shrink(settled.total("partial", lo, hi), n, 0.1)
     share_disputed = _shrink(settled.total("disputed", lo, hi), n, 0.03)
+    share_broken = _shrink(settled.total("broken_promise", lo, hi), n, 0.0)
     if len(settled.days):
         last_paid = np.where(hi > lo, settled.days[np.clip(hi - 1, 0, len(settled.days) - 1)], -1)
     else:
@@ -297,6 +306,7 @@ def build_snapshot_features(
         mean_to_pay,
         share_partial,
         share_disputed,
+        share_broken,
         np.log1p(open_amount),
         np.log1p(overdue_amount),
         n_open,

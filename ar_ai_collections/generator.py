@@ -462,6 +462,14 @@ def _settle(
         is_first = np.r_[True, s_inv[1:] != s_inv[:-1]]
         first_pay[s_inv[is_first]] = s_date[is_first]
 
+    # A customer reached while badly late sometimes promises a date and misses it:
+    # known once the invoice is settled (or still open a month past its due date).
+    # Drawn from a spawned stream, so that every other draw of the ledger is the
+    # same as without it.
+    lateness = np.where(paid, settle - due, end - due).astype("timedelta64[D]").astype(int)
+    reached = lateness > np.where(paid, 20, 30)
+    broken_promise = reached & (rng.spawn(1)[0].random(n) < np.where(is_["distress"], 0.6, 0.3))
+
     # --- frames -------------------------------------------------------------
     customers_df = _customer_frame(cust, rng)
     cid = customers_df["customer_id"].to_numpy()
@@ -488,6 +496,7 @@ def _settle(
             "industry": _INDUSTRY_NAMES[cust["industry"][c]].astype(object),
             "payment_terms_days": terms.astype("float64"),
             "disputed": disputed & (raised <= end),
+            "broken_promise": broken_promise,
             "credit_limit": cust["credit_limit"][c].astype("float64"),
             "first_payment_date": first_pay.astype("datetime64[ns]"),
         }

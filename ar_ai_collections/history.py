@@ -28,7 +28,7 @@ column                                                 dtype
 invoice_id, customer_id, currency, country, industry   ``object`` (str)
 invoice_date, due_date, paid_date, first_payment_date  ``datetime64[ns]``
 amount, payment_terms_days, credit_limit               ``float64``
-disputed                                               ``bool``
+disputed, broken_promise                               ``bool``
 =====================================================  ===================
 
 Optional columns absent from the input are added with neutral values (empty
@@ -55,7 +55,9 @@ from .constants import DATE_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 TEXT_COLUMNS = ("invoice_id", "customer_id", "currency", "country", "industry")
 #: Numeric columns; ``amount`` is mandatory, the others may be empty (``NaN``).
 FLOAT_COLUMNS = ("amount", "payment_terms_days", "credit_limit")
-#: Accepted spellings of the ``disputed`` flag (case-insensitive; empty = no).
+#: Yes/no columns (absent or empty = no).
+BOOL_COLUMNS = ("disputed", "broken_promise")
+#: Accepted spellings of the yes/no flags (case-insensitive; empty = no).
 TRUE_VALUES = frozenset({"1", "true", "yes", "y", "t"})
 FALSE_VALUES = frozenset({"0", "false", "no", "n", "f", ""})
 #: How many errors ``str(HistoryError)`` lists before summarising the rest.
@@ -161,7 +163,8 @@ def validate_history(df: pd.DataFrame) -> pd.DataFrame:
     ``amount`` a non-negative number; ``payment_terms_days``/``credit_limit``
     numbers or empty; ``due_date``, ``paid_date`` and ``first_payment_date``
     not before ``invoice_date``; ``first_payment_date`` not after
-    ``paid_date``; ``disputed`` one of 1/0/true/false/yes/no or empty.
+    ``paid_date``; ``disputed`` and ``broken_promise`` one of 1/0/true/false/yes/no
+    or empty.
 
     Raises:
         HistoryError: listing every violation with its line and column.
@@ -243,13 +246,14 @@ def _validate(df: pd.DataFrame, lines: np.ndarray) -> pd.DataFrame:
         elif col == "payment_terms_days":
             report((values < 0).to_numpy(), col, lambda v: f"{v!r} is negative")
 
-    # Disputed flag.
-    if "disputed" in out.columns:
-        flags, bad = _parse_bools(out["disputed"])
-        out["disputed"] = flags
-        report(bad, "disputed", lambda v: f"{v!r} is not one of 1/0/true/false/yes/no")
-    else:
-        out["disputed"] = False
+    # Yes/no flags.
+    for col in BOOL_COLUMNS:
+        if col in out.columns:
+            flags, bad = _parse_bools(out[col])
+            out[col] = flags
+            report(bad, col, lambda v: f"{v!r} is not one of 1/0/true/false/yes/no")
+        else:
+            out[col] = False
 
     # Date ordering (NaT compares False, so empty or invalid cells never fire).
     order_rules = (
@@ -361,7 +365,7 @@ def _parse_bools(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
 def write_history(df: pd.DataFrame, dest: str | os.PathLike | IO[str]) -> None:
     """Write a history frame as canonical CSV to a path or text stream.
 
-    Dates are written as ``YYYY-MM-DD`` (empty for ``NaT``), ``disputed`` as
+    Dates are written as ``YYYY-MM-DD`` (empty for ``NaT``), yes/no flags as
     ``1``/``0``, whole-day payment terms without a decimal part and empty
     cells for missing numbers, so that ``load_history(write_history(df))``
     round-trips exactly. Required columns come first, in canonical order.
@@ -371,8 +375,9 @@ def write_history(df: pd.DataFrame, dest: str | os.PathLike | IO[str]) -> None:
         if col in out.columns:
             days = pd.to_datetime(out[col]).to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
             out[col] = np.where(np.isnat(days), "", days.astype(str)).astype(object)
-    if "disputed" in out.columns:
-        out["disputed"] = out["disputed"].fillna(False).astype(bool).astype(int)
+    for col in BOOL_COLUMNS:
+        if col in out.columns:
+            out[col] = out[col].fillna(False).astype(bool).astype(int)
     if "payment_terms_days" in out.columns:
         terms = pd.to_numeric(out["payment_terms_days"], errors="coerce")
         if (terms.dropna() % 1 == 0).all():

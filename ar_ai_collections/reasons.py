@@ -74,6 +74,8 @@ def phrase(name: str, row: dict) -> str | None:
         return f"paid in instalments {v * 100:.0f}% of the time" if v >= 0.05 else None
     if name == "share_disputed":
         return f"disputed {v * 100:.0f}% of past invoices" if v >= 0.05 else None
+    if name == "share_broken_promises":
+        return f"broke promises to pay on {v * 100:.0f}% of past invoices" if v >= 0.05 else None
     if name in ("open_amount_log", "n_open"):
         return (
             f"{_plural(int(row['n_open']), 'open invoice')} totalling "

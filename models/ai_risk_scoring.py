@@ -39,7 +39,8 @@ RESCORE_KEY = "ar_ai_collections.rescore_partner_ids"
 # earlier date) so that legal but odd entries never make the engine refuse the
 # whole history. An invoice is ``disputed`` while in dispute and after a dispute
 # was resolved or rejected: the model learns from the whole dispute history what
-# an open dispute means for the invoices it scores.
+# an open dispute means for the invoices it scores. ``broken_promise``: a promise
+# to pay covering the invoice was broken or only partly kept.
 HISTORY_SQL = """
     WITH inv AS (
         SELECT m.id, m.commercial_partner_id, m.invoice_date, m.invoice_date_due,
@@ -83,6 +84,12 @@ HISTORY_SQL = """
                   JOIN ai_collection_dispute d ON d.id = rel.dispute_id
                  WHERE rel.move_id = inv.id AND d.state IN ('open', 'resolved', 'rejected')
            )) AS disputed,
+           EXISTS (
+                SELECT 1
+                  FROM ai_collection_promise_move_rel rel
+                  JOIN ai_collection_promise pr ON pr.id = rel.promise_id
+                 WHERE rel.move_id = inv.id AND pr.state IN ('broken', 'partial')
+           ) AS broken_promise,
            cur.name AS currency,
            COALESCE(country.code, '') AS country,
            COALESCE(ind.name->>'en_US', '') AS industry,
@@ -105,6 +112,7 @@ HISTORY_DTYPES = {
     "payment_terms_days": "float64",
     "credit_limit": "float64",
     "disputed": str,
+    "broken_promise": str,
     "currency": str,
     "country": str,
     "industry": str,

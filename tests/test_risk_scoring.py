@@ -22,6 +22,7 @@ COMPARED = (
     "first_payment_date",
     "payment_terms_days",
     "disputed",
+    "broken_promise",
     "country",
     "industry",
     "credit_limit",
@@ -81,6 +82,19 @@ class RiskLedgerMixin:
         by_ref = dict(zip(history["invoice_id"], moves, strict=True))
         disputed = history.loc[history["disputed"], "invoice_id"]
         env["account.move"].union(*(by_ref[ref] for ref in disputed)).write({"ai_in_dispute": True})
+        env["ai.collection.promise"].create(
+            [
+                {
+                    "partner_id": partners[row.customer_id].id,
+                    "company_id": company.id,
+                    "move_ids": by_ref[row.invoice_id].ids,
+                    "amount": row.amount,
+                    "promised_date": row.due_date.date(),
+                    "state": "broken",
+                }
+                for row in history[history["broken_promise"]].itertuples()
+            ]
+        )
         for row in ledger.credit_notes.itertuples():
             invoice = by_ref[row.invoice_id]
             refund = (

@@ -8,6 +8,7 @@ import pytest
 
 from ar_ai_collections.features import (
     FEATURE_NAMES,
+    PRIOR_WEIGHT,
     build_features,
     build_snapshot_features,
     customer_summary,
@@ -151,3 +152,18 @@ def test_customer_summary(history):
     assert s.loc["A", "avg_days_late"] == pytest.approx((20 - 2) / 2)
     assert s.loc["B", "overdue_amount"] == 50
     assert {"dso_days", "overdue_amount"} <= set(s.columns)
+
+
+def test_broken_promises_count_once_settled_and_own_dispute_flag(history):
+    """A broken promise on I1 counts from I1's settlement on; I3's is not known before."""
+    history["broken_promise"] = history["invoice_id"].isin(["I1", "I3"])
+    history.loc[history["invoice_id"] == "I5", "disputed"] = True
+    before = build_features(history, "2025-02-10")  # I1 still open
+    after = build_features(history, "2025-04-15")  # I1, I2 settled; I3 open
+    assert _get(before, "I1", "share_broken_promises") == 0.0
+    # 1 broken of 2 settled, shrunk toward no broken promise with PRIOR_WEIGHT pseudo-invoices
+    assert _get(after, "I5", "share_broken_promises") == pytest.approx(1 / (2 + PRIOR_WEIGHT))
+    assert _get(after, "I5", "in_dispute") == 1.0 and _get(after, "I3", "in_dispute") == 0.0
+    # without the column (frames from older exports), no broken promise at all
+    legacy = build_features(history.drop(columns="broken_promise"), "2025-04-15")
+    assert _get(legacy, "I5", "share_broken_promises") == 0.0

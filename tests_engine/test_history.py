@@ -138,8 +138,9 @@ def test_malformed_cell_is_reported_with_line_and_column(row, column, needle):
     assert f"line 4, column '{column}'" in str(HistoryError([error]))
 
 
-def test_disputed_spellings():
-    head = HEADER + ",disputed\n"
+@pytest.mark.parametrize("column", ["disputed", "broken_promise"])
+def test_flag_spellings(column):
+    head = HEADER + f",{column}\n"
     ok = _load(
         head
         + "".join(
@@ -147,9 +148,9 @@ def test_disputed_spellings():
             for i, v in enumerate(["1", "0", "TRUE", "false", "Yes", "no", ""])
         )
     )
-    assert ok["disputed"].tolist() == [True, False, True, False, True, False, False]
+    assert ok[column].tolist() == [True, False, True, False, True, False, False]
     error = _only_error(head + "A,C,2024-01-01,2024-01-31,5,,maybe\n")
-    assert (error.row, error.column) == (2, "disputed")
+    assert (error.row, error.column) == (2, column)
     assert "'maybe'" in error.message
 
 
