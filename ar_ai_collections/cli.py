@@ -92,7 +92,7 @@ def _cmd_score(args, say) -> int:
     import pandas as pd
 
     from .features import build_features
-    from .scoring import RiskModel, load_default_model
+    from .scoring import SCORE_COLUMNS, RiskModel, load_default_model
 
     model = RiskModel.from_path(args.model) if args.model else load_default_model()
     history = _load(args.history, say)
@@ -106,19 +106,7 @@ def _cmd_score(args, say) -> int:
     )
     for col in ("pay_date_low", "pay_date_high"):
         frame[col] = pd.to_datetime(frame[col]).dt.strftime("%Y-%m-%d")
-    columns = [
-        "invoice_id",
-        "customer_id",
-        "p_late",
-        "p_default",
-        "expected_days_late",
-        "predicted_pay_date",
-        "risk_band",
-        "reasons",
-        "pay_date_low",
-        "pay_date_high",
-    ]
-    frame[columns].to_csv(args.out, index=False, float_format="%.4f")
+    frame[list(SCORE_COLUMNS)].to_csv(args.out, index=False, float_format="%.4f")
     say(f"scores written to {args.out}")
     counts = frame["risk_band"].value_counts().to_dict()
     print(json.dumps({"n_scored": len(frame), "bands": counts}))

@@ -124,6 +124,21 @@ class ScoreBatch:
         )
 
 
+#: Columns of a score export (``score`` CLI, Odoo's empty result), in this order.
+SCORE_COLUMNS = (
+    "invoice_id",
+    "customer_id",
+    "p_late",
+    "p_default",
+    "expected_days_late",
+    "predicted_pay_date",
+    "risk_band",
+    "reasons",
+    "pay_date_low",
+    "pay_date_high",
+)
+
+
 class RiskModel:
     """A validated ONNX risk model, ready to score."""
 

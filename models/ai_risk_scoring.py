@@ -299,6 +299,7 @@ class AiRiskScoring(models.AbstractModel):
     def _score_history(self, company, history, partner_ids=None, as_of=None):
         """Score the invoices open today in ``history`` and write the results."""
         from ..ar_ai_collections import features as engine_features
+        from ..ar_ai_collections import scoring as engine_scoring
 
         model, record, is_default = self._get_scoring_model(company)
         if history is None:
@@ -327,18 +328,7 @@ class AiRiskScoring(models.AbstractModel):
                 "\n".join(reasons) or no_driver for reasons in batch.reasons
             ] or no_driver
         else:
-            scores = pd.DataFrame(
-                columns=[
-                    "invoice_id",
-                    "customer_id",
-                    "p_late",
-                    "p_default",
-                    "expected_days_late",
-                    "predicted_pay_date",
-                    "risk_band",
-                    "reasons",
-                ]
-            )
+            scores = pd.DataFrame(columns=list(engine_scoring.SCORE_COLUMNS))
         invoice_ids = scores["invoice_id"].astype(np.int64).to_numpy()
         self._write_invoice_scores(company, scores, invoice_ids, record, version, is_default, now)
         self._clear_closed_invoices(company, invoice_ids, partner_ids)

@@ -1,30 +1,17 @@
 import re
 from datetime import timedelta
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from .common import post_invoice_due
+
 
 def make_invoice(env, partner, amount=1500.0, days_overdue=15):
-    due = fields.Date.today() - timedelta(days=days_overdue)
-    move = (
-        env["account.move"]
-        .with_context(ai_risk_no_rescore=True)
-        .create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": partner.id,
-                "invoice_date": due,
-                "invoice_date_due": due,
-                "invoice_line_ids": [
-                    Command.create({"name": "Service", "price_unit": amount, "tax_ids": []})
-                ],
-            }
-        )
+    return post_invoice_due(
+        env, partner, amount, fields.Date.today() - timedelta(days=days_overdue)
     )
-    move.action_post()
-    return move
 
 
 # HTTP tests: pytest-odoo skips HttpCase without --odoo-http, so they also carry the
