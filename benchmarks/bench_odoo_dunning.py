@@ -16,7 +16,9 @@ run reads the move header only); customers are created with one batched ORM
    ``send_mail`` and ``message_post`` per invoice), timed on ``--sample``
    invoices and extrapolated.
 
-Both are rolled back at the end unless ``--commit`` (cron mode: commit per batch).
+Both run on a fresh file copy of the loaded database (``<db>_run``, dropped at the
+end unless ``--keep``): the naive sample is rolled back, the set-based run commits
+after every batch as the scheduled action does.
 
 Usage::
 
@@ -33,7 +35,8 @@ import time
 from datetime import datetime, timedelta
 
 import numpy as np
-from odoo_bench import ensure_database, odoo_env, open_invoice_overrides
+from odoo_bench import ensure_database, odoo_env, open_invoice_overrides, psql
+from psycopg2 import sql
 
 NOW = datetime(2026, 11, 23, 10, 0)  # a Monday, 10:00 UTC
 
@@ -47,7 +50,7 @@ def parse_args(argv=None):
     parser.add_argument("--sample", type=int, default=200, help="naive ORM sample size")
     parser.add_argument("--batch-size", type=int, default=500, help="customers per batch")
     parser.add_argument("--rebuild", action="store_true")
-    parser.add_argument("--commit", action="store_true", help="commit per batch (cron mode)")
+    parser.add_argument("--keep", action="store_true", help="keep the <db>_run copy")
     return parser.parse_args(argv)
 
 
@@ -198,6 +201,30 @@ def naive_run(env, company, sample_ids):
         move.ai_dunning_level_id = level
 
 
+def copy_database(odoo, source, target):
+    """``target`` as a fresh file copy of ``source`` (closing the pool's connections)."""
+    odoo.sql_db.close_db(source)
+    odoo.modules.registry.Registry.delete(source)
+    conn = psql()
+    with conn.cursor() as cr:
+        cr.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(target)))
+        cr.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
+                sql.Identifier(target), sql.Identifier(source)
+            )
+        )
+    conn.close()
+
+
+def drop_database(odoo, name):
+    odoo.sql_db.close_db(name)
+    odoo.modules.registry.Registry.delete(name)
+    conn = psql()
+    with conn.cursor() as cr:
+        cr.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+    conn.close()
+
+
 def main(argv=None):
     args = parse_args(argv)
     ensure_database(args.db, args.template, args.rebuild, http_port=18113)
@@ -207,43 +234,51 @@ def main(argv=None):
         cr.execute("SELECT count(*) FROM account_move WHERE name LIKE 'BENCH/%%'")
         if cr.fetchone()[0] == 0:
             load_data(env, args)
-            cr.commit()
-        company = env.ref("base.main_company")
-        configure_levels(env, company)
+        configure_levels(env, env.ref("base.main_company"))
         cr.commit()
-        cr.execute(
-            """SELECT count(*) FROM account_move WHERE name LIKE 'BENCH/%%'
-                AND payment_state = 'not_paid' AND invoice_date_due <= %s""",
-            [NOW.date() + timedelta(days=5)],
-        )
-        n_candidates = cr.fetchone()[0]
+    # Every measurement runs on a fresh copy: the loaded database stays as built, and a
+    # run's rows (or a rolled-back run's dead tuples) never slow the next one down.
+    run_db = f"{args.db}_run"
+    copy_database(odoo, args.db, run_db)
+    registry = odoo.modules.registry.Registry(run_db)
+    try:
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"ai_risk_no_rescore": True})
+            company = env.ref("base.main_company")
+            cr.execute(
+                """SELECT count(*) FROM account_move WHERE name LIKE 'BENCH/%%'
+                    AND payment_state = 'not_paid' AND invoice_date_due <= %s""",
+                [NOW.date() + timedelta(days=5)],
+            )
+            n_candidates = cr.fetchone()[0]
 
-        # 2. Naive ORM loop on a sample (rolled back).
-        cr.execute(
-            """SELECT id FROM account_move WHERE name LIKE 'BENCH/%%'
-                AND invoice_date_due <= %s ORDER BY random() LIMIT %s""",
-            [NOW.date() - timedelta(days=8), args.sample],
-        )
-        sample_ids = [row[0] for row in cr.fetchall()]
-        t0 = time.perf_counter()
-        naive_run(env, company, sample_ids)
-        env.flush_all()
-        naive_s = time.perf_counter() - t0
-        cr.rollback()
-        env.invalidate_all()
-        naive_per_invoice = naive_s / max(len(sample_ids), 1)
-
-        # 1. Set-based run over the whole company.
-        t0 = time.perf_counter()
-        stats = env["ai.dunning.run"].run(
-            company, now=NOW, commit=args.commit, batch_size=args.batch_size
-        )
-        env.flush_all()
-        run_s = time.perf_counter() - t0
-        cr.execute("SELECT count(*) FROM mail_mail WHERE state = 'outgoing'")
-        queued = cr.fetchone()[0]
-        if not args.commit:
+            # 2. Naive ORM loop on a sample (rolled back).
+            cr.execute(
+                """SELECT id FROM account_move WHERE name LIKE 'BENCH/%%'
+                    AND invoice_date_due <= %s ORDER BY random() LIMIT %s""",
+                [NOW.date() - timedelta(days=8), args.sample],
+            )
+            sample_ids = [row[0] for row in cr.fetchall()]
+            t0 = time.perf_counter()
+            naive_run(env, company, sample_ids)
+            env.flush_all()
+            naive_s = time.perf_counter() - t0
             cr.rollback()
+            env.invalidate_all()
+            naive_per_invoice = naive_s / max(len(sample_ids), 1)
+
+            # 1. Set-based run over the whole company, as the scheduled action runs it
+            # (commit after every batch of customers).
+            t0 = time.perf_counter()
+            stats = env["ai.dunning.run"].run(
+                company, now=NOW, commit=True, batch_size=args.batch_size
+            )
+            run_s = time.perf_counter() - t0
+            cr.execute("SELECT count(*) FROM mail_mail WHERE state = 'outgoing'")
+            queued = cr.fetchone()[0]
+    finally:
+        if not args.keep:
+            drop_database(odoo, run_db)
 
     naive_total = naive_per_invoice * n_candidates
     print(f"candidates (due or due within 5 days): {n_candidates}")

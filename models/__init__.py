@@ -17,6 +17,8 @@ from . import ai_dunning_level
 from . import ai_dunning_log
 from . import ai_dunning_run
 from . import ir_qweb
+from . import mail_mail
+from . import mail_render_mixin
 
 # odoo-worklist
 from . import res_users

@@ -4,33 +4,40 @@
 parsed element, which ``ir.qweb`` compiles anew every time (its cache only covers
 views). Inside a dunning batch (context key ``ai_dunning_render_token``) the
 compiled functions are reused for identical template sources; the cache lives only
-as long as the batch (``release_render_cache``).
+as long as the batch (``release_render_cache``). The same batch cache keeps the
+formatted dates of ``models/mail_render_mixin.py``.
 """
 
 from lxml import etree
 
 from odoo import models
 
-# token -> {(template source, cache keys): compiled functions}
-_COMPILED = {}
+# token -> {"templates": {(template source, cache keys): compiled functions},
+#           "formatted": {(language, time zone, arguments): formatted value}}
+_BATCHES = {}
 
 
 def open_render_cache(token):
-    """Start caching compiled templates for the batch ``token``."""
-    _COMPILED.setdefault(token, {})
+    """Start caching compiled templates and formatted values for the batch ``token``."""
+    _BATCHES.setdefault(token, {"templates": {}, "formatted": {}})
 
 
 def release_render_cache(token):
-    """Drop the compiled templates of the batch ``token``."""
-    _COMPILED.pop(token, None)
+    """Drop the caches of the batch ``token``."""
+    _BATCHES.pop(token, None)
+
+
+def render_cache(token):
+    """The caches of the batch ``token`` (None outside a batch)."""
+    return _BATCHES.get(token)
 
 
 class IrQweb(models.AbstractModel):
     _inherit = "ir.qweb"
 
     def _compile(self, template):
-        token = self.env.context.get("ai_dunning_render_token")
-        if not token or token not in _COMPILED or not isinstance(template, etree._Element):
+        batch = render_cache(self.env.context.get("ai_dunning_render_token"))
+        if batch is None or not isinstance(template, etree._Element):
             return super()._compile(template)
         context = self.env.context
         key = (
@@ -38,7 +45,7 @@ class IrQweb(models.AbstractModel):
             tuple(context.get(k) for k in self._get_template_cache_keys()),
             context.get("raise_on_forbidden_code_for_model"),
         )
-        cache = _COMPILED[token]
+        cache = batch["templates"]
         if key not in cache:
             cache[key] = super()._compile(template)
         return cache[key]

@@ -1,6 +1,19 @@
+from collections import defaultdict
+
 from odoo import fields, models
 
 from .account_move import RISK_BAND_SELECTION
+
+#: Invoice fields read by the reminder templates and ``_ai_dunning_recipient``
+#: (a template reading another field still works: the ORM fetches it then).
+REMINDER_INVOICE_FIELDS = [
+    "commercial_partner_id",
+    "partner_id",
+    "name",
+    "invoice_date_due",
+    "amount_residual",
+    "currency_id",
+]
 
 
 class ResPartner(models.Model):
@@ -152,7 +165,8 @@ class ResPartner(models.Model):
 
     def _compute_ai_dunning_invoice_ids(self):
         today = fields.Date.context_today(self)
-        moves = self.env["account.move"].search(
+        Move = self.env["account.move"]
+        query = Move._search(
             [
                 ("commercial_partner_id", "in", self.commercial_partner_id.ids),
                 ("move_type", "=", "out_invoice"),
@@ -162,10 +176,20 @@ class ResPartner(models.Model):
             ],
             order="invoice_date_due, id",
         )
-        by_partner = moves.grouped("commercial_partner_id")
-        empty = self.env["account.move"]
+        self.env.cr.execute(query.select("account_move.id", "account_move.commercial_partner_id"))
+        ids_by_partner = defaultdict(list)
+        for move_id, partner_id in self.env.cr.fetchall():
+            ids_by_partner[partner_id].append(move_id)
+        # Only what reminders and the recipient choice read, for all the customers at
+        # once: fetching every column of thousands of invoices (or grouping the
+        # records in Python) was a third of the time to queue a dunning batch.
+        Move.browse([i for ids in ids_by_partner.values() for i in ids]).fetch(
+            REMINDER_INVOICE_FIELDS
+        )
         for partner in self:
-            partner.ai_dunning_invoice_ids = by_partner.get(partner.commercial_partner_id, empty)
+            partner.ai_dunning_invoice_ids = Move.browse(
+                ids_by_partner.get(partner.commercial_partner_id.id, ())
+            )
 
     def _compute_ai_dunning_log_count(self):
         groups = self.env["ai.dunning.log"]._read_group(

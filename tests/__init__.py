@@ -2,6 +2,7 @@ from . import test_risk_scoring
 from . import test_risk_model
 from . import test_dunning
 from . import test_dunning_access
+from . import test_dunning_render
 
 # odoo-foundation
 from . import test_demo_ledger
