@@ -101,6 +101,20 @@ def test_single_invoice_matches_batch(model, history):
     assert p_one[0] == pytest.approx(p_all[3], abs=1e-6)
 
 
+def test_big_batches_score_like_small_ones(model, history, monkeypatch):
+    """The multi-thread bulk session gives the one-thread session's scores."""
+    X = build_features(history, as_of="2026-06-30").X
+    X = np.tile(X, (int(np.ceil(4000 / len(X))), 1))[:4000]
+    small = model.predict(X)
+    assert model._bulk_session is None, "below BULK_ROWS: the one-thread session"
+    monkeypatch.setattr(scoring, "BULK_ROWS", 1000)
+    monkeypatch.setattr(scoring, "BULK_THREADS", 2)
+    big = model.predict(X)
+    assert model._bulk_session is not None
+    for a, b in zip(big, small, strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)
+
+
 def test_risk_bands():
     bands = scoring.risk_bands(np.array([0.0, 0.349, 0.35, 0.6, 0.79, 0.8, 1.0]))
     assert list(bands) == ["low", "low", "medium", "high", "high", "critical", "critical"]
