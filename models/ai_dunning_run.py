@@ -752,6 +752,8 @@ class AiDunningRun(models.AbstractModel):
         self, level, partners, by_partner, claimed, errors, actions, mail_of, activities
     ):
         """Queue one reminder per customer; bounced/blacklisted/missing emails -> error."""
+        # Both are computed on access: read them from the invoices as they are now.
+        partners.invalidate_recordset(["ai_dunning_invoice_ids", "ai_dunning_recipient_id"])
         emails = [e for e in partners.ai_dunning_recipient_id.mapped("email_normalized") if e]
         blacklisted = set(
             self.env["mail.blacklist"]

@@ -176,9 +176,12 @@ class ResPartner(models.Model):
             ],
             order="invoice_date_due, id",
         )
-        self.env.cr.execute(query.select("account_move.id", "account_move.commercial_partner_id"))
         ids_by_partner = defaultdict(list)
-        for move_id, partner_id in self.env.cr.fetchall():
+        # execute_query flushes what the query reads (pending invoice writes) first.
+        rows = self.env.execute_query(
+            query.select("account_move.id", "account_move.commercial_partner_id")
+        )
+        for move_id, partner_id in rows:
             ids_by_partner[partner_id].append(move_id)
         # Only what reminders and the recipient choice read, for all the customers at
         # once: fetching every column of thousands of invoices (or grouping the

@@ -2,7 +2,8 @@ from datetime import date, timedelta
 
 from odoo import Command, fields, tools
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
-from odoo.tests import tagged
+from odoo.addons.mail.tests.common import MockEmail
+from odoo.tests import freeze_time, tagged
 
 from ..models.mail_mail import MAIL_COLUMNS, MESSAGE_COLUMNS, RENDER_FIELDS
 from ..models.mail_render_mixin import amount_formatter, memoized
@@ -139,9 +140,11 @@ class TestDunningRender(AccountTestInvoicingCommon):
             post_invoice_due(self.env, partner, 1234.5, today - timedelta(days=9))
             partners |= partner
         self.assertTrue(self.env["mail.mail"]._ai_can_queue_in_bulk(template))
-        expected = template.send_mail_batch(partners.ids, force_send=False)
-        rendered = template._generate_template(partners.ids, RENDER_FIELDS)
-        bulk = self.env["mail.mail"]._ai_queue_rendered(rendered, partners.ids)
+        # Same second for both: the portal link in the body carries its expiry time.
+        with freeze_time(fields.Datetime.now()):
+            expected = template.send_mail_batch(partners.ids, force_send=False)
+            rendered = template._generate_template(partners.ids, RENDER_FIELDS)
+            bulk = self.env["mail.mail"]._ai_queue_rendered(rendered, partners.ids)
         self.assertEqual(len(bulk), 2)
         columns = [f"m.{name}" for name in MESSAGE_COLUMNS if name not in ("message_id", "date")]
         columns += [f"mm.{name}" for name in MAIL_COLUMNS]
@@ -174,3 +177,29 @@ class TestDunningRender(AccountTestInvoicingCommon):
         template = self.env.ref("ar_ai_collections.mail_template_ai_dunning_courteous")
         template.email_layout_xmlid = "mail.mail_notification_light"
         self.assertFalse(self.env["mail.mail"]._ai_can_queue_in_bulk(template))
+
+
+@tagged("post_install", "-at_install")
+class TestBulkReminderSending(AccountTestInvoicingCommon, MockEmail):
+    def test_bulk_queued_reminder_goes_out_through_odoo(self):
+        """Odoo's mail queue sends a reminder queued in bulk, as any other email."""
+        template = self.env.ref("ar_ai_collections.mail_template_ai_dunning_firm").sudo()
+        partner = self.env["res.partner"].create(
+            {"name": "Outgoing Customer", "email": "outgoing@example.com"}
+        )
+        today = fields.Date.context_today(partner)
+        invoice = post_invoice_due(self.env, partner, 321.0, today - timedelta(days=20))
+        # Computed on access (a search): drop any value read before the posting.
+        partner.invalidate_recordset(["ai_dunning_invoice_ids"])
+        rendered = template._generate_template(partner.ids, RENDER_FIELDS)
+        rendered[partner.id]["partner_ids"] = partner.ids
+        mail = self.env["mail.mail"]._ai_queue_rendered(rendered, partner.ids)
+        with self.mock_mail_gateway():
+            mail.send()
+        self.assertEqual(mail.state, "sent")
+        self.assertEqual(len(self._mails), 1)
+        sent = self._mails[0]
+        self.assertEqual(sent["email_to"], ['"Outgoing Customer" <outgoing@example.com>'])
+        self.assertEqual(sent["subject"], rendered[partner.id]["subject"])
+        self.assertIn(invoice.name, sent["body"])
+        self.assertEqual(sent["message_id"], mail.message_id)
