@@ -140,7 +140,8 @@ pg_client() {
 db_exists() {
     [ "$(pg_client psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$1'")" = 1 ]
 }
-db_drop() { pg_client dropdb --if-exists --force "$1"; }
+# As the cluster's superuser: only it may end an autovacuum worker still on the database.
+db_drop() { psql_super -qc "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)"; }
 db_copy() { db_drop "$2" && pg_client createdb -T "$1" "$2"; }
 
 # ensure_addons_link: Odoo needs the addon in a folder named after the module.
