@@ -539,6 +539,8 @@ class AiDunningRun(models.AbstractModel):
         """Perform the level actions per (customer, level) for claimed log lines."""
         Log = self.env["ai.dunning.log"].sudo()
         Partner = self.env["res.partner"].with_company(company)
+        # Computed on access (searches): read once per batch from the invoices as they are.
+        Partner.invalidate_model(["ai_dunning_invoice_ids", "ai_dunning_recipient_id"])
         errors = defaultdict(list)  # log_id -> messages
         actions = defaultdict(list)
         mail_of = {}
@@ -752,8 +754,6 @@ class AiDunningRun(models.AbstractModel):
         self, level, partners, by_partner, claimed, errors, actions, mail_of, activities
     ):
         """Queue one reminder per customer; bounced/blacklisted/missing emails -> error."""
-        # Both are computed on access: read them from the invoices as they are now.
-        partners.invalidate_recordset(["ai_dunning_invoice_ids", "ai_dunning_recipient_id"])
         emails = [e for e in partners.ai_dunning_recipient_id.mapped("email_normalized") if e]
         blacklisted = set(
             self.env["mail.blacklist"]
