@@ -35,8 +35,13 @@ import time
 from datetime import datetime, timedelta
 
 import numpy as np
-from odoo_bench import ensure_database, odoo_env, open_invoice_overrides, psql
-from psycopg2 import sql
+from odoo_bench import (
+    copy_database,
+    drop_database,
+    ensure_database,
+    odoo_env,
+    open_invoice_overrides,
+)
 
 NOW = datetime(2026, 11, 23, 10, 0)  # a Monday, 10:00 UTC
 
@@ -201,30 +206,6 @@ def naive_run(env, company, sample_ids):
         move.ai_dunning_level_id = level
 
 
-def copy_database(odoo, source, target):
-    """``target`` as a fresh file copy of ``source`` (closing the pool's connections)."""
-    odoo.sql_db.close_db(source)
-    odoo.modules.registry.Registry.delete(source)
-    conn = psql()
-    with conn.cursor() as cr:
-        cr.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(target)))
-        cr.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
-                sql.Identifier(target), sql.Identifier(source)
-            )
-        )
-    conn.close()
-
-
-def drop_database(odoo, name):
-    odoo.sql_db.close_db(name)
-    odoo.modules.registry.Registry.delete(name)
-    conn = psql()
-    with conn.cursor() as cr:
-        cr.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-    conn.close()
-
-
 def main(argv=None):
     args = parse_args(argv)
     ensure_database(args.db, args.template, args.rebuild, http_port=18113)
@@ -239,7 +220,7 @@ def main(argv=None):
     # Every measurement runs on a fresh copy: the loaded database stays as built, and a
     # run's rows (or a rolled-back run's dead tuples) never slow the next one down.
     run_db = f"{args.db}_run"
-    copy_database(odoo, args.db, run_db)
+    copy_database(args.db, run_db)
     registry = odoo.modules.registry.Registry(run_db)
     try:
         with registry.cursor() as cr:
@@ -278,7 +259,7 @@ def main(argv=None):
             queued = cr.fetchone()[0]
     finally:
         if not args.keep:
-            drop_database(odoo, run_db)
+            drop_database(run_db)
 
     naive_total = naive_per_invoice * n_candidates
     print(f"candidates (due or due within 5 days): {n_candidates}")

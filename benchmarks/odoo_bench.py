@@ -85,6 +85,37 @@ def odoo_cli(db: str, *extra: str, http_port: int | str = 18199) -> None:
     )
 
 
+def _release(db: str) -> None:
+    """Close this process's pooled connections and registry of ``db``."""
+    import odoo
+
+    odoo.sql_db.close_db(db)
+    odoo.modules.registry.Registry.delete(db)
+
+
+def drop_database(db: str) -> None:
+    """Drop ``db`` if it exists."""
+    _release(db)
+    conn = psql()
+    with conn.cursor() as cr:
+        cr.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(db)))
+    conn.close()
+
+
+def copy_database(source: str, target: str) -> None:
+    """``target`` as a fresh file copy of ``source`` (replacing any previous ``target``)."""
+    drop_database(target)
+    _release(source)
+    conn = psql()
+    with conn.cursor() as cr:
+        cr.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
+                sql.Identifier(target), sql.Identifier(source)
+            )
+        )
+    conn.close()
+
+
 def ensure_database(
     db: str, template: str, rebuild: bool = False, http_port: int | str = 18199
 ) -> bool:
@@ -95,17 +126,10 @@ def ensure_database(
     conn = psql()
     with conn.cursor() as cr:
         cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db])
-        exists = bool(cr.fetchone())
-        if exists and rebuild:
-            cr.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(db)))
-            exists = False
-        if not exists:
-            cr.execute(
-                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                    sql.Identifier(db), sql.Identifier(template)
-                )
-            )
+        exists = bool(cr.fetchone()) and not rebuild
     conn.close()
+    if not exists:
+        copy_database(template, db)
     odoo_cli(db, "-u" if exists else "-i", MODULE, http_port=http_port)
     return not exists
 
