@@ -54,6 +54,9 @@ def parse_args(argv=None):
     parser.add_argument("--per-customer", type=int, default=20)
     parser.add_argument("--sample", type=int, default=200, help="naive ORM sample size")
     parser.add_argument("--batch-size", type=int, default=500, help="customers per batch")
+    parser.add_argument(
+        "--lanes", type=int, default=2, help="database connections (the scheduled action: 2)"
+    )
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the <db>_run copy")
     return parser.parse_args(argv)
@@ -249,10 +252,10 @@ def main(argv=None):
             naive_per_invoice = naive_s / max(len(sample_ids), 1)
 
             # 1. Set-based run over the whole company, as the scheduled action runs it
-            # (commit after every batch of customers).
+            # (commit after every batch of customers, batches worked in --lanes).
             t0 = time.perf_counter()
             stats = env["ai.dunning.run"].run(
-                company, now=NOW, commit=True, batch_size=args.batch_size
+                company, now=NOW, commit=True, batch_size=args.batch_size, lanes=args.lanes
             )
             run_s = time.perf_counter() - t0
             cr.execute("SELECT count(*) FROM mail_mail WHERE state = 'outgoing'")
@@ -263,7 +266,7 @@ def main(argv=None):
 
     naive_total = naive_per_invoice * n_candidates
     print(f"candidates (due or due within 5 days): {n_candidates}")
-    print(f"dunning run: {run_s:.1f}s  stats={stats}  queued mails={queued}")
+    print(f"dunning run ({args.lanes} lane(s)): {run_s:.1f}s  stats={stats}  queued mails={queued}")
     print(
         f"naive ORM: {naive_per_invoice * 1000:.1f} ms/invoice on {len(sample_ids)} "
         f"-> {naive_total:.0f}s extrapolated to {n_candidates}"

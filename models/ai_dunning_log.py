@@ -33,9 +33,14 @@ class AiDunningLog(models.Model):
     """Audit trail: one line per decision of the dunning run for one invoice and level.
 
     Executed decisions are unique per (invoice, level) (partial unique index, see
-    ``init``): the run claims the line with ``INSERT ... ON CONFLICT DO NOTHING``
-    before acting, so a level is never executed twice for the same invoice, even
-    by two concurrent runs. Skips are recorded once per (invoice, level, reason).
+    ``init``): the run records a batch's executed levels with ``INSERT ... ON
+    CONFLICT DO NOTHING`` and rolls the batch's actions back if one was recorded
+    meanwhile, so a level is never executed twice for the same invoice, even by
+    two concurrent runs. Skips are recorded once per (invoice, level, reason).
+
+    A run inserts up to one line per open invoice: only columns that queries
+    filter on selectively are indexed (invoice, customer, date, outcome), and the
+    user who ran it is ``create_uid``. Each index and foreign key costs every insert.
     """
 
     _name = "ai.dunning.log"
@@ -43,9 +48,9 @@ class AiDunningLog(models.Model):
     _order = "date desc, id desc"
     _rec_name = "move_id"
 
-    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
     date = fields.Datetime(required=True, index=True, readonly=True, default=fields.Datetime.now)
-    run_uuid = fields.Char(string="Run", index=True, readonly=True)
+    run_uuid = fields.Char(string="Run", readonly=True)
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, index=True, readonly=True
     )
@@ -61,12 +66,11 @@ class AiDunningLog(models.Model):
     level_id = fields.Many2one(
         "ai.dunning.level",
         required=True,
-        index=True,
         readonly=True,
         ondelete="restrict",
     )
     tone = fields.Selection(related="level_id.tone", store=True)
-    collector_id = fields.Many2one("res.users", index=True, readonly=True)
+    collector_id = fields.Many2one("res.users", readonly=True)
     risk_band = fields.Char(readonly=True)
     days_overdue = fields.Integer(readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
@@ -75,9 +79,6 @@ class AiDunningLog(models.Model):
     outcome = fields.Selection(OUTCOME_SELECTION, required=True, index=True, readonly=True)
     reason = fields.Selection(SKIP_REASON_SELECTION, readonly=True)
     note = fields.Text(readonly=True)
-    user_id = fields.Many2one(
-        "res.users", string="Run By", readonly=True, default=lambda self: self.env.user
-    )
     approved_by_id = fields.Many2one("res.users", readonly=True)
     approved_date = fields.Datetime(readonly=True)
     mail_id = fields.Many2one("mail.mail", string="Email", readonly=True, ondelete="set null")

@@ -9,14 +9,15 @@ Flow per company (``run``):
    LOCKED`` (one SQL query, no ORM per invoice);
 3. decide the next level of every invoice and apply the guards with the numpy
    functions of ``ar_ai_collections.dunning_policy``;
-4. claim each executed (invoice, level) in ``ai_dunning_log`` with
-   ``INSERT ... ON CONFLICT DO NOTHING`` (partial unique index) and act only on
-   the claimed rows: a level is never executed twice for the same invoice;
+4. record skips and reviews in ``ai_dunning_log`` (``INSERT ... ON CONFLICT DO
+   NOTHING`` on partial unique indexes: a decision is recorded once);
 5. act per (customer, level): emails queued in ``mail.mail`` (never sent inline),
-   activities created in batch, chatter notes logged in batch;
+   activities created in batch, chatter notes logged in batch; then record the
+   executed levels in one INSERT: a level found recorded already rolls the batch's
+   actions back, so a level is never executed twice for the same invoice;
 6. in cron mode commit after every batch (resumable: an interrupted run restarts
-   where it stopped because claimed rows are skipped); the ORM cache is dropped
-   between batches.
+   where it stopped because recorded levels are not due again); the ORM cache is
+   dropped between batches.
 
 Reminders of a batch are rendered by Odoo with the template compiled once
 (``models/ir_qweb.py``) and language-aware formatters resolved once
@@ -27,10 +28,13 @@ never stops on a report.
 """
 
 import logging
+import threading
 import time
 import uuid
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, timedelta
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -47,8 +51,12 @@ from .mail_mail import RENDER_FIELDS, link_many2many
 
 _logger = logging.getLogger(__name__)
 
+# Database connections the scheduled action works the batches on (``_run_lanes``).
+CRON_LANES = 2
+
 # Reminders rendered and inserted per chunk (``send_mail_batch`` renders 50 at a time).
 MAIL_RENDER_CHUNK = 100
+
 
 # First key of the advisory lock (second = company id): "AIDN".
 LOCK_NAMESPACE = 0x4149444E & 0x7FFFFFFF
@@ -153,23 +161,45 @@ INSERT_LOG_SQL = """
     INSERT INTO ai_dunning_log (
         company_id, date, run_uuid, partner_id, move_id, level_id, collector_id,
         risk_band, days_overdue, currency_id, amount_residual, outcome, reason, tone,
-        user_id, create_uid, write_uid, create_date, write_date, mail_retry_count,
-        paid_within_window)
+        action, mail_id, recipient_id, note, create_uid, write_uid, create_date, write_date,
+        mail_retry_count, paid_within_window)
     SELECT %(company_id)s, %(now)s, %(run_uuid)s, t.partner_id, t.move_id, t.level_id,
            NULLIF(t.collector_id, 0), t.band, t.days_overdue, t.currency_id,
-           t.amount_residual, %(outcome)s, NULLIF(t.reason, ''), lvl.tone,
-           %(uid)s, %(uid)s, %(uid)s, %(now)s, %(now)s, 0, FALSE
+           t.amount_residual, t.outcome, NULLIF(t.reason, ''), lvl.tone,
+           NULLIF(t.action, ''), NULLIF(t.mail_id, 0), NULLIF(t.recipient_id, 0),
+           NULLIF(t.note, ''),
+           %(uid)s, %(uid)s, %(now)s, %(now)s, 0, FALSE
       FROM unnest(%(partner_id)s::int[], %(move_id)s::int[], %(level_id)s::int[],
                   %(collector_id)s::int[], %(band)s::varchar[], %(days_overdue)s::int[],
-                  %(currency_id)s::int[], %(amount_residual)s::numeric[], %(reason)s::varchar[])
+                  %(currency_id)s::int[], %(amount_residual)s::numeric[],
+                  %(outcome)s::varchar[], %(reason)s::varchar[], %(action)s::varchar[],
+                  %(mail_id)s::int[], %(recipient_id)s::int[], %(note)s::text[])
            AS t(partner_id, move_id, level_id, collector_id, band, days_overdue,
-                currency_id, amount_residual, reason)
+                currency_id, amount_residual, outcome, reason, action, mail_id,
+                recipient_id, note)
       JOIN ai_dunning_level lvl ON lvl.id = t.level_id
     {conflict}
     RETURNING id, move_id
 """
 CONFLICT_EXEC = "ON CONFLICT (move_id, level_id) WHERE outcome <> 'skipped' DO NOTHING"
 CONFLICT_SKIP = "ON CONFLICT (move_id, level_id, reason) WHERE outcome = 'skipped' DO NOTHING"
+
+
+class Executed(NamedTuple):
+    """What ``_execute`` did for one (invoice, level), as recorded on its log line."""
+
+    action: str = ""  # comma-separated: email, activity, letter, fee, stop
+    mail_id: int = 0  # 0: no email
+    recipient_id: int = 0
+    note: str = ""  # errors; empty when all went well
+
+
+class AlreadyExecuted(Exception):
+    """Some levels of a batch were recorded meanwhile: its actions are rolled back."""
+
+    def __init__(self, count):
+        super().__init__(count)
+        self.count = count
 
 
 class AiDunningRun(models.AbstractModel):
@@ -182,10 +212,10 @@ class AiDunningRun(models.AbstractModel):
     # Entry points
     # ------------------------------------------------------------------
     @api.model
-    def _cron_run(self, batch_size=500):
+    def _cron_run(self, batch_size=500, lanes=CRON_LANES):
         """Daily scheduled action: run every company, then retry mails and outcomes."""
         for company in self.env["res.company"].search([("ai_dunning_enabled", "=", True)]):
-            self.with_company(company).run(company, commit=True, batch_size=batch_size)
+            self.with_company(company).run(company, commit=True, batch_size=batch_size, lanes=lanes)
         self._retry_failed_mails(commit=True)
         self.env["ai.dunning.log"]._cron_compute_outcomes()
 
@@ -215,6 +245,7 @@ class AiDunningRun(models.AbstractModel):
         batch_size=500,
         force_manual=False,
         ignore_hours=False,
+        lanes=1,
     ):
         """Run the dunning ladder for ``company`` (optionally only ``partners``).
 
@@ -222,8 +253,12 @@ class AiDunningRun(models.AbstractModel):
         :param commit: commit after every batch (cron mode only, never in tests)
         :param force_manual: also process customers in manual follow-up ("Run now")
         :param ignore_hours: bypass the business-hours guard ("Run now" by a user)
+        :param lanes: database connections working the batches side by side, each
+            committing its own (cron mode, see ``_run_lanes``); 1: the current cursor
         :return: dict of counters (and ``locked`` when another run holds the lock)
         """
+        if lanes > 1 and not commit:
+            raise ValueError("Dunning lanes commit their own batches: lanes > 1 needs commit.")
         started = time.monotonic()
         now = now or fields.Datetime.now()
         run_uuid = uuid.uuid4().hex
@@ -232,14 +267,24 @@ class AiDunningRun(models.AbstractModel):
         if ctx is None:
             return dict(stats)
         partner_ids = self._candidate_partners(company, ctx, partners)
-        for start in range(0, len(partner_ids), batch_size):
-            if not self.try_lock(company):
-                stats["locked"] = 1
-                _logger.info(
-                    "Dunning run for %s stopped: another run holds the lock.", company.name
+        batches = list(split_every(batch_size, partner_ids, list))
+        if lanes > 1 and len(batches) > 1:
+            # Lanes see what is committed; this transaction then holds the company lock
+            # while they work, and ends with them (later reads see their work).
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+            if self.try_lock(company):
+                self._run_lanes(
+                    company, now, batches, run_uuid, stats, lanes, force_manual, ignore_hours
                 )
+            else:
+                self._log_locked(company, stats)
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+            self.env.invalidate_all()
+            batches = []
+        for batch in batches:
+            if not self.try_lock(company):
+                self._log_locked(company, stats)
                 break
-            batch = partner_ids[start : start + batch_size]
             decisions = self._decide(company, ctx, batch, force_manual, ignore_hours)
             self._apply(company, ctx, decisions, run_uuid, stats)
             stats["batches"] += 1
@@ -252,6 +297,58 @@ class AiDunningRun(models.AbstractModel):
         stats["duration_ms"] = int((time.monotonic() - started) * 1000)
         _logger.info("Dunning run %s for %s: %s", run_uuid, company.name, dict(stats))
         return dict(stats)
+
+    def _log_locked(self, company, stats):
+        stats["locked"] = 1
+        _logger.info("Dunning run for %s stopped: another run holds the lock.", company.name)
+
+    def _run_lanes(self, company, now, batches, run_uuid, stats, lanes, force_manual, ignore_hours):
+        """Work ``batches`` on ``lanes`` threads, each with its own database cursor.
+
+        A batch is about as much Python (rendering reminders, building records) as
+        SQL (inserting log lines, emails, notes; updating invoices), and the database
+        server works in its own process: while one lane waits for its queries,
+        another renders. Each lane takes the next batch, acts and commits it, like
+        the single-cursor cron mode; lanes never share a customer, so they never
+        wait for each other's row locks. If a lane fails, the others stop after their
+        current batch and the error is raised: committed batches stay done.
+        """
+        pending = iter(batches)
+        take = threading.Lock()
+        failed = threading.Event()
+        dbname = self.env.cr.dbname
+
+        def lane():
+            threading.current_thread().dbname = dbname  # Odoo's log lines show it
+            lane_stats = defaultdict(int)
+            with self.env.registry.cursor() as cr:
+                env = self.env(cr=cr)
+                run = env[self._name]
+                lane_company = company.with_env(env)
+                ctx = run._prepare_context(lane_company, now)
+                while not failed.is_set():
+                    with take:
+                        batch = next(pending, None)
+                    if batch is None:
+                        break
+                    try:
+                        decisions = run._decide(
+                            lane_company, ctx, batch, force_manual, ignore_hours
+                        )
+                        run._apply(lane_company, ctx, decisions, run_uuid, lane_stats)
+                        cr.commit()  # pylint: disable=invalid-commit
+                    except Exception:
+                        failed.set()
+                        raise
+                    lane_stats["batches"] += 1
+                    env.invalidate_all()
+            return lane_stats
+
+        with ThreadPoolExecutor(lanes, thread_name_prefix="ai_dunning_lane") as executor:
+            futures = [executor.submit(lane) for _index in range(lanes)]
+        for future in futures:
+            for key, value in future.result().items():
+                stats[key] += value
 
     @api.model
     def preview(self, company, partners=None, now=None, force_manual=False, ignore_hours=False):
@@ -459,18 +556,23 @@ class AiDunningRun(models.AbstractModel):
     # ------------------------------------------------------------------
     # Application
     # ------------------------------------------------------------------
-    def _insert_logs(self, company, ctx, rows, run_uuid, outcome):
-        """Insert log lines for ``rows``; return {move_id: log_id} of the inserted ones."""
+    def _insert_logs(self, company, ctx, rows, run_uuid):
+        """Insert log lines for ``rows`` (one outcome kind: skipped, queued for review
+        or executed); return ``{move_id: log_id}`` of the inserted ones.
+
+        ``rows`` carries ``outcome`` and, for executed lines, what was done
+        (``action``, ``mail_id``, ``note``); a line that would repeat an existing
+        decision is not inserted (partial unique indexes, ``ON CONFLICT DO NOTHING``).
+        """
         if rows.empty:
             return {}
-        conflict = CONFLICT_SKIP if outcome == "skipped" else CONFLICT_EXEC
+        skipped = rows["outcome"].eq("skipped").all()
         self.env.cr.execute(
-            INSERT_LOG_SQL.format(conflict=conflict),
+            INSERT_LOG_SQL.format(conflict=CONFLICT_SKIP if skipped else CONFLICT_EXEC),
             {
                 "company_id": company.id,
                 "now": ctx["now"],
                 "run_uuid": run_uuid,
-                "outcome": outcome,
                 "uid": self.env.uid,
                 "partner_id": rows["partner_id"].astype(int).tolist(),
                 "move_id": rows["move_id"].astype(int).tolist(),
@@ -483,27 +585,74 @@ class AiDunningRun(models.AbstractModel):
                 "days_overdue": rows["days_overdue"].astype(int).tolist(),
                 "currency_id": rows["currency_id"].astype(int).tolist(),
                 "amount_residual": rows["amount_residual"].astype(float).tolist(),
+                "outcome": rows["outcome"].tolist(),
                 "reason": rows["reason"].tolist(),
+                **{
+                    column: rows[column].tolist() if column in rows else [default] * len(rows)
+                    for column, default in Executed()._asdict().items()
+                },
             },
         )
         return {move_id: log_id for log_id, move_id in self.env.cr.fetchall()}
 
     def _apply(self, company, ctx, df, run_uuid, stats):
+        """Record the batch's decisions; execute and record the due levels.
+
+        Levels are executed first and recorded after, in one INSERT: the batch's
+        invoices are locked (``FOR UPDATE``) and the company lock is held, so no other
+        run can execute them meanwhile. The unique index stays the last guard: if a
+        level turns out to be recorded already (decisions replayed without the locks),
+        the batch's actions are rolled back to a savepoint, queued emails included
+        (nothing leaves before the commit), and the run goes on.
+        """
         if df.empty:
             return
         for outcome in ("skipped", "queued_review"):
-            rows = df[df["outcome"] == outcome]
-            inserted = self._insert_logs(company, ctx, rows, run_uuid, outcome)
+            inserted = self._insert_logs(company, ctx, df[df["outcome"] == outcome], run_uuid)
             stats[outcome] += len(inserted)
         rows = df[df["outcome"] == "sent"]
-        claimed = self._insert_logs(company, ctx, rows, run_uuid, "sent")
-        if not claimed:
+        if rows.empty:
             return
-        rows = rows[rows["move_id"].isin(claimed)]
-        logs = self.env["ai.dunning.log"].browse(list(claimed.values()))
-        self.env["ai.dunning.log"].invalidate_model()
-        self._execute(company, rows, claimed, stats)
-        self._update_moves(ctx, logs)
+        batch_stats = defaultdict(int)
+        try:
+            with self.env.cr.savepoint():
+                done = self._execute(company, rows, batch_stats)
+                rows = rows.join(
+                    pd.DataFrame([done[key] for key in self._keys(rows)], index=rows.index)
+                )
+                rows["outcome"] = np.where(rows["note"] != "", "error", "sent")
+                inserted = self._insert_logs(company, ctx, rows, run_uuid)
+                if len(inserted) < len(rows):
+                    raise AlreadyExecuted(len(rows) - len(inserted))
+        except AlreadyExecuted as exc:
+            stats["already_executed"] += exc.count
+            _logger.warning(
+                "Dunning run %s: %s levels were already executed; batch rolled back.",
+                run_uuid,
+                exc.count,
+            )
+            return
+        for key, value in batch_stats.items():
+            stats[key] += value
+        self._update_moves(
+            ctx,
+            [
+                (
+                    row.move_id,
+                    ctx["today"] - timedelta(days=int(row.days_overdue)),
+                    row.band,
+                    row.level_id,
+                    ctx["now"],
+                    row.partner_id,
+                )
+                for row in rows.itertuples(index=False)
+            ],
+        )
+
+    @staticmethod
+    def _keys(rows):
+        """``(invoice, level)`` of each row: the key of what ``_execute`` did."""
+        return list(zip(rows["move_id"].astype(int), rows["level_id"].astype(int), strict=True))
 
     def _execute_reviewed(self, logs):
         """Execute queued reviews (called by ``ai.dunning.log.action_approve``)."""
@@ -512,12 +661,11 @@ class AiDunningRun(models.AbstractModel):
             company_logs = logs.filtered(lambda log, c=company: log.company_id == c)
             rows = pd.DataFrame(
                 {
-                    "move_id": company_logs.move_id.ids,
+                    "move_id": [log.move_id.id for log in company_logs],
                     "partner_id": [log.partner_id.id for log in company_logs],
                     "level_id": [log.level_id.id for log in company_logs],
                 }
             )
-            claimed = {log.move_id.id: log.id for log in company_logs}
             company_logs.sudo().write(
                 {
                     "outcome": "sent",
@@ -526,22 +674,50 @@ class AiDunningRun(models.AbstractModel):
                 }
             )
             company_logs.flush_recordset()
-            self._execute(company, rows, claimed, stats)
+            done = self._execute(company, rows, stats)
+            self._record_executed(company_logs, done)
             # Errors stay errors; successful lines become "approved".
             company_logs.filtered(lambda log: log.outcome == "sent").sudo().write(
                 {"outcome": "approved"}
             )
             now = fields.Datetime.now()
-            self._update_moves(self._prepare_context(company, now), company_logs)
+            self._update_moves(self._prepare_context(company, now), self._moves_of(company_logs))
         return dict(stats)
 
-    def _execute(self, company, rows, claimed, stats):
-        """Perform the level actions per (customer, level) for claimed log lines."""
-        Log = self.env["ai.dunning.log"].sudo()
+    def _record_executed(self, logs, done):
+        """Write what ``_execute`` did (``done``) on existing log lines."""
+        log_of = {(log.move_id.id, log.level_id.id): log.id for log in logs}
+        keys = [key for key in done if key in log_of]
+        self.env.cr.execute(
+            """
+            UPDATE ai_dunning_log l
+               SET action = NULLIF(t.action, ''), mail_id = NULLIF(t.mail_id, 0),
+                   recipient_id = NULLIF(t.recipient_id, 0),
+                   outcome = CASE WHEN t.note <> '' THEN 'error' ELSE l.outcome END,
+                   note = NULLIF(t.note, '')
+              FROM unnest(%s::int[], %s::varchar[], %s::int[], %s::int[], %s::text[])
+                   AS t(id, action, mail_id, recipient_id, note)
+             WHERE l.id = t.id
+            """,
+            (
+                [log_of[key] for key in keys],
+                [done[key].action for key in keys],
+                [done[key].mail_id for key in keys],
+                [done[key].recipient_id for key in keys],
+                [done[key].note for key in keys],
+            ),
+        )
+        logs.invalidate_recordset(["action", "mail_id", "recipient_id", "outcome", "note"])
+
+    def _execute(self, company, rows, stats):
+        """Perform the level actions per (customer, level) for ``rows``.
+
+        :return: ``{(invoice id, level id): Executed}``
+        """
         Partner = self.env["res.partner"].with_company(company)
         # Computed on access (searches): read once per batch from the invoices as they are.
         Partner.invalidate_model(["ai_dunning_invoice_ids", "ai_dunning_recipient_id"])
-        errors = defaultdict(list)  # log_id -> messages
+        errors = defaultdict(list)  # (move_id, level_id) -> messages
         actions = defaultdict(list)
         mail_of = {}
         activities = []
@@ -553,9 +729,7 @@ class AiDunningRun(models.AbstractModel):
             partners = Partner.browse(list(by_partner))
             if level.send_email:
                 email_started = time.monotonic()
-                self._send_emails(
-                    level, partners, by_partner, claimed, errors, actions, mail_of, activities
-                )
+                self._send_emails(level, partners, by_partner, errors, actions, mail_of, activities)
                 stats["email_ms"] += int((time.monotonic() - email_started) * 1000)
             if level.create_activity:
                 for partner in partners:
@@ -567,14 +741,14 @@ class AiDunningRun(models.AbstractModel):
                         )
                     )
                     for move_id in by_partner[partner.id]:
-                        actions[claimed[move_id]].append("activity")
+                        actions[move_id, level.id].append("activity")
             if level.print_letter:
-                self._print_letters(level, partners, by_partner, claimed, errors, actions)
+                self._print_letters(level, partners, by_partner, actions)
             if level.fee_enabled and level.fee_product_id and level.fee_amount > 0:
                 fees.extend(self._fee_invoice_values(company, level, partners))
                 for partner in partners:
                     for move_id in by_partner[partner.id]:
-                        actions[claimed[move_id]].append("fee")
+                        actions[move_id, level.id].append("fee")
             if level.stop_automation:
                 partners.sudo().write({"ai_followup_mode": "manual"})
                 for partner in partners:
@@ -586,7 +760,7 @@ class AiDunningRun(models.AbstractModel):
                         )
                     )
                     for move_id in by_partner[partner.id]:
-                        actions[claimed[move_id]].append("stop")
+                        actions[move_id, level.id].append("stop")
             for partner in partners:
                 moves = self.env["account.move"].browse(by_partner[partner.id])
                 body = Markup("<p>%s</p>") % self.env._(
@@ -606,31 +780,20 @@ class AiDunningRun(models.AbstractModel):
             self.env["account.move"].sudo().with_company(company).create(fees)
         self._log_notes("res.partner", partner_notes)
         self._log_notes("account.move", move_notes)
-        # Record results in bulk.
-        log_ids = list(claimed.values())
-        self.env.cr.execute(
-            """
-            UPDATE ai_dunning_log l
-               SET action = t.action, mail_id = NULLIF(t.mail_id, 0),
-                   outcome = CASE WHEN t.error <> '' THEN 'error' ELSE l.outcome END,
-                   note = NULLIF(t.error, '')
-              FROM unnest(%s::int[], %s::varchar[], %s::int[], %s::text[])
-                   AS t(id, action, mail_id, error)
-             WHERE l.id = t.id
-            """,
-            (
-                log_ids,
-                [",".join(dict.fromkeys(actions[i])) for i in log_ids],
-                [mail_of.get(i, 0) for i in log_ids],
-                ["\n".join(errors[i]) for i in log_ids],
-            ),
-        )
-        Log.invalidate_model(["action", "mail_id", "outcome", "note"])
-        n_errors = sum(1 for i in log_ids if errors[i])
+        done = {
+            key: Executed(
+                ",".join(dict.fromkeys(actions[key])),
+                *mail_of.get(key, (0, 0)),
+                "\n".join(errors[key]),
+            )
+            for key in self._keys(rows)
+        }
+        n_errors = sum(1 for result in done.values() if result.note)
         stats["error"] += n_errors
-        stats["sent"] += len(log_ids) - n_errors
-        stats["emails"] += len(set(mail_of.values()))
+        stats["sent"] += len(done) - n_errors
+        stats["emails"] += len({mail_id for mail_id, _recipient in mail_of.values()})
         stats["activities"] += len(activities)
+        return done
 
     def _create_activities(self, values_list):
         """Create activities in batch, one per (document, type, user).
@@ -750,9 +913,7 @@ class AiDunningRun(models.AbstractModel):
             + timedelta(days=level.activity_delay_days),
         }
 
-    def _send_emails(
-        self, level, partners, by_partner, claimed, errors, actions, mail_of, activities
-    ):
+    def _send_emails(self, level, partners, by_partner, errors, actions, mail_of, activities):
         """Queue one reminder per customer; bounced/blacklisted/missing emails -> error."""
         emails = [e for e in partners.ai_dunning_recipient_id.mapped("email_normalized") if e]
         blacklisted = set(
@@ -773,7 +934,7 @@ class AiDunningRun(models.AbstractModel):
                 problem = self.env._("Email %(email)s bounces.", email=recipient.email)
             if problem:
                 for move_id in by_partner[partner.id]:
-                    errors[claimed[move_id]].append(problem)
+                    errors[move_id, level.id].append(problem)
                 activities.append(
                     self._activity_values(
                         level,
@@ -812,8 +973,8 @@ class AiDunningRun(models.AbstractModel):
             if attachments:
                 mail.write({"attachment_ids": [(4, att.id) for att in attachments]})
             for move_id in by_partner[partner.id]:
-                mail_of[claimed[move_id]] = mail.id
-                actions[claimed[move_id]].append("email")
+                mail_of[move_id, level.id] = (mail.id, partner.ai_dunning_recipient_id.id)
+                actions[move_id, level.id].append("email")
 
     def _queue_mails(self, template, res_ids):
         """Queue ``template`` rendered for ``res_ids``: ``mail.mail`` records, in order.
@@ -884,7 +1045,7 @@ class AiDunningRun(models.AbstractModel):
             )
         )
 
-    def _print_letters(self, level, partners, by_partner, claimed, errors, actions):
+    def _print_letters(self, level, partners, by_partner, actions):
         report = self.env.ref("ar_ai_collections.action_report_ai_dunning_letter", False)
         if not report:
             return
@@ -915,17 +1076,13 @@ class AiDunningRun(models.AbstractModel):
                 )
             partner.message_post(body=escape(body), attachment_ids=attachment.ids)
             for move_id in by_partner[partner.id]:
-                actions[claimed[move_id]].append("letter")
+                actions[move_id, level.id].append("letter")
 
-    def _update_moves(self, ctx, logs):
-        """Record last level/date and the next reminder date on invoices and customers."""
-        if not logs or ctx is None:
-            return
+    def _moves_of(self, logs):
+        """``_update_moves`` rows of ``logs``: each invoice with its latest line (a
+        review approval may execute several levels of the same invoice at once)."""
         self.env.flush_all()
-        cr = self.env.cr
-        # One row per invoice: its latest log line of these (a review approval may
-        # execute several levels of the same invoice at once).
-        cr.execute(
+        self.env.cr.execute(
             """
             SELECT DISTINCT ON (m.id)
                    m.id, m.invoice_date_due, COALESCE(m.ai_risk_band, p.ai_risk_band),
@@ -938,49 +1095,59 @@ class AiDunningRun(models.AbstractModel):
             """,
             (logs.ids,),
         )
-        rows = cr.fetchall()
-        if rows:
-            last_rank = np.array([ctx["rank_of"].get(r[3], -1) for r in rows], dtype=np.int64)
-            offsets = policy.next_level_date_offset(
-                np.array([r[2] for r in rows], dtype=object),
-                last_rank,
-                ctx["level_days"],
-                ctx["level_bands"],
-            )
-            next_dates = [
-                (r[1] + timedelta(days=int(off))) if not np.isnan(off) else None
-                for r, off in zip(rows, offsets, strict=True)
-            ]
-            # Each invoice row rewritten once (account_move is wide and heavily indexed).
-            cr.execute(
-                """
-                UPDATE account_move m
-                   SET ai_dunning_level_id = t.level_id, ai_dunning_date = t.date,
-                       ai_dunning_next_date = t.next_date
-                  FROM unnest(%s::int[], %s::int[], %s::timestamp[], %s::date[])
-                       AS t(id, level_id, date, next_date)
-                 WHERE m.id = t.id
-                """,
-                (
-                    [r[0] for r in rows],
-                    [r[3] for r in rows],
-                    [r[4] for r in rows],
-                    next_dates,
-                ),
-            )
-            cr.execute(
-                """
-                UPDATE res_partner p SET ai_dunning_next_date = sub.next_date
-                  FROM (SELECT commercial_partner_id, MIN(ai_dunning_next_date) AS next_date
-                          FROM account_move
-                         WHERE commercial_partner_id = ANY(%s)
-                           AND move_type = 'out_invoice' AND state = 'posted'
-                           AND payment_state IN ('not_paid', 'partial')
-                         GROUP BY commercial_partner_id) sub
-                 WHERE p.id = sub.commercial_partner_id
-                """,
-                (list({r[5] for r in rows}),),
-            )
+        return self.env.cr.fetchall()
+
+    def _update_moves(self, ctx, rows):
+        """Record last level/date and the next reminder date on invoices and customers.
+
+        :param rows: one ``(invoice id, due date, risk band, level id, dunning date,
+            customer id)`` per invoice
+        """
+        if not rows or ctx is None:
+            return
+        self.env.flush_all()
+        cr = self.env.cr
+        last_rank = np.array([ctx["rank_of"].get(r[3], -1) for r in rows], dtype=np.int64)
+        offsets = policy.next_level_date_offset(
+            np.array([r[2] for r in rows], dtype=object),
+            last_rank,
+            ctx["level_days"],
+            ctx["level_bands"],
+        )
+        next_dates = [
+            (r[1] + timedelta(days=int(off))) if not np.isnan(off) else None
+            for r, off in zip(rows, offsets, strict=True)
+        ]
+        # Each invoice row rewritten once (account_move is wide and heavily indexed).
+        cr.execute(
+            """
+            UPDATE account_move m
+               SET ai_dunning_level_id = t.level_id, ai_dunning_date = t.date,
+                   ai_dunning_next_date = t.next_date
+              FROM unnest(%s::int[], %s::int[], %s::timestamp[], %s::date[])
+                   AS t(id, level_id, date, next_date)
+             WHERE m.id = t.id
+            """,
+            (
+                [r[0] for r in rows],
+                [r[3] for r in rows],
+                [r[4] for r in rows],
+                next_dates,
+            ),
+        )
+        cr.execute(
+            """
+            UPDATE res_partner p SET ai_dunning_next_date = sub.next_date
+              FROM (SELECT commercial_partner_id, MIN(ai_dunning_next_date) AS next_date
+                      FROM account_move
+                     WHERE commercial_partner_id = ANY(%s)
+                       AND move_type = 'out_invoice' AND state = 'posted'
+                       AND payment_state IN ('not_paid', 'partial')
+                     GROUP BY commercial_partner_id) sub
+             WHERE p.id = sub.commercial_partner_id
+            """,
+            (list({r[5] for r in rows}),),
+        )
         self.env["account.move"].invalidate_model(
             ["ai_dunning_level_id", "ai_dunning_date", "ai_dunning_next_date"]
         )

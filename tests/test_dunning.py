@@ -169,7 +169,10 @@ class TestDunningRun(DunningCase):
         logs = self._logs(inv1 | inv2)
         self.assertEqual(set(logs.mapped("outcome")), {"sent"})
         self.assertEqual(logs.mail_id, mail)
+        self.assertEqual(logs.recipient_id, contact)
+        self.assertEqual(set(logs.mapped("action")), {"email"})
         self.assertEqual(logs.collector_id, self.collector)
+        self.assertEqual(logs.create_uid, self.env.user, "the user who ran it")
         self.assertIn("T first", inv1.message_ids[0].body)
         self.assertIn("T first", partner.message_ids[0].body)
 
@@ -226,8 +229,9 @@ class TestDunningRun(DunningCase):
             cr2.close()
         self.assertTrue(self.env["ai.dunning.run"].try_lock(self.company))
 
-    def test_claim_prevents_double_execution(self):
-        """Even without the lock, the unique claim stops a second execution."""
+    def test_recorded_level_prevents_double_execution(self):
+        """Even without the locks, the unique index stops a second execution: the
+        replayed batch's actions (queued email, notes) are rolled back."""
         partner = self._customer("Claim")
         inv = self._invoice(partner, 8)
         Run = self.env["ai.dunning.run"]
@@ -235,10 +239,13 @@ class TestDunningRun(DunningCase):
         decisions = Run._decide(self.company, ctx, [partner.id])
         stats = defaultdict(int)
         Run._apply(self.company, ctx, decisions, "run-a", stats)
+        notes = len(inv.message_ids)
         Run._apply(self.company, ctx, decisions, "run-b", stats)  # stale decisions replayed
         self.assertEqual(len(self._logs(inv)), 1)
         self.assertEqual(len(self._mails(partner)), 1)
+        self.assertEqual(len(inv.message_ids), notes)
         self.assertEqual(stats["sent"], 1)
+        self.assertEqual(stats["already_executed"], 1)
 
     def test_paid_invoices_are_never_reminded(self):
         partner = self._customer("Payer")
@@ -379,6 +386,25 @@ class TestDunningGuards(DunningCase):
         self._logs(sensitive).action_reject()
         self.assertEqual(self._logs(sensitive).outcome, "rejected")
         self.assertFalse(self._mails(sensitive.partner_id))
+
+    def test_approving_two_levels_of_one_invoice(self):
+        """Reviews of two levels of the same invoice, approved together: each line
+        records its own actions and the invoice shows the later level."""
+        (self.level_first | self.level_call).manual_review = True
+        partner = self._customer("Twice reviewed")
+        inv = self._invoice(partner, 8, band="high")
+        self._run()
+        self._run(now=NOW + timedelta(days=8))
+        logs = self._logs(inv)
+        self.assertEqual(logs.mapped("outcome"), ["queued_review"] * 2)
+        logs.action_approve()
+        self.assertEqual(set(logs.mapped("outcome")), {"approved"})
+        by_level = {log.level_id: log for log in logs}
+        self.assertEqual(by_level[self.level_first].action, "email")
+        self.assertEqual(by_level[self.level_first].mail_id, self._mails(partner))
+        self.assertEqual(by_level[self.level_call].action, "activity")
+        self.assertFalse(by_level[self.level_call].mail_id)
+        self.assertEqual(inv.ai_dunning_level_id, self.level_call)
 
     def test_partner_without_email_errors_with_activity(self):
         partner = self._customer("Nomail", email=False)
@@ -595,60 +621,118 @@ class TestDunningConcurrentRuns(TransactionCase):
     def _env(self, cr):
         return api.Environment(cr, SUPERUSER_ID, self.CTX)
 
-    def _setup_committed_data(self):
+    def _setup_committed_data(self, customers=1):
+        """Commit ``customers`` customers with one invoice 8 days overdue each.
+
+        :return: ``(company id, customer ids, invoice ids)``
+        """
         with self.registry.cursor() as cr:
             env = self._env(cr)
             company = env.ref("base.main_company")
             # Shipped defaults: dunning on, review above 50,000, no minimum amount.
             self.assertTrue(company.ai_dunning_enabled)
-            partner = env["res.partner"].create(
-                {
-                    "name": "Concurrent Runs Customer",
-                    "is_company": True,
-                    "email": "concurrent.runs@example.com",
-                    "tz": "UTC",
-                }
+            partners = env["res.partner"].create(
+                [
+                    {
+                        "name": f"Concurrent Runs Customer {index}",
+                        "is_company": True,
+                        "email": f"concurrent.runs{index}@example.com",
+                        "tz": "UTC",
+                    }
+                    for index in range(customers)
+                ]
             )
             due = TODAY - timedelta(days=8)
-            move = post_invoice_due(partner.with_company(company).env, partner, 800.0, due)
-            self.assertEqual(move.invoice_date_due, due)
-            return company.id, partner.id, move.id
+            moves = env["account.move"]
+            for partner in partners:
+                moves |= post_invoice_due(partner.with_company(company).env, partner, 800.0, due)
+            self.assertEqual(set(moves.mapped("invoice_date_due")), {due})
+            return company.id, partners.ids, moves.ids
 
-    def _cleanup(self, partner_id, move_id):
+    def _cleanup(self, partner_ids, move_ids):
         with self.registry.cursor() as cr:
-            params = {"partner": partner_id, "move": move_id}
-            cr.execute("DELETE FROM ai_dunning_log WHERE move_id = %(move)s", params)
+            params = {"partners": partner_ids, "moves": move_ids}
+            cr.execute("DELETE FROM ai_dunning_log WHERE move_id = ANY(%(moves)s)", params)
+            documents = """(model = 'res.partner' AND res_id = ANY(%(partners)s))
+                           OR (model = 'account.move' AND res_id = ANY(%(moves)s))"""
             cr.execute(
-                """DELETE FROM mail_mail WHERE mail_message_id IN (
-                       SELECT id FROM mail_message
-                        WHERE (model = 'res.partner' AND res_id = %(partner)s)
-                           OR (model = 'account.move' AND res_id = %(move)s))""",
+                f"""DELETE FROM mail_mail WHERE mail_message_id IN (
+                        SELECT id FROM mail_message WHERE {documents})""",
                 params,
             )
-            cr.execute(
-                "DELETE FROM mail_message WHERE model = 'res.partner' AND res_id = %(partner)s",
-                params,
-            )
-            cr.execute(
-                "DELETE FROM mail_message WHERE model = 'account.move' AND res_id = %(move)s",
-                params,
-            )
+            cr.execute(f"DELETE FROM mail_message WHERE {documents}", params)
             cr.execute(
                 "DELETE FROM mail_activity WHERE res_model = 'res.partner' "
-                "AND res_id = %(partner)s",
+                "AND res_id = ANY(%(partners)s)",
                 params,
             )
             cr.execute(
-                """DELETE FROM mail_followers
-                    WHERE (res_model = 'res.partner' AND res_id = %(partner)s)
-                       OR (res_model = 'account.move' AND res_id = %(move)s)""",
+                f"DELETE FROM mail_followers WHERE {documents.replace('model', 'res_model')}",
                 params,
             )
-            cr.execute("DELETE FROM account_move WHERE id = %(move)s", params)
-            cr.execute("DELETE FROM res_partner WHERE id = %(partner)s", params)
+            cr.execute("DELETE FROM account_move WHERE id = ANY(%(moves)s)", params)
+            cr.execute("DELETE FROM res_partner WHERE id = ANY(%(partners)s)", params)
+
+    def _counts(self, cr, partner_ids, move_ids):
+        """(log lines of the invoices, reminder emails of the customers), as committed."""
+        cr.execute("SELECT count(*) FROM ai_dunning_log WHERE move_id = ANY(%s)", [move_ids])
+        n_logs = cr.fetchone()[0]
+        cr.execute(
+            """SELECT count(*) FROM mail_mail mm
+                 JOIN mail_message msg ON msg.id = mm.mail_message_id
+                WHERE msg.model = 'res.partner' AND msg.res_id = ANY(%s)
+                  AND msg.message_type <> 'user_notification'""",
+            [partner_ids],
+        )
+        return n_logs, cr.fetchone()[0]
+
+    def test_lanes_work_each_batch_once(self):
+        """Cron mode on two connections: every batch is done and committed once, by
+        one lane; the run's own transaction holds the company lock meanwhile."""
+        company_id, partner_ids, move_ids = self._setup_committed_data(customers=3)
+        cr, cr_other = self.registry.cursor(), self.registry.cursor()
+        try:
+            env = self._env(cr)
+            Run = env["ai.dunning.run"]
+            company = env["res.company"].browse(company_id)
+            partners = env["res.partner"].browse(partner_ids)
+
+            def run():
+                return Run.run(
+                    company, partners=partners, now=NOW, commit=True, batch_size=1, lanes=2
+                )
+
+            with self.assertRaises(ValueError):
+                Run.run(company, partners=partners, now=NOW, lanes=2)
+            cr_other.execute(
+                "SELECT pg_try_advisory_xact_lock(%s, %s)", (LOCK_NAMESPACE, company_id)
+            )
+            self.assertTrue(cr_other.fetchone()[0])
+            stats = run()  # another transaction holds the lock: nothing done
+            self.assertEqual(stats.get("locked"), 1, stats)
+            self.assertEqual(self._counts(cr, partner_ids, move_ids), (0, 0))
+            cr_other.rollback()
+            stats = run()
+            self.assertEqual((stats["batches"], stats["sent"], stats["emails"]), (3, 3, 3), stats)
+            self.assertEqual(self._counts(cr, partner_ids, move_ids), (3, 3))
+            logs = env["ai.dunning.log"].search([("move_id", "in", move_ids)])
+            self.assertEqual(len(logs.level_id), 1)
+            self.assertEqual(
+                env["account.move"].browse(move_ids).ai_dunning_level_id,
+                logs.level_id,
+                "the run's own cursor reads the lanes' work",
+            )
+            stats = run()
+            self.assertFalse(stats.get("sent"), stats)
+            self.assertEqual(self._counts(cr_other, partner_ids, move_ids), (3, 3))
+        finally:
+            for cursor in (cr, cr_other):
+                cursor.rollback()
+                cursor.close()
+            self._cleanup(partner_ids, move_ids)
 
     def test_two_concurrent_runs_execute_each_level_once(self):
-        company_id, partner_id, move_id = self._setup_committed_data()
+        company_id, partner_ids, move_ids = self._setup_committed_data()
         cr_a = self.registry.cursor()
         cr_b = self.registry.cursor()
         try:
@@ -657,21 +741,12 @@ class TestDunningConcurrentRuns(TransactionCase):
             def run(env):
                 return env["ai.dunning.run"].run(
                     env["res.company"].browse(company_id),
-                    partners=env["res.partner"].browse(partner_id),
+                    partners=env["res.partner"].browse(partner_ids),
                     now=NOW,
                 )
 
             def counts(cr):
-                cr.execute("SELECT count(*) FROM ai_dunning_log WHERE move_id = %s", [move_id])
-                n_logs = cr.fetchone()[0]
-                cr.execute(
-                    """SELECT count(*) FROM mail_mail mm
-                         JOIN mail_message msg ON msg.id = mm.mail_message_id
-                        WHERE msg.model = 'res.partner' AND msg.res_id = %s
-                          AND msg.message_type <> 'user_notification'""",
-                    [partner_id],
-                )
-                return n_logs, cr.fetchone()[0]
+                return self._counts(cr, partner_ids, move_ids)
 
             stats_a = run(env_a)  # transaction A acts and keeps its locks (not committed)
             self.assertEqual(stats_a.get("sent"), 1, stats_a)
@@ -694,4 +769,4 @@ class TestDunningConcurrentRuns(TransactionCase):
             cr_b.rollback()
             cr_a.close()
             cr_b.close()
-            self._cleanup(partner_id, move_id)
+            self._cleanup(partner_ids, move_ids)
