@@ -324,19 +324,19 @@ class AiDunningRun(models.AbstractModel):
             lane_stats = defaultdict(int)
             with self.env.registry.cursor() as cr:
                 env = self.env(cr=cr)
-                run = env[self._name]
+                dunning = env[self._name]
                 lane_company = company.with_env(env)
-                ctx = run._prepare_context(lane_company, now)
+                ctx = dunning._prepare_context(lane_company, now)
                 while not failed.is_set():
                     with take:
                         batch = next(pending, None)
                     if batch is None:
                         break
                     try:
-                        decisions = run._decide(
+                        decisions = dunning._decide(
                             lane_company, ctx, batch, force_manual, ignore_hours
                         )
-                        run._apply(lane_company, ctx, decisions, run_uuid, lane_stats)
+                        dunning._apply(lane_company, ctx, decisions, run_uuid, lane_stats)
                         cr.commit()  # pylint: disable=invalid-commit
                     except Exception:
                         failed.set()
@@ -562,7 +562,7 @@ class AiDunningRun(models.AbstractModel):
         or executed); return ``{move_id: log_id}`` of the inserted ones.
 
         ``rows`` carries ``outcome`` and, for executed lines, what was done
-        (``action``, ``mail_id``, ``note``); a line that would repeat an existing
+        (the fields of ``Executed``); a line that would repeat an existing
         decision is not inserted (partial unique indexes, ``ON CONFLICT DO NOTHING``).
         """
         if rows.empty:
