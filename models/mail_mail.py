@@ -94,8 +94,9 @@ class MailMail(models.Model):
         defaults = Mail.default_get(list(MESSAGE_COLUMNS + MAIL_COLUMNS))
         now = fields.Datetime.now()
         magic = (self.env.uid, self.env.uid, now, now)
+        record_models = {rendered[res_id]["model"] for res_id in res_ids}
         # Record names computed for the whole batch, not one query per mail.
-        for model in {rendered[res_id]["model"] for res_id in res_ids}:
+        for model in record_models:
             Message.env[model].browse(res_ids).mapped("display_name")
         message_rows, mail_rows = [], []
         for res_id in res_ids:
@@ -131,7 +132,7 @@ class MailMail(models.Model):
                 for attachment_id in rendered[res_id].get("attachment_ids") or ()
             ],
         )
-        for model in {rendered[res_id]["model"] for res_id in res_ids}:
+        for model in record_models:
             self.env[model].invalidate_model(["message_ids"])
         return self.browse(mail_ids)
 
