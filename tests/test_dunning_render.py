@@ -107,10 +107,12 @@ class TestDunningRender(AccountTestInvoicingCommon):
             }
         )
         other.action_post()
-        plain = template._generate_template(partners.ids, ("body_html",))
-        batch = template.with_context(ai_dunning_render_token="test")._generate_template(
-            partners.ids, ("body_html",)
-        )
+        # One clock for both renders: the portal link carries its expiry, in seconds.
+        with freeze_time(fields.Datetime.now()):
+            plain = template._generate_template(partners.ids, ("body_html",))
+            batch = template.with_context(ai_dunning_render_token="test")._generate_template(
+                partners.ids, ("body_html",)
+            )
         for partner in partners:
             body = batch[partner.id]["body_html"]
             self.assertEqual(body, plain[partner.id]["body_html"])
