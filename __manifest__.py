@@ -25,50 +25,47 @@
         "security/ir.model.access.csv",
         # data (crons, mail templates, default settings)
         "data/ir_cron_data.xml",
-        # odoo-dunning: templates before the levels that use them
+        # Templates before the levels that use them
         "data/ai_dunning_mail_template_data.xml",
         "data/ai_dunning_level_data.xml",
-        # odoo-worklist: sequences, promise check and worklist crons
+        # Sequences, promise check and worklist crons
         "data/ai_collection_data.xml",
         # views
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "views/ai_risk_model_views.xml",
         "views/res_config_settings_views.xml",
-        # odoo-dunning
         "views/ai_dunning_level_views.xml",
         "views/ai_dunning_log_views.xml",
         "report/ai_dunning_reports.xml",
         "views/ai_dunning_preview_views.xml",
         "views/ai_dunning_partner_move_views.xml",
         "views/res_config_settings_dunning_views.xml",
-        # odoo-worklist
         "views/ai_collection_promise_views.xml",
         "views/ai_collection_dispute_views.xml",
         "views/ai_collection_worklist_views.xml",
         "views/res_config_settings_worklist_views.xml",
         "views/res_partner_worklist_views.xml",
         "views/account_move_worklist_views.xml",
-        # odoo-replies-portal
         "views/ai_collection_reply_views.xml",
         "views/res_config_settings_reply_views.xml",
         "views/ai_collections_portal_templates.xml",
         # menus last
         "views/menus.xml",
         "views/ai_dunning_menus.xml",
-        "views/ai_collection_menus.xml",  # odoo-worklist
-        "views/ai_collection_reply_menus.xml",  # odoo-replies-portal
+        "views/ai_collection_menus.xml",
+        "views/ai_collection_reply_menus.xml",
     ],
     "demo": [
-        # odoo-foundation: generated receivables ledger (loaded only with demo data)
+        # Generated receivables ledger (loaded only with demo data)
         "demo/demo_ledger.xml",
     ],
     "assets": {
         "web.assets_tests": [
             "ar_ai_collections/static/tests/tours/risk_tour.js",
             "ar_ai_collections/static/tests/tours/dunning_tour.js",
-            "ar_ai_collections/static/tests/tours/worklist_tour.js",  # odoo-worklist
-            "ar_ai_collections/static/tests/tours/portal_tour.js",  # odoo-replies-portal
+            "ar_ai_collections/static/tests/tours/worklist_tour.js",
+            "ar_ai_collections/static/tests/tours/portal_tour.js",
         ],
     },
 }

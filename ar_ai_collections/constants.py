@@ -72,7 +72,6 @@ WORKLIST_TIER_LABELS = {
     "watch": "Watch",
 }
 
-# --- odoo-worklist: begin ---
 # Worklist policy defaults (company settings override them).
 # Calls a collector can make per week (res.users field; 0 = company default).
 DEFAULT_WEEKLY_CALL_CAPACITY = 40
@@ -83,4 +82,3 @@ DEFAULT_MIN_CALL_VALUE = 100.0
 DEFAULT_LIKELY_PAY_PROBABILITY = 20.0
 # Days after the promised date before an unpaid promise counts as broken.
 DEFAULT_PROMISE_GRACE_DAYS = 2
-# --- odoo-worklist: end ---

@@ -9,10 +9,9 @@ from . import res_partner
 from . import ai_risk_model
 from . import ai_risk_scoring
 
-# odoo-foundation: demo ledger loader
+# Demo ledger loader
 from . import ai_collections_demo
 
-# odoo-dunning
 from . import ai_dunning_level
 from . import ai_dunning_log
 from . import ai_dunning_run
@@ -20,12 +19,10 @@ from . import ir_qweb
 from . import mail_mail
 from . import mail_render_mixin
 
-# odoo-worklist
 from . import res_users
 from . import ai_collection_case_mixin
 from . import ai_collection_promise
 from . import ai_collection_dispute
 from . import ai_collection_worklist
 
-# odoo-replies-portal
 from . import ai_collection_reply

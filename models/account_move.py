@@ -34,7 +34,6 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
     )
-    # --- odoo-risk: begin ---
     ai_predicted_pay_date = fields.Date(
         string="Predicted Payment Date",
         index=True,
@@ -92,12 +91,10 @@ class AccountMove(models.Model):
         self.env["ai.risk.scoring"].rescore_partners(partners)
         return True
 
-    # --- odoo-risk: end ---
 
     # ------------------------------------------------------------------
     # Dunning (follow-up levels, guards, audit)
     # ------------------------------------------------------------------
-    # --- odoo-dunning: begin ---
     ai_dunning_level_id = fields.Many2one(
         "ai.dunning.level",
         string="Last Dunning Level",
@@ -118,7 +115,6 @@ class AccountMove(models.Model):
         tracking=True,
         help="Litigation or special agreement: the dunning run never reminds this invoice.",
     )
-    # --- odoo-dunning: end ---
 
     # ------------------------------------------------------------------
     # Worklist, promises to pay and disputes
@@ -134,9 +130,8 @@ class AccountMove(models.Model):
     ai_in_dispute = fields.Boolean(string="In Dispute", index=True, readonly=True, copy=False)
 
     # ------------------------------------------------------------------
-    # Reply classification (odoo-replies-portal)
+    # Reply classification
     # ------------------------------------------------------------------
-    # --- odoo-replies-portal: begin ---
     def _message_post_after_hook(self, message, msg_vals):
         """Classify incoming customer emails (see ai.collection.reply)."""
         res = super()._message_post_after_hook(message, msg_vals)
@@ -144,4 +139,3 @@ class AccountMove(models.Model):
             self.env["ai.collection.reply"]._classify_message(message, self)
         return res
 
-    # --- odoo-replies-portal: end ---

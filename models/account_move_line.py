@@ -7,7 +7,6 @@ class AccountMoveLine(models.Model):
     # ------------------------------------------------------------------
     # Payment risk (scores, bands, reasons)
     # ------------------------------------------------------------------
-    # --- odoo-risk: begin ---
     def reconcile(self):
         """Queue a rescoring of the customers whose receivables were reconciled.
 
@@ -20,4 +19,3 @@ class AccountMoveLine(models.Model):
             self.env["ai.risk.scoring"]._queue_rescore(receivable.partner_id)
         return result
 
-    # --- odoo-risk: end ---

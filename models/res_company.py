@@ -4,11 +4,11 @@ from odoo.exceptions import ValidationError
 from ..ar_ai_collections.constants import (
     DEFAULT_BAND_THRESHOLDS,
     DEFAULT_LATE_DAYS,
-    DEFAULT_LIKELY_PAY_PROBABILITY,  # odoo-worklist
-    DEFAULT_MIN_CALL_VALUE,  # odoo-worklist
+    DEFAULT_LIKELY_PAY_PROBABILITY,
+    DEFAULT_MIN_CALL_VALUE,
     DEFAULT_MIN_HISTORY,
-    DEFAULT_PROMISE_GRACE_DAYS,  # odoo-worklist
-    DEFAULT_WEEKLY_CALL_CAPACITY,  # odoo-worklist
+    DEFAULT_PROMISE_GRACE_DAYS,
+    DEFAULT_WEEKLY_CALL_CAPACITY,
 )
 
 
@@ -18,7 +18,6 @@ class ResCompany(models.Model):
     # ------------------------------------------------------------------
     # Payment risk (scores, bands, reasons)
     # ------------------------------------------------------------------
-    # --- odoo-risk: begin ---
     ai_risk_enabled = fields.Boolean(string="Payment Risk Scoring", default=True)
     ai_risk_late_days = fields.Integer(
         string="Late After (days)",
@@ -75,12 +74,10 @@ class ResCompany(models.Model):
             self.ai_risk_threshold_critical,
         )
 
-    # --- odoo-risk: end ---
 
     # ------------------------------------------------------------------
     # Dunning (follow-up levels, guards, audit)
     # ------------------------------------------------------------------
-    # --- odoo-dunning: begin ---
     ai_dunning_enabled = fields.Boolean(string="Automated Dunning", default=True)
     ai_dunning_max_contacts_7d = fields.Integer(
         string="Max Contacts per 7 Days",
@@ -119,12 +116,10 @@ class ResCompany(models.Model):
             if company.ai_dunning_max_contacts_7d < 0:
                 raise ValidationError(self.env._("The contact limit cannot be negative."))
 
-    # --- odoo-dunning: end ---
 
     # ------------------------------------------------------------------
     # Worklist, promises to pay and disputes
     # ------------------------------------------------------------------
-    # --- odoo-worklist: begin ---
     ai_worklist_call_capacity = fields.Integer(
         string="Weekly Calls per Collector",
         default=DEFAULT_WEEKLY_CALL_CAPACITY,
@@ -150,4 +145,3 @@ class ResCompany(models.Model):
         default=DEFAULT_PROMISE_GRACE_DAYS,
         help="Days after the promised date before an unpaid promise counts as broken.",
     )
-    # --- odoo-worklist: end ---

@@ -7,7 +7,6 @@ class ResConfigSettings(models.TransientModel):
     # ------------------------------------------------------------------
     # Payment risk (scores, bands, reasons)
     # ------------------------------------------------------------------
-    # --- odoo-risk: begin ---
     ai_risk_enabled = fields.Boolean(related="company_id.ai_risk_enabled", readonly=False)
     ai_risk_late_days = fields.Integer(related="company_id.ai_risk_late_days", readonly=False)
     ai_risk_threshold_medium = fields.Float(
@@ -48,12 +47,10 @@ class ResConfigSettings(models.TransientModel):
                     minimum=settings.company_id.ai_risk_min_history,
                 )
 
-    # --- odoo-risk: end ---
 
     # ------------------------------------------------------------------
     # Dunning (follow-up levels, guards, audit)
     # ------------------------------------------------------------------
-    # --- odoo-dunning: begin ---
     ai_dunning_enabled = fields.Boolean(related="company_id.ai_dunning_enabled", readonly=False)
     ai_dunning_max_contacts_7d = fields.Integer(
         related="company_id.ai_dunning_max_contacts_7d", readonly=False
@@ -87,12 +84,10 @@ class ResConfigSettings(models.TransientModel):
             "ar_ai_collections.ai_dunning_level_action"
         )
 
-    # --- odoo-dunning: end ---
 
     # ------------------------------------------------------------------
     # Worklist, promises to pay and disputes
     # ------------------------------------------------------------------
-    # --- odoo-worklist: begin ---
     ai_worklist_call_capacity = fields.Integer(
         related="company_id.ai_worklist_call_capacity", readonly=False
     )
@@ -105,12 +100,10 @@ class ResConfigSettings(models.TransientModel):
     ai_promise_grace_days = fields.Integer(
         related="company_id.ai_promise_grace_days", readonly=False
     )
-    # --- odoo-worklist: end ---
 
     # ------------------------------------------------------------------
-    # Reply classification and customer portal (odoo-replies-portal)
+    # Reply classification and customer portal
     # ------------------------------------------------------------------
-    # --- odoo-replies-portal: begin ---
     ai_reply_confidence_threshold = fields.Float(
         string="Reply Confidence Threshold",
         config_parameter="ar_ai_collections.reply_confidence_threshold",
@@ -123,4 +116,3 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="ar_ai_collections.portal_link_days",
         default=30,
     )
-    # --- odoo-replies-portal: end ---

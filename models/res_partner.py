@@ -30,7 +30,6 @@ class ResPartner(models.Model):
         index=True,
         readonly=True,
     )
-    # --- odoo-risk: begin ---
     # Aggregates over the customer's open invoices, written in bulk (SQL) by
     # ai.risk.scoring on the commercial entity, amounts in the company currency.
     ai_risk_currency_id = fields.Many2one(
@@ -119,12 +118,10 @@ class ResPartner(models.Model):
         )
         return action
 
-    # --- odoo-risk: end ---
 
     # ------------------------------------------------------------------
     # Dunning (follow-up levels, guards, audit)
     # ------------------------------------------------------------------
-    # --- odoo-dunning: begin ---
     ai_followup_mode = fields.Selection(
         [("automatic", "Automatic"), ("manual", "Manual")],
         string="Follow-up Mode",
@@ -266,7 +263,6 @@ class ResPartner(models.Model):
         self.ensure_one()
         return self.env["ai.dunning.preview"].action_open(self.commercial_partner_id)
 
-    # --- odoo-dunning: end ---
 
     # ------------------------------------------------------------------
     # Worklist, promises to pay and disputes
@@ -279,7 +275,6 @@ class ResPartner(models.Model):
         help="Collections agent responsible for this customer: worklist lines and "
         "dunning call activities are assigned to them.",
     )
-    # --- odoo-worklist: begin ---
     ai_last_contact_date = fields.Date(
         string="Last Collection Contact",
         readonly=True,
@@ -373,12 +368,10 @@ class ResPartner(models.Model):
                 }
             )
 
-    # --- odoo-worklist: end ---
 
     # ------------------------------------------------------------------
-    # Reply classification and customer portal (odoo-replies-portal)
+    # Reply classification and customer portal
     # ------------------------------------------------------------------
-    # --- odoo-replies-portal: begin ---
     def _message_post_after_hook(self, message, msg_vals):
         """Classify incoming customer emails (see ai.collection.reply)."""
         res = super()._message_post_after_hook(message, msg_vals)
@@ -397,4 +390,3 @@ class ResPartner(models.Model):
 
         return self.get_base_url() + portal_path(self.commercial_partner_id, days=days)
 
-    # --- odoo-replies-portal: end ---

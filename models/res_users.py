@@ -4,10 +4,8 @@ from odoo import fields, models
 class ResUsers(models.Model):
     _inherit = "res.users"
 
-    # --- odoo-worklist: begin ---
     ai_weekly_call_capacity = fields.Integer(
         string="Weekly Call Capacity",
         help="Calls this collector makes per week: at most this many of their customers "
         "are put in 'Call now' on the worklist. 0 = the company default.",
     )
-    # --- odoo-worklist: end ---

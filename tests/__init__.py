@@ -4,19 +4,16 @@ from . import test_dunning
 from . import test_dunning_access
 from . import test_dunning_render
 
-# odoo-foundation
 from . import test_demo_ledger
 from . import test_security
 from . import test_tour_dunning
 from . import test_tour_risk
 
-# odoo-worklist
 from . import test_promise
 from . import test_dispute
 from . import test_worklist
 from . import test_tour_worklist
 
-# odoo-replies-portal
 from . import test_reply_classification
 from . import test_portal
 from . import test_tour_portal

@@ -1,5 +1,5 @@
 /** @odoo-module **/
-// odoo-replies-portal: a customer disputes an invoice from the signed portal link.
+// A customer disputes an invoice from the signed portal link.
 import { registry } from "@web/core/registry";
 
 registry.category("web_tour.tours").add("ar_ai_collections_portal_tour", {
