@@ -82,3 +82,42 @@ DEFAULT_MIN_CALL_VALUE = 100.0
 DEFAULT_LIKELY_PAY_PROBABILITY = 20.0
 # Days after the promised date before an unpaid promise counts as broken.
 DEFAULT_PROMISE_GRACE_DAYS = 2
+
+# --- Collections insights: KPIs, model monitoring, fairness audit, A/B tests ---
+# Ledger detail the KPIs read when the history has them (extra columns, all optional):
+# amounts of the first (partial) payment and of a credit note, the invoice amount in
+# company currency, dated promises and disputes, the collector and contact counts.
+LEDGER_DETAIL_DATE_COLUMNS = (
+    "credit_note_date",
+    "promise_date",
+    "dispute_date",
+    "dispute_resolved_date",
+)
+LEDGER_DETAIL_NUMBER_COLUMNS = (
+    "first_payment_amount",
+    "credit_note_amount",
+    "amount_company_currency",
+    "emails_sent",
+    "letters_sent",
+    "calls_made",
+)
+LEDGER_DETAIL_TEXT_COLUMNS = ("company", "collector", "dispute_category")
+# Aging buckets by days past due at the period end, and their upper bounds (days).
+AGING_BUCKETS = ("current", "1_30", "31_60", "61_90", "over_90")
+AGING_BUCKET_UPPER_DAYS = (0, 30, 60, 90)
+# Recovery rate horizons: share of a bucket collected within so many days.
+RECOVERY_HORIZONS_DAYS = (30, 60, 90)
+# Model monitoring alerts: realized AUC this far below validation, PSI above, ECE above.
+MONITOR_AUC_DROP = 0.05
+MONITOR_PSI_ALERT = 0.25
+MONITOR_ECE_ALERT = 0.10
+# Quantile bins of the reference sample for the population stability index.
+PSI_BINS = 10
+# Fairness: four-fifths rule on favourable-treatment rates, error-rate gap, smallest group judged.
+FAIRNESS_MIN_RATIO = 0.8
+FAIRNESS_ERROR_RATE_MARGIN = 0.10
+FAIRNESS_MIN_GROUP_SIZE = 30
+# A/B tests of collection strategies: confidence level, power and smallest effect worth finding.
+EXPERIMENT_CONFIDENCE = 0.95
+EXPERIMENT_POWER = 0.80
+EXPERIMENT_MIN_EFFECT = 0.05

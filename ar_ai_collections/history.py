@@ -397,3 +397,52 @@ def history_to_csv(df: pd.DataFrame) -> str:
     buf = io.StringIO()
     write_history(df, buf)
     return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- #
+# Extra typed columns (read by the KPIs; not part of the canonical frame)
+# --------------------------------------------------------------------------- #
+def parse_extra_columns(
+    df: pd.DataFrame,
+    dates: Iterable[str] = (),
+    numbers: Iterable[str] = (),
+    texts: Iterable[str] = (),
+) -> tuple[pd.DataFrame, frozenset[str]]:
+    """Type extra columns of a history, with the same rules as the canonical ones.
+
+    :func:`load_history` keeps unknown columns as text; a consumer that needs some
+    of them typed (the KPIs read credit notes, promises...) calls this. Dates are
+    ISO or empty (``NaT``), numbers finite, non-negative or empty (``NaN``), texts
+    stripped (``""``). Absent columns are added with those neutral values.
+
+    Returns the typed copy and the names of the columns that were present.
+
+    Raises:
+        HistoryError: every bad cell, by CSV line (row ``i`` is line ``i + 2``).
+    """
+    out = df.copy()
+    present = frozenset(c for c in (*dates, *numbers, *texts) if c in df.columns)
+    errors: list[RowError] = []
+    for col in dates:
+        if col not in present:
+            out[col] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+            continue
+        out[col], _, bad = _parse_dates(out[col])
+        errors += [
+            RowError(int(i) + 2, col, "not a date in YYYY-MM-DD format")
+            for i in np.flatnonzero(bad)
+        ]
+    for col in numbers:
+        if col not in present:
+            out[col] = np.nan
+            continue
+        out[col], _, bad = _parse_floats(out[col])
+        bad = bad | (out[col] < 0).to_numpy()
+        errors += [
+            RowError(int(i) + 2, col, "not a non-negative number") for i in np.flatnonzero(bad)
+        ]
+    for col in texts:
+        out[col] = _as_text(out[col]) if col in present else ""
+    if errors:
+        raise HistoryError(errors)
+    return out, present
