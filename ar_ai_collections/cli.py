@@ -1,6 +1,6 @@
 """Command line: ``python -m ar_ai_collections <command>`` (or ``ar-ai-collections``).
 
-Commands: ``train``, ``score``, ``evaluate``, ``generate``, ``classify``.
+Commands: ``train``, ``score``, ``evaluate``, ``generate``, ``classify``, ``kpis``, ``audit``.
 Progress goes to stderr, results to files (and a short summary to stdout).
 
 Exit codes (stable, for scripts):
@@ -223,6 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--column", default="text")
     p.add_argument("--today", type=_date, default=None, help="reference date for promises")
     p.set_defaults(func=_cmd_classify)
+
+    from . import fairness, kpis  # collections insights: their commands live with them
+
+    kpis.add_cli_command(sub)
+    fairness.add_cli_command(sub)
     return parser
 
 
