@@ -1,0 +1,487 @@
+"""Monitoring of the risk model in production: realized accuracy, drift, alerts.
+
+Input: a *prediction log*, one row per invoice scored at a date, with
+``invoice_id, snapshot_date, model, p_late`` (or ``p_paid_30``) and optionally
+``expected_date`` and ``band``; and the history, which later tells what happened.
+
+* **Realized outcome** (:func:`realized_outcomes`). For ``p_late``: late means
+  not paid within ``late_days`` after the due date; it is known from that
+  deadline on. For ``p_paid_30``: paid within 30 days of the snapshot, known
+  30 days after it. Rows are grouped by the month their outcome became known,
+  so a monthly run judges the predictions that matured that month.
+* **Realized AUC** (rank-based, ties at mid-rank), **Brier score** ``mean((p -
+  y)^2)`` (Brier 1950) and **expected calibration error** ``ECE = sum_b n_b/n
+  |mean(p)_b - mean(y)_b|`` over 10 equal-width bins (Naeini et al. 2015), per
+  month and per band (the formulas are :mod:`~.training`'s, shared with the
+  evaluation).
+* **Population stability index** of every feature and of the score against a
+  reference (the training sample): ``PSI = sum_i (c_i - r_i) ln(c_i / r_i)``
+  over 10 quantile bins of the reference, shares floored at 1e-4 (Siddiqi,
+  *Credit Risk Scorecards*, 2006: < 0.1 stable, 0.1-0.25 watch, > 0.25 shifted).
+* **Forecast error** of the cash forecast, ``WAPE = sum |actual - forecast| /
+  sum actual`` over weeks, the forecast putting each invoice's amount in the
+  week of its ``expected_date`` and the actual in the week it was paid.
+* :func:`alerts` applies the thresholds: realized AUC more than
+  :data:`~.constants.MONITOR_AUC_DROP` below the validation AUC, PSI above
+  :data:`~.constants.MONITOR_PSI_ALERT`, ECE above :data:`~.constants.MONITOR_ECE_ALERT`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .constants import (
+    DEFAULT_LATE_DAYS,
+    MONITOR_AUC_DROP,
+    MONITOR_ECE_ALERT,
+    MONITOR_PSI_ALERT,
+    PSI_BINS,
+)
+from .training import brier, ece, roc_auc
+
+#: Days after the snapshot of the ``p_paid_30`` target.
+PAID_WITHIN_DAYS = 30
+#: Smallest share of a PSI bin (an empty bin would make the log infinite).
+_PSI_FLOOR = 1e-4
+#: Fewer realized outcomes than this in a month: its AUC/ECE are not judged.
+MIN_OUTCOMES = 50
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A monitoring threshold crossed."""
+
+    kind: str  # "auc_drop", "psi", "ece"
+    month: str
+    subject: str  # "model", a feature name or "score"
+    value: float
+    threshold: float
+    message: str
+
+
+def realized_outcomes(
+    predictions: pd.DataFrame,
+    history: pd.DataFrame,
+    as_of,
+    late_days: int = DEFAULT_LATE_DAYS,
+    target: str = "p_late",
+) -> pd.DataFrame:
+    """The prediction log with ``outcome_date``, ``outcome`` (1/0, NaN if unknown) and ``month``.
+
+    ``target`` is the score column: ``p_late`` or ``p_paid_30`` (see module doc).
+    """
+    if target not in ("p_late", "p_paid_30"):
+        raise ValueError(f"unknown target {target!r} (p_late or p_paid_30)")
+    h = history.set_index("invoice_id")
+    unknown = ~predictions["invoice_id"].isin(h.index)
+    if unknown.any():
+        raise ValueError(
+            f"{int(unknown.sum())} predicted invoice(s) not in the history, "
+            f"first {predictions.loc[unknown, 'invoice_id'].iloc[0]!r}"
+        )
+    out = predictions.copy()
+    out["snapshot_date"] = pd.to_datetime(out["snapshot_date"])
+    paid = h["paid_date"].reindex(out["invoice_id"]).to_numpy()
+    if target == "p_late":
+        deadline = h["due_date"].reindex(out["invoice_id"]).to_numpy() + np.timedelta64(
+            late_days, "D"
+        )
+        positive = ~(paid <= deadline)  # unpaid (NaT) counts as late
+    else:
+        deadline = out["snapshot_date"].to_numpy() + np.timedelta64(PAID_WITHIN_DAYS, "D")
+        positive = paid <= deadline
+    known = deadline < np.datetime64(pd.Timestamp(as_of))
+    out["outcome_date"] = deadline
+    out["outcome"] = np.where(known, positive.astype(float), np.nan)
+    out["month"] = pd.to_datetime(deadline).strftime("%Y-%m")
+    return out
+
+
+def performance(
+    outcomes: pd.DataFrame, target: str = "p_late", by: tuple[str, ...] = ("month",)
+) -> pd.DataFrame:
+    """Realized ``n, positive_rate, auc, brier, ece`` per group (``month``, ``band``...)."""
+    known = outcomes[outcomes["outcome"].notna()]
+    rows = []
+    for key, g in known.groupby(list(by), sort=True):
+        y, p = g["outcome"].to_numpy(dtype=bool), g[target].to_numpy(dtype=np.float64)
+        rows.append(
+            {
+                **dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True)),
+                "n": len(g),
+                "positive_rate": float(y.mean()),
+                "mean_score": float(p.mean()),
+                "auc": roc_auc(y, p),
+                "brier": brier(y, p),
+                "ece": ece(y, p),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=[*by, "n", "positive_rate", "mean_score", "auc", "brier", "ece"]
+    )
+
+
+def psi(reference: np.ndarray, current: np.ndarray, bins: int = PSI_BINS) -> float:
+    """Population stability index of ``current`` against ``reference`` (module doc)."""
+    reference = np.asarray(reference, dtype=np.float64)
+    current = np.asarray(current, dtype=np.float64)
+    reference, current = reference[np.isfinite(reference)], current[np.isfinite(current)]
+    if not len(reference) or not len(current):
+        return float("nan")
+    edges = np.unique(np.quantile(reference, np.linspace(0, 1, bins + 1)[1:-1]))
+    ref = np.bincount(np.searchsorted(edges, reference, side="right"), minlength=len(edges) + 1)
+    cur = np.bincount(np.searchsorted(edges, current, side="right"), minlength=len(edges) + 1)
+    r = np.maximum(ref / ref.sum(), _PSI_FLOOR)
+    c = np.maximum(cur / cur.sum(), _PSI_FLOOR)
+    return float(np.sum((c - r) * np.log(c / r)))
+
+
+def feature_psi(
+    reference: np.ndarray, current: np.ndarray, names, bins: int = PSI_BINS
+) -> dict[str, float]:
+    """PSI of every column (``names`` label the columns of both matrices)."""
+    return {n: psi(reference[:, j], current[:, j], bins) for j, n in enumerate(names)}
+
+
+def forecast_wape(
+    predictions: pd.DataFrame, history: pd.DataFrame, as_of, by: str = "W"
+) -> pd.DataFrame:
+    """Cash-forecast WAPE of each snapshot month's predictions (module doc).
+
+    Only the weeks (``by`` is a pandas period alias) ending by ``as_of`` count;
+    an invoice scored several times in a month counts once, at its first score.
+    """
+    as_of = pd.Timestamp(as_of)
+    h = history.set_index("invoice_id")
+    log = predictions.copy()
+    log["snapshot_date"] = pd.to_datetime(log["snapshot_date"])
+    log["snapshot_month"] = log["snapshot_date"].dt.strftime("%Y-%m")
+    log = log.sort_values("snapshot_date").drop_duplicates(["snapshot_month", "invoice_id"])
+    log["amount"] = h["amount"].reindex(log["invoice_id"]).to_numpy()
+    paid = pd.to_datetime(h["paid_date"].reindex(log["invoice_id"]).to_numpy())
+    expected = pd.to_datetime(log["expected_date"]).to_numpy()
+    rows = []
+    for month, idx in log.groupby("snapshot_month").indices.items():
+        amount = log["amount"].to_numpy()[idx]
+        forecast = pd.Series(amount, index=pd.DatetimeIndex(expected[idx]).to_period(by))
+        actual = pd.Series(amount, index=pd.DatetimeIndex(paid[idx]).to_period(by))
+        forecast = forecast.groupby(level=0).sum()
+        actual = actual[actual.index.notna()].groupby(level=0).sum()
+        start = log["snapshot_date"].to_numpy()[idx].min()
+        periods = forecast.index.union(actual.index)
+        ended = periods.end_time < as_of + pd.Timedelta(days=1)  # through the as_of day
+        periods = periods[ended & (periods.end_time >= start)]
+        a = actual.reindex(periods, fill_value=0.0)
+        f = forecast.reindex(periods, fill_value=0.0)
+        total = a.sum()
+        wape = float(np.abs(a - f).sum() / total) if total > 0 else float("nan")
+        rows.append({"month": month, "periods": len(periods), "actual": total, "wape": wape})
+    return pd.DataFrame(rows, columns=["month", "periods", "actual", "wape"])
+
+
+def alerts(
+    monthly: pd.DataFrame,
+    validation_auc: float | None,
+    psi_by_subject: Mapping[str, Mapping[str, float]] | None = None,
+    auc_drop: float = MONITOR_AUC_DROP,
+    psi_limit: float = MONITOR_PSI_ALERT,
+    ece_limit: float = MONITOR_ECE_ALERT,
+    min_outcomes: int = MIN_OUTCOMES,
+) -> list[Alert]:
+    """Thresholds crossed, month by month.
+
+    ``monthly`` is :func:`performance` by month; ``psi_by_subject`` maps a month
+    to ``{feature or "score": PSI}``. Months with fewer than ``min_outcomes``
+    realized outcomes are not judged on AUC/ECE (too noisy).
+    """
+    found: list[Alert] = []
+    for row in monthly.itertuples(index=False):
+        if row.n < min_outcomes:
+            continue
+        if (
+            validation_auc is not None
+            and np.isfinite(row.auc)
+            and row.auc < validation_auc - auc_drop
+        ):
+            found.append(
+                Alert(
+                    "auc_drop",
+                    row.month,
+                    "model",
+                    float(row.auc),
+                    validation_auc - auc_drop,
+                    f"{row.month}: realized AUC {row.auc:.3f}, validation {validation_auc:.3f} "
+                    f"(down {validation_auc - row.auc:.3f}, limit {auc_drop})",
+                )
+            )
+        if row.ece > ece_limit:
+            found.append(
+                Alert(
+                    "ece",
+                    row.month,
+                    "model",
+                    float(row.ece),
+                    ece_limit,
+                    f"{row.month}: calibration error {row.ece:.3f} above {ece_limit}",
+                )
+            )
+    for month, values in (psi_by_subject or {}).items():
+        for subject, value in sorted(values.items(), key=lambda kv: -np.nan_to_num(kv[1])):
+            if value > psi_limit:
+                found.append(
+                    Alert(
+                        "psi",
+                        month,
+                        subject,
+                        float(value),
+                        psi_limit,
+                        f"{month}: {subject} has shifted (PSI {value:.2f} > {psi_limit})",
+                    )
+                )
+    return sorted(found, key=lambda a: (a.month, a.kind, -a.value))
+
+
+#: Features that move with the calendar or the ledger's age by design (the month;
+#: customers' tenure and settled count only grow): reported, never alerted on.
+CALENDAR_FEATURES = ("month_sin", "month_cos", "tenure_days", "n_settled_log")
+
+
+def log_predictions(model, history: pd.DataFrame, start, end) -> tuple[pd.DataFrame, np.ndarray]:
+    """Score every invoice issued in ``[start, end]`` at its issue date, as production logs it.
+
+    Returns the prediction log (``invoice_id, snapshot_date, model, p_late,
+    expected_date, band``) and the feature matrix (rows aligned with the log),
+    for backfills, drills and the reference sample of :func:`monitor`.
+    """
+    from .features import _days, build_snapshot_features
+    from .scoring import risk_bands
+
+    issued = history["invoice_date"]
+    rows = np.flatnonzero(
+        ((issued >= pd.Timestamp(start)) & (issued <= pd.Timestamp(end))).to_numpy()
+    )
+    X = build_snapshot_features(history, rows, _days(issued.iloc[rows]))
+    p_late, _, days_late = model.predict(X)
+    due = history["due_date"].to_numpy()[rows]
+    log = pd.DataFrame(
+        {
+            "invoice_id": history["invoice_id"].to_numpy()[rows],
+            "snapshot_date": issued.to_numpy()[rows],
+            "model": model.metadata.version,
+            "p_late": p_late,
+            "expected_date": due + np.rint(days_late).astype("timedelta64[D]"),
+            "band": risk_bands(p_late),
+        }
+    )
+    return log, X
+
+
+def score_book(model, history: pd.DataFrame, as_of) -> tuple[np.ndarray, np.ndarray]:
+    """``(p_late, features)`` of the invoices open at ``as_of``, as the daily scoring sees them.
+
+    The open book is the population to watch for drift: it is what the model
+    scores every day, and a change in how customers pay shows in it (more
+    overdue invoices, older balances) before the outcomes come in.
+    """
+    from .features import build_features
+
+    features = build_features(history[history["invoice_date"] <= pd.Timestamp(as_of)], as_of)
+    return model.predict(features.X)[0], features.X
+
+
+def backtest_auc(log: pd.DataFrame, history: pd.DataFrame, deployed, days: int = 90) -> float:
+    """Realized AUC of the logged predictions maturing in the ``days`` before ``deployed``.
+
+    The baseline of the AUC alert: measured like the monthly realized AUC
+    (predictions at issue), unlike the training report's AUC, which also
+    scores invoices 30 and 60 days into their life and runs higher.
+    """
+    deployed = pd.Timestamp(deployed)
+    outcomes = realized_outcomes(log, history, deployed)
+    window = outcomes["outcome_date"] >= deployed - pd.Timedelta(days=days)
+    known = outcomes[window & outcomes["outcome"].notna()]
+    return roc_auc(known["outcome"].to_numpy(dtype=bool), known["p_late"].to_numpy())
+
+
+@dataclass
+class MonitoringReport:
+    """One monitoring run: realized performance, drift, forecast error and alerts."""
+
+    run_date: str
+    monthly: pd.DataFrame
+    by_band: pd.DataFrame
+    psi: dict[str, float]
+    wape: pd.DataFrame
+    alerts: list[Alert]
+
+
+def monitor(
+    log: pd.DataFrame,
+    history: pd.DataFrame,
+    run_date,
+    validation_auc: float | None,
+    reference: np.ndarray,
+    current: np.ndarray,
+    feature_names,
+    reference_scores: np.ndarray | None = None,
+    current_scores: np.ndarray | None = None,
+    late_days: int = DEFAULT_LATE_DAYS,
+) -> MonitoringReport:
+    """A monthly run at ``run_date``.
+
+    Performance: the logged predictions whose outcome became known in the run's
+    month (and the earlier months, for the trend). Drift: the ``current``
+    features (and scores), typically :func:`score_book` at the run date, against
+    the ``reference`` ones (the same at the end of the training period). Alerts
+    concern the run's month only; :data:`CALENDAR_FEATURES` are not alerted on.
+    """
+    run = pd.Timestamp(run_date)
+    month = run.strftime("%Y-%m")
+    log = log[(pd.to_datetime(log["snapshot_date"]) <= run).to_numpy()]
+    outcomes = realized_outcomes(log, history, run, late_days)
+    monthly = performance(outcomes)
+    by_band = performance(outcomes[outcomes["month"] == month], by=("month", "band"))
+    drift = feature_psi(reference, current, feature_names)
+    if reference_scores is not None and current_scores is not None:
+        drift["score"] = psi(reference_scores, current_scores)
+    judged = {k: v for k, v in drift.items() if k not in CALENDAR_FEATURES}
+    found = alerts(monthly[monthly["month"] == month], validation_auc, {month: judged})
+    wape = forecast_wape(log, history, run) if "expected_date" in log else pd.DataFrame()
+    return MonitoringReport(str(run.date()), monthly, by_band, drift, wape, found)
+
+
+def inject_payment_delay(
+    history: pd.DataFrame, customers, from_date, days: int, end=None
+) -> pd.DataFrame:
+    """A drill: ``customers`` pay ``days`` later every invoice due from ``from_date`` on.
+
+    Payments pushed past ``end`` (default: the history's last date) become open.
+    """
+    out = history.copy()
+    end = pd.Timestamp(end) if end is not None else pd.Timestamp(out["paid_date"].max())
+    hit = out["customer_id"].isin(list(customers)) & (out["due_date"] >= pd.Timestamp(from_date))
+    delay = pd.Timedelta(days=days)
+    for column in ("paid_date", "first_payment_date"):
+        shifted = out.loc[hit, column] + delay
+        out.loc[hit, column] = shifted.where(shifted <= end)
+    return out
+
+
+@dataclass
+class DrillResult:
+    """What the monitoring saw in :func:`drift_drill`.
+
+    ``runs``: one row per scenario (``control``, ``drift``) and monthly run with
+    the realized ``auc``, ``ece``, ``n``, the largest judged feature PSI and
+    its feature, the score PSI and the alert kinds. ``retraining``: per
+    follow-up month, realized AUC and ECE of the first model and of the model
+    retrained at the last drift run, on the same invoices.
+    """
+
+    validation_auc: float
+    runs: pd.DataFrame
+    retraining: pd.DataFrame
+
+
+def drift_drill(
+    history: pd.DataFrame,
+    customers,
+    change_date,
+    delay_days: int = 30,
+    runs: int = 2,
+    followup_runs: int = 3,
+    validation_days: int = 90,
+    reference_months: int = 3,
+    train=None,
+) -> DrillResult:
+    """Check the monitoring end to end on a behaviour change it must catch.
+
+    ``customers`` start paying ``delay_days`` later from ``change_date``
+    (:func:`inject_payment_delay`). A model is trained ``validation_days``
+    before the change, its validation AUC measured on the predictions that
+    matured in between (out of sample, :func:`backtest_auc`), and the open books
+    of its last ``reference_months`` month ends are the drift reference. It is
+    monitored at the ``runs`` month ends from the change, on the unchanged history
+    (``control``) and on the changed one (``drift``); then a model retrained at
+    the last run is compared with the first one over ``followup_runs`` more
+    months. ``train(history, as_of)`` returns a :class:`~.scoring.RiskModel`
+    (default: :func:`~.training.train_model`, exported to ONNX and loaded).
+    """
+    from .features import FEATURE_NAMES
+
+    if train is None:
+        train = _train_onnx
+    change = pd.Timestamp(change_date)
+    drifted = inject_payment_delay(history, customers, change, delay_days)
+    month_ends = pd.date_range(change, periods=runs + followup_runs, freq="ME")
+    model = train(history, change - pd.Timedelta(days=1))
+    reference_dates = pd.date_range(
+        end=change - pd.Timedelta(days=1), periods=reference_months, freq="ME"
+    )
+    window = (change - pd.Timedelta(days=180), month_ends[-1])
+    rows, validation = [], float("nan")
+    for scenario, hist in (("control", history), ("drift", drifted)):
+        log, _ = log_predictions(model, hist, *window)
+        validation = backtest_auc(log, hist, change, validation_days)
+        books = [score_book(model, hist, d) for d in reference_dates]
+        ref_scores = np.concatenate([b[0] for b in books])
+        ref_X = np.vstack([b[1] for b in books])
+        for number, run in enumerate(month_ends[:runs], start=1):
+            scores, X = score_book(model, hist, run)
+            report = monitor(
+                log, hist, run, validation, ref_X, X, FEATURE_NAMES, ref_scores, scores
+            )
+            month = report.monthly[report.monthly["month"] == run.strftime("%Y-%m")]
+            judged = {k: v for k, v in report.psi.items() if k not in CALENDAR_FEATURES}
+            worst = max(judged, key=lambda k: np.nan_to_num(judged[k]))
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "run": number,
+                    "run_date": report.run_date,
+                    "auc": float(month["auc"].iloc[0]) if len(month) else float("nan"),
+                    "ece": float(month["ece"].iloc[0]) if len(month) else float("nan"),
+                    "n": int(month["n"].iloc[0]) if len(month) else 0,
+                    "max_psi_feature": worst,
+                    "max_psi": judged[worst],
+                    "score_psi": report.psi.get("score", float("nan")),
+                    "alerts": sorted({a.kind for a in report.alerts}),
+                }
+            )
+    retrained = train(drifted, month_ends[runs - 1])
+    start = month_ends[runs - 1] + pd.Timedelta(days=1)
+    outcomes = {}
+    for name, m in (("first", model), ("retrained", retrained)):
+        log, _ = log_predictions(m, drifted, start, month_ends[-1])
+        outcomes[name] = performance(realized_outcomes(log, drifted, month_ends[-1])).set_index(
+            "month"
+        )
+    follow = []
+    for run in month_ends[runs:]:
+        month = run.strftime("%Y-%m")
+        if month not in outcomes["first"].index:
+            continue
+        first, new = outcomes["first"].loc[month], outcomes["retrained"].loc[month]
+        follow.append(
+            {
+                "month": month,
+                "n": int(first["n"]),
+                "auc_first": float(first["auc"]),
+                "auc_retrained": float(new["auc"]),
+                "ece_first": float(first["ece"]),
+                "ece_retrained": float(new["ece"]),
+            }
+        )
+    return DrillResult(validation, pd.DataFrame(rows), pd.DataFrame(follow))
+
+
+def _train_onnx(history: pd.DataFrame, as_of):
+    """The production path: train, export to ONNX, load the ONNX model."""
+    from .scoring import RiskModel
+    from .training import train_model
+
+    return RiskModel.from_bytes(train_model(history, as_of=as_of).onnx_bytes)

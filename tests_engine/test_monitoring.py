@@ -1,0 +1,127 @@
+"""Model monitoring: metrics on constructed data, and a drift drill on the generator's ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ar_ai_collections.generator import generate_ledger
+from ar_ai_collections.monitoring import (
+    MIN_OUTCOMES,
+    alerts,
+    drift_drill,
+    forecast_wape,
+    performance,
+    psi,
+    realized_outcomes,
+)
+
+
+def test_psi_is_zero_for_the_same_population_and_matches_the_formula():
+    reference = np.arange(1000.0)
+    assert psi(reference, reference) == pytest.approx(0.0)
+    # all of the current sample in the reference's five lowest deciles
+    current = np.arange(0.0, 500.0)
+    expected = 5 * (0.2 - 0.1) * math.log(2) + 5 * (1e-4 - 0.1) * math.log(1e-4 / 0.1)
+    assert psi(reference, current) == pytest.approx(expected)
+
+
+def tiny_history() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "invoice_id": ["A", "B", "C", "D"],
+            "customer_id": ["C1", "C2", "C3", "C4"],
+            "invoice_date": pd.to_datetime(["2025-01-01"] * 4),
+            "due_date": pd.to_datetime(["2025-01-31", "2025-01-31", "2025-02-15", "2025-01-20"]),
+            "amount": [100.0, 200.0, 300.0, 400.0],
+            "paid_date": pd.to_datetime(["2025-01-30", None, None, "2025-01-25"]),
+        }
+    )
+
+
+def test_realized_outcomes_and_per_month_metrics():
+    log = pd.DataFrame(
+        {
+            "invoice_id": ["A", "B", "C", "D"],
+            "snapshot_date": ["2025-01-01"] * 4,
+            "p_late": [0.2, 0.9, 0.5, 0.6],
+            "band": ["low", "critical", "medium", "high"],
+        }
+    )
+    out = realized_outcomes(log, tiny_history(), "2025-02-10")
+    assert out["outcome"].tolist()[:2] == [0.0, 1.0] and math.isnan(out["outcome"][2])
+    assert out["outcome"][3] == 1.0  # paid after its due date
+    perf = performance(out)
+    assert perf["month"].tolist() == ["2025-01"] and perf["n"].tolist() == [3]
+    assert perf["auc"][0] == pytest.approx(1.0)  # 0.2 on time below 0.6 and 0.9 late
+    assert perf["brier"][0] == pytest.approx((0.2**2 + 0.1**2 + 0.4**2) / 3)
+    paid_30 = realized_outcomes(
+        log.assign(p_paid_30=0.5), tiny_history(), "2025-02-10", target="p_paid_30"
+    )
+    assert paid_30["outcome"].tolist() == [1.0, 0.0, 0.0, 1.0]
+
+
+def test_forecast_wape_by_week():
+    history = tiny_history().iloc[:3].copy()
+    history["paid_date"] = pd.to_datetime(["2025-01-09", "2025-01-22", "2025-01-23"])
+    log = pd.DataFrame(
+        {
+            "invoice_id": ["A", "B", "C"],
+            "snapshot_date": ["2025-01-06"] * 3,
+            "expected_date": pd.to_datetime(["2025-01-08", "2025-01-15", "2025-01-22"]),
+        }
+    )
+    # weeks of Jan 6, 13, 20: forecast 100/200/300, actual 100/0/500
+    out = forecast_wape(log, history, "2025-02-02")
+    assert out["periods"][0] == 3
+    assert forecast_wape(log, history, "2025-01-25")["periods"][0] == 2  # week of Jan 20 not over
+    assert out["wape"][0] == pytest.approx((0 + 200 + 200) / 600)
+
+
+def test_alerts_apply_the_thresholds():
+    monthly = pd.DataFrame(
+        {
+            "month": ["2025-01", "2025-02", "2025-03"],
+            "n": [100, 100, MIN_OUTCOMES - 1],
+            "auc": [0.75, 0.78, 0.5],
+            "ece": [0.12, 0.05, 0.5],
+        }
+    )
+    found = alerts(monthly, 0.82, {"2025-02": {"n_overdue": 0.3, "amount_log": 0.2}})
+    assert [(a.kind, a.month, a.subject) for a in found] == [
+        ("auc_drop", "2025-01", "model"),
+        ("ece", "2025-01", "model"),
+        ("psi", "2025-02", "n_overdue"),
+    ]
+    assert found[0].threshold == pytest.approx(0.77)
+
+
+@pytest.fixture(scope="module")
+def drill():
+    ledger = generate_ledger(500, 30, seed=4, end_date=dt.date(2025, 6, 30))
+    customers = ledger.customers
+    segment = customers.loc[customers["country"].isin(["BE", "FR"]), "customer_id"]
+    return drift_drill(
+        ledger.history, segment, "2024-10-01", delay_days=30, runs=2, followup_runs=3
+    )
+
+
+def test_drill_flags_the_change_within_two_runs_and_not_the_control(drill):
+    runs = drill.runs.set_index(["scenario", "run"])
+    for run in (1, 2):
+        assert {"auc_drop", "psi"} <= set(runs.loc[("drift", run), "alerts"])
+        assert runs.loc[("control", run), "alerts"] == []
+        assert runs.loc[("drift", run), "auc"] < drill.validation_auc - 0.05
+        assert runs.loc[("drift", run), "max_psi"] > 0.25 > runs.loc[("control", run), "max_psi"]
+
+
+def test_drill_retraining_restores_auc_and_calibration(drill):
+    judged = drill.retraining[drill.retraining["n"] >= MIN_OUTCOMES]
+    assert len(judged) >= 2
+    assert (judged["auc_retrained"] >= drill.validation_auc - 0.05).all()
+    assert (judged["auc_retrained"] >= judged["auc_first"] - 0.01).all()
+    assert (judged["ece_retrained"] < judged["ece_first"]).all()
