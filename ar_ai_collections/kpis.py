@@ -230,6 +230,69 @@ def _ledger_detail(history: pd.DataFrame) -> tuple[pd.DataFrame, frozenset[str]]
     return h, present
 
 
+@dataclass
+class _Calendar:
+    """The report's months and the (company, currency) group of every invoice.
+
+    Day numbers are ``int64`` days since 1970; ``_NEVER`` marks an event that
+    did not happen by the report date.
+    """
+
+    group: np.ndarray  # group code of each invoice
+    keys: pd.MultiIndex  # (company, currency) of each group code
+    months: np.ndarray  # datetime64[M], first month to the report date's
+    starts: np.ndarray  # first day of each month
+    ends: np.ndarray  # last day of each month, the report date for the last one
+    end: int  # the report date
+
+    @property
+    def size(self) -> int:
+        return len(self.keys) * len(self.months)
+
+    def month(self, days: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.starts, days, side="right") - 1
+
+    def total(self, days: np.ndarray, weights, mask=None) -> np.ndarray:
+        """Sum of ``weights`` per (group, month of ``days``), events by the report date."""
+        ok = days < _NEVER if mask is None else (days < _NEVER) & mask
+        w = weights[ok] if isinstance(weights, np.ndarray) else np.full(ok.sum(), weights)
+        key = self.group[ok] * len(self.months) + self.month(days[ok])
+        return np.bincount(key, w, self.size)
+
+    def by_label(self, days, label, weights, what: str, column: str) -> pd.DataFrame:
+        """Long frame: ``weights`` summed per company, currency, month of ``days`` and ``label``."""
+        ok = days < _NEVER
+        w = weights[ok] if isinstance(weights, np.ndarray) else np.full(ok.sum(), float(weights))
+        frame = pd.DataFrame(
+            {"g": self.group[ok], "k": self.month(days[ok]), column: label[ok], "value": w}
+        )
+        frame = frame.groupby(["g", "k", column], as_index=False)["value"].sum()
+        frame.insert(0, "company", self.keys.get_level_values(0).to_numpy(dtype=object)[frame["g"]])
+        frame.insert(
+            1, "currency", self.keys.get_level_values(1).to_numpy(dtype=object)[frame["g"]]
+        )
+        frame.insert(
+            2, "month", np.datetime_as_string(self.months[frame["k"].to_numpy()], unit="M")
+        )
+        frame["what"] = what
+        return frame.drop(columns=["g", "k"])
+
+
+@dataclass
+class _Events:
+    """Day and amount (company currency when known) of each invoice's ledger events."""
+
+    issue: np.ndarray
+    due: np.ndarray
+    paid: np.ndarray
+    amount: np.ndarray
+    credit_day: np.ndarray
+    credit: np.ndarray
+    first_day: np.ndarray
+    first: np.ndarray
+    last: np.ndarray  # the payment at ``paid``: what credit note and first payment left
+
+
 def compute_kpis(
     history: pd.DataFrame,
     as_of=None,
@@ -257,141 +320,40 @@ def compute_kpis(
         d = _day(h[column])
         return np.where(d <= end, d, _NEVER)
 
-    # --- amounts, in company currency when given on every row --------------
-    amount = h["amount"].to_numpy(dtype=np.float64)
-    rate = np.ones(len(h))
-    company_amounts = h["amount_company_currency"].notna().all()
-    if company_amounts:
-        given = h["amount_company_currency"].to_numpy(dtype=np.float64)
-        rate = np.divide(given, amount, out=np.ones(len(h)), where=amount > 0)
-    elif "amount_company_currency" in present:
+    company_amounts = bool(h["amount_company_currency"].notna().all())
+    if "amount_company_currency" in present and not company_amounts:
         notes["amount_basis"] = "amount_company_currency is not on every row: invoice currency used"
-    issue, paid = day("invoice_date"), day("paid_date")
-    due = _day(h["due_date"])  # a due date after the report date is simply not due yet
-    credit_day = day("credit_note_date")
-    credit = np.where(credit_day < _NEVER, h["credit_note_amount"].fillna(0.0).to_numpy(), 0.0)
-    first_day = day("first_payment_date")
-    first = np.where(first_day < _NEVER, h["first_payment_amount"].fillna(0.0).to_numpy(), 0.0)
-    first_day = np.where(first > 0, first_day, _NEVER)
-    unknown_partial = (
-        h["first_payment_date"].notna() & h["first_payment_amount"].isna()
-    ).to_numpy()
-    if (unknown_partial & (paid != _day(h["first_payment_date"]))).any():
-        notes["receivables_end"] = (
-            "some partial payments have no first_payment_amount: those balances stay whole "
-            "until the invoice is paid"
-        )
-    last = np.where(paid < _NEVER, np.maximum(amount - credit - first, 0.0), 0.0)
-    amount, credit, first, last = amount * rate, credit * rate, first * rate, last * rate
-
-    # --- groups and months ---------------------------------------------------
-    company = h["company"].to_numpy(dtype=object)
-    currency = h["currency"].to_numpy(dtype=object)
-    group, group_keys = pd.factorize(pd.MultiIndex.from_arrays([company, currency]))
-    n_groups = len(group_keys)
-    month_of = np.asarray(issue, dtype="datetime64[D]").astype("datetime64[M]")
-    first_month = month_of.min()
-    end_month = np.datetime64(int(end), "D").astype("datetime64[M]")
-    months = np.arange(first_month, end_month + 1)
-    n_months = len(months)
-    starts = months.astype("datetime64[D]").astype(np.int64)
-    period_end = np.minimum((months + 1).astype("datetime64[D]").astype(np.int64) - 1, end)
-
-    def month_index(days: np.ndarray) -> np.ndarray:
-        return np.searchsorted(starts, days, side="right") - 1
-
-    def per_month(days: np.ndarray, weights, mask=None) -> np.ndarray:
-        """Sum of ``weights`` per (group, month of ``days``), events by ``end`` only."""
-        ok = days < _NEVER if mask is None else (days < _NEVER) & mask
-        w = weights[ok] if isinstance(weights, np.ndarray) else np.full(ok.sum(), weights)
-        key = group[ok] * n_months + month_index(days[ok])
-        return np.bincount(key, w, n_groups * n_months)
-
-    sums = {name: np.zeros(n_groups * n_months) for name in _SUMS}
-    sums["invoiced"] = per_month(issue, amount)
-    sums["credit_notes"] = per_month(credit_day, credit)
-    sums["collected"] = per_month(first_day, first) + per_month(paid, last)
-
-    # --- month-end balances: one (invoice, month end) pair per month end open
-    k0 = month_index(issue)
-    k1 = np.searchsorted(period_end, paid, side="left") - 1  # last month end before settlement
-    count = np.maximum(k1 - k0 + 1, 0)
-    inv = np.repeat(np.arange(len(h)), count)
-    offset = np.arange(len(inv)) - np.repeat(np.cumsum(count) - count, count)
-    k = k0[inv] + offset
-    t = period_end[k]
-    balance = (
-        amount[inv] - credit[inv] * (credit_day[inv] <= t) - first[inv] * (first_day[inv] <= t)
+    ev = _events(h, day, company_amounts, notes)
+    group, keys = pd.factorize(pd.MultiIndex.from_arrays([h["company"], h["currency"]]))
+    months = np.arange(
+        ev.issue.min().astype("datetime64[D]").astype("datetime64[M]"),
+        np.datetime64(int(end), "D").astype("datetime64[M]") + 1,
     )
-    bucket = np.searchsorted(np.asarray(AGING_BUCKET_UPPER_DAYS), t - due[inv], side="left")
-    pair_key = group[inv] * n_months + k
-    size = n_groups * n_months
-    sums["receivables_end"] = np.bincount(pair_key, balance, size)
-    for b, name in enumerate(AGING_BUCKETS):
-        in_bucket = bucket == b
-        sums[f"aging_{name}"] = np.bincount(pair_key[in_bucket], balance[in_bucket], size)
-        for horizon in RECOVERY_HORIZONS_DAYS:
-            stop = t[in_bucket] + horizon
-            i = inv[in_bucket]
-            got = first[i] * (first_day[i] <= stop) * (first_day[i] > t[in_bucket])
-            got += last[i] * (paid[i] <= stop)
-            sums[f"recovered_{name}_{horizon}d"] = np.bincount(pair_key[in_bucket], got, size)
+    starts = months.astype("datetime64[D]").astype(np.int64)
+    ends = np.minimum((months + 1).astype("datetime64[D]").astype(np.int64) - 1, end)
+    cal = _Calendar(group, keys, months, starts, ends, int(end))
 
-    # --- promises, disputes, contacts ----------------------------------------
+    sums = {name: np.zeros(cal.size) for name in _SUMS}
+    sums["invoiced"] = cal.total(ev.issue, ev.amount)
+    sums["credit_notes"] = cal.total(ev.credit_day, ev.credit)
+    sums["collected"] = cal.total(ev.first_day, ev.first) + cal.total(ev.paid, ev.last)
+    sums.update(_month_end_balances(cal, ev))
     if "promise_date" in present:
         deadline = day("promise_date") + promise_grace_days
         deadline = np.where(deadline <= end, deadline, _NEVER)
-        sums["promises_due"] = per_month(deadline, 1.0)
-        sums["promises_kept"] = per_month(deadline, 1.0, paid <= deadline)
+        sums["promises_due"] = cal.total(deadline, 1.0)
+        sums["promises_kept"] = cal.total(deadline, 1.0, ev.paid <= deadline)
     else:
         notes["promise_kept_rate"] = "no promise_date column: the number of promises is unknown"
-    category = np.where(h["dispute_category"] == "", "other", h["dispute_category"]).astype(object)
-    dispute_rows: list[pd.DataFrame] = []
-    if "dispute_date" in present:
-        opened = day("dispute_date")
-        resolved = np.where(opened < _NEVER, day("dispute_resolved_date"), _NEVER)
-        resolve_days = np.where(resolved < _NEVER, resolved - opened, 0).astype(np.float64)
-        sums["disputes_opened"] = per_month(opened, 1.0)
-        sums["disputes_resolved"] = per_month(resolved, 1.0)
-        sums["dispute_resolve_days_total"] = per_month(resolved, resolve_days)
-        if "dispute_resolved_date" not in present:
-            notes["dispute_resolve_days"] = "no dispute_resolved_date column"
-        dispute_rows.append(
-            _by_label(group, month_index, opened, category, 1.0, "disputes_opened", "category")
-        )
-        dispute_rows.append(
-            _by_label(group, month_index, resolved, category, 1.0, "disputes_resolved", "category")
-        )
-        dispute_rows.append(
-            _by_label(group, month_index, resolved, category, resolve_days, "days", "category")
-        )
-    else:
-        flagged = h["disputed"].to_numpy(dtype=bool)
-        sums["disputes_opened"] = per_month(issue, 1.0, flagged)
-        notes["disputes_opened"] = (
-            "no dispute_date column: disputed invoices counted by invoice month"
-        )
-        notes["dispute_resolve_days"] = "no dispute_date column"
-        dispute_rows.append(
-            _by_label(
-                group,
-                month_index,
-                np.where(flagged, issue, _NEVER),
-                category,
-                1.0,
-                "disputes_opened",
-                "category",
-            )
-        )
-    contact_columns = ("emails_sent", "letters_sent", "calls_made")
-    costs_known = costs is not None and any(c in present for c in contact_columns)
+    disputes = _disputes(cal, h, present, day, sums, notes)
+    costs_known = costs is not None and any(c in present for c in _CONTACT_COLUMNS)
     if costs_known:
         prices = (costs.email, costs.letter, costs.call)
         cost = sum(
-            h[c].fillna(0.0).to_numpy() * p for c, p in zip(contact_columns, prices, strict=True)
+            h[c].fillna(0.0).to_numpy() * p for c, p in zip(_CONTACT_COLUMNS, prices, strict=True)
         )
-        sums["contact_cost"] = per_month(np.minimum(paid, end), cost)
-        missing = [c for c in contact_columns if c not in present]
+        sums["contact_cost"] = cal.total(np.minimum(ev.paid, end), cost)
+        missing = [c for c in _CONTACT_COLUMNS if c not in present]
         if missing:
             notes["cost_per_unit_collected"] = f"no {', '.join(missing)} column: counted as none"
     else:
@@ -400,91 +362,166 @@ def compute_kpis(
             if costs is None
             else "no emails_sent/letters_sent/calls_made column"
         )
-    collector_rows = []
     if "collector" in present:
         label = np.where(h["collector"] == "", "(none)", h["collector"]).astype(object)
-        collector_rows = [
-            _by_label(group, month_index, first_day, label, first, "collected", "collector"),
-            _by_label(group, month_index, paid, label, last, "collected", "collector"),
+        parts = [
+            cal.by_label(ev.first_day, label, ev.first, "collected", "collector"),
+            cal.by_label(ev.paid, label, ev.last, "collected", "collector"),
         ]
-    else:
-        notes["collected_by_collector"] = "no collector column"
-
-    # --- frames ---------------------------------------------------------------
-    keys = pd.DataFrame(
-        {
-            "company": np.repeat(group_keys.get_level_values(0).to_numpy(dtype=object), n_months),
-            "currency": np.repeat(group_keys.get_level_values(1).to_numpy(dtype=object), n_months),
-            "k": np.tile(np.arange(n_months), n_groups),
-        }
-    )
-    first_k = np.full(n_groups, n_months)
-    np.minimum.at(first_k, group, k0)
-    table = pd.concat([keys, pd.DataFrame(sums)], axis=1)
-    table = table[table["k"].to_numpy() >= first_k[np.repeat(np.arange(n_groups), n_months)]]
-    multi_currency = table.groupby("company")["currency"].nunique()
-    if company_amounts and (multi_currency > 1).any():
-        total = table[table["company"].isin(multi_currency.index[multi_currency > 1])]
-        total = total.groupby(["company", "k"], as_index=False)[list(_SUMS)].sum()
-        total.insert(1, "currency", ALL_CURRENCIES)
-        table = pd.concat([table, total], ignore_index=True)
-    monthly = _ratios(table, months, starts, period_end, end, notes, costs_known)
-    monthly["amount_basis"] = "company" if company_amounts else "invoice"
-    monthly = monthly[list(KPI_COLUMNS)].sort_values(["company", "currency", "month"])
-
-    disputes = _long(dispute_rows, group_keys, months, "category")
-    if not disputes.empty:
-        disputes = disputes.pivot_table(
-            index=["company", "currency", "month", "category"],
-            columns="what",
-            values="value",
-            aggfunc="sum",
-            fill_value=0.0,
-        ).reset_index()
-        disputes.columns.name = None
-        if "days" in disputes:
-            resolved_n = disputes.get("disputes_resolved", 0.0)
-            disputes["dispute_resolve_days"] = disputes["days"] / np.where(
-                resolved_n > 0, resolved_n, np.nan
-            )
-            disputes = disputes.drop(columns="days")
-    collectors = _long(collector_rows, group_keys, months, "collector")
-    if not collectors.empty:
         collectors = (
-            collectors.groupby(["company", "currency", "month", "collector"], as_index=False)[
-                "value"
-            ]
+            pd.concat(parts)
+            .groupby(["company", "currency", "month", "collector"], as_index=False)["value"]
             .sum()
             .rename(columns={"value": "collected"})
         )
+    else:
+        notes["collected_by_collector"] = "no collector column"
+        collectors = pd.DataFrame(
+            columns=["company", "currency", "month", "collector", "collected"]
+        )
+
+    table = _sum_table(cal, sums, company_amounts, first_month=cal.month(ev.issue))
+    monthly = _ratios(table, cal, notes, costs_known)
+    monthly["amount_basis"] = "company" if company_amounts else "invoice"
+    monthly = monthly[list(KPI_COLUMNS)].sort_values(["company", "currency", "month"])
     return KpiReport(monthly.reset_index(drop=True), disputes, collectors, notes)
 
 
-def _by_label(group, month_index, days, label, weights, what: str, column: str) -> pd.DataFrame:
-    """Long frame of ``weights`` summed per (group, month of ``days``, ``label``)."""
-    ok = days < _NEVER
-    w = weights[ok] if isinstance(weights, np.ndarray) else np.full(ok.sum(), float(weights))
-    frame = pd.DataFrame(
-        {"g": group[ok], "k": month_index(days[ok]), column: label[ok], "value": w}
+_CONTACT_COLUMNS = ("emails_sent", "letters_sent", "calls_made")
+
+
+def _events(h: pd.DataFrame, day, company_amounts: bool, notes: dict[str, str]) -> _Events:
+    """The ledger events of every invoice, with amounts at the invoice's rate."""
+    amount = h["amount"].to_numpy(dtype=np.float64)
+    rate = np.ones(len(h))
+    if company_amounts:
+        given = h["amount_company_currency"].to_numpy(dtype=np.float64)
+        rate = np.divide(given, amount, out=np.ones(len(h)), where=amount > 0)
+    paid = day("paid_date")
+    credit_day = day("credit_note_date")
+    credit = np.where(credit_day < _NEVER, h["credit_note_amount"].fillna(0.0).to_numpy(), 0.0)
+    first_day = day("first_payment_date")
+    first = np.where(first_day < _NEVER, h["first_payment_amount"].fillna(0.0).to_numpy(), 0.0)
+    unknown_partial = h["first_payment_date"].notna() & h["first_payment_amount"].isna()
+    if (unknown_partial.to_numpy() & (paid != _day(h["first_payment_date"]))).any():
+        notes["receivables_end"] = (
+            "some partial payments have no first_payment_amount: those balances stay whole "
+            "until the invoice is paid"
+        )
+    last = np.where(paid < _NEVER, np.maximum(amount - credit - first, 0.0), 0.0)
+    return _Events(
+        issue=day("invoice_date"),
+        due=_day(h["due_date"]),  # a due date after the report date is simply not due yet
+        paid=paid,
+        amount=amount * rate,
+        credit_day=credit_day,
+        credit=credit * rate,
+        first_day=np.where(first > 0, first_day, _NEVER),
+        first=first * rate,
+        last=last * rate,
     )
-    frame = frame.groupby(["g", "k", column], as_index=False)["value"].sum()
-    frame["what"] = what
-    return frame
 
 
-def _long(parts: list[pd.DataFrame], group_keys, months, column: str) -> pd.DataFrame:
-    """Concatenate :func:`_by_label` frames, with company, currency and month labels."""
-    if not parts:
-        return pd.DataFrame(columns=["company", "currency", "month", column, "value", "what"])
-    frame = pd.concat(parts, ignore_index=True)
-    frame.insert(0, "company", group_keys.get_level_values(0).to_numpy(dtype=object)[frame["g"]])
-    frame.insert(1, "currency", group_keys.get_level_values(1).to_numpy(dtype=object)[frame["g"]])
-    frame.insert(2, "month", np.datetime_as_string(months[frame["k"].to_numpy()], unit="M"))
-    return frame.drop(columns=["g", "k"])
+def _month_end_balances(cal: _Calendar, ev: _Events) -> dict[str, np.ndarray]:
+    """Receivables, aging buckets and later recoveries at every month end.
+
+    Each invoice is expanded into one (invoice, month end) pair per month end
+    it is open at (issued by then, not settled by then): a few pairs per
+    invoice, so the whole ledger is a handful of vectorized passes.
+    """
+    k0 = cal.month(ev.issue)
+    k1 = np.searchsorted(cal.ends, ev.paid, side="left") - 1  # last month end before settlement
+    count = np.maximum(k1 - k0 + 1, 0)
+    inv = np.repeat(np.arange(len(count)), count)
+    k = k0[inv] + np.arange(len(inv)) - np.repeat(np.cumsum(count) - count, count)
+    t = cal.ends[k]
+    balance = (
+        ev.amount[inv]
+        - ev.credit[inv] * (ev.credit_day[inv] <= t)
+        - ev.first[inv] * (ev.first_day[inv] <= t)
+    )
+    bucket = np.searchsorted(np.asarray(AGING_BUCKET_UPPER_DAYS), t - ev.due[inv], side="left")
+    key = cal.group[inv] * len(cal.months) + k
+    out = {"receivables_end": np.bincount(key, balance, cal.size)}
+    for b, name in enumerate(AGING_BUCKETS):
+        in_bucket = bucket == b
+        i, t_b = inv[in_bucket], t[in_bucket]
+        out[f"aging_{name}"] = np.bincount(key[in_bucket], balance[in_bucket], cal.size)
+        for horizon in RECOVERY_HORIZONS_DAYS:
+            # payments in (t, t + horizon]; the last one is after t by construction
+            got = ev.first[i] * ((ev.first_day[i] > t_b) & (ev.first_day[i] <= t_b + horizon))
+            got += ev.last[i] * (ev.paid[i] <= t_b + horizon)
+            out[f"recovered_{name}_{horizon}d"] = np.bincount(key[in_bucket], got, cal.size)
+    return out
 
 
-def _ratios(table, months, starts, period_end, end, notes, costs_known) -> pd.DataFrame:
+def _disputes(cal: _Calendar, h, present, day, sums, notes) -> pd.DataFrame:
+    """Fill the dispute sums; return the per-category frame."""
+    category = np.where(h["dispute_category"] == "", "other", h["dispute_category"]).astype(object)
+    if "dispute_date" in present:
+        opened = day("dispute_date")
+        resolved = np.where(opened < _NEVER, day("dispute_resolved_date"), _NEVER)
+        days = np.where(resolved < _NEVER, resolved - opened, 0).astype(np.float64)
+        if "dispute_resolved_date" not in present:
+            notes["dispute_resolve_days"] = "no dispute_resolved_date column"
+    else:
+        opened = np.where(h["disputed"].to_numpy(dtype=bool), day("invoice_date"), _NEVER)
+        resolved, days = np.full(len(h), _NEVER), np.zeros(len(h))
+        notes["disputes_opened"] = (
+            "no dispute_date column: disputed invoices counted by invoice month"
+        )
+        notes["dispute_resolve_days"] = "no dispute_date column"
+    sums["disputes_opened"] = cal.total(opened, 1.0)
+    sums["disputes_resolved"] = cal.total(resolved, 1.0)
+    sums["dispute_resolve_days_total"] = cal.total(resolved, days)
+    parts = [
+        cal.by_label(opened, category, 1.0, "disputes_opened", "category"),
+        cal.by_label(resolved, category, 1.0, "disputes_resolved", "category"),
+        cal.by_label(resolved, category, days, "days", "category"),
+    ]
+    frame = pd.concat(parts).pivot_table(
+        index=["company", "currency", "month", "category"],
+        columns="what",
+        values="value",
+        aggfunc="sum",
+        fill_value=0.0,
+    )
+    frame = frame.reindex(columns=["disputes_opened", "disputes_resolved", "days"], fill_value=0.0)
+    resolved_n = frame["disputes_resolved"]
+    frame["dispute_resolve_days"] = frame.pop("days") / resolved_n.where(resolved_n > 0)
+    frame.columns.name = None
+    return frame.reset_index()
+
+
+def _sum_table(cal: _Calendar, sums, company_amounts: bool, first_month) -> pd.DataFrame:
+    """The sums as rows (company, currency, month index), from each group's first month,
+    plus an ``ALL`` currency row per company and month when amounts are in company currency.
+    """
+    n_months, n_groups = len(cal.months), len(cal.keys)
+    table = pd.DataFrame(
+        {
+            "company": np.repeat(cal.keys.get_level_values(0).to_numpy(dtype=object), n_months),
+            "currency": np.repeat(cal.keys.get_level_values(1).to_numpy(dtype=object), n_months),
+            "k": np.tile(np.arange(n_months), n_groups),
+            **sums,
+        }
+    )
+    group_start = np.full(n_groups, n_months)
+    np.minimum.at(group_start, cal.group, first_month)
+    table = table[table["k"].to_numpy() >= np.repeat(group_start, n_months)]
+    currencies = table.groupby("company")["currency"].nunique()
+    several = currencies.index[currencies > 1]
+    if company_amounts and len(several):
+        total = table[table["company"].isin(several)]
+        total = total.groupby(["company", "k"], as_index=False)[list(_SUMS)].sum()
+        total.insert(1, "currency", ALL_CURRENCIES)
+        table = pd.concat([table, total], ignore_index=True)
+    return table
+
+
+def _ratios(table: pd.DataFrame, cal: _Calendar, notes, costs_known: bool) -> pd.DataFrame:
     """KPIs (ratios) from the additive sums of every (company, currency, month)."""
+    months, starts, period_end, end = cal.months, cal.starts, cal.ends, cal.end
     out = table.sort_values(["company", "currency", "k"]).reset_index(drop=True)
     k = out["k"].to_numpy()
     out["month"] = np.datetime_as_string(months[k], unit="M")
