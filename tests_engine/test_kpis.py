@@ -214,6 +214,14 @@ def test_inconsistent_detail_is_refused_with_its_line():
         compute_kpis(load_history(io.StringIO(bad)))
 
 
+def test_malformed_detail_cells_are_all_listed_by_line():
+    bad = LEDGER.replace("2025-03-20,,,,Bob,3,1", "2025-03-32,,,,Bob,three,1")
+    with pytest.raises(HistoryError) as caught:
+        compute_kpis(load_history(io.StringIO(bad)))
+    listed = [(e.row, e.column) for e in caught.value.errors]
+    assert listed == [(5, "emails_sent"), (5, "promise_date")]
+
+
 def test_countback_stops_at_the_first_month_when_history_runs_out():
     out = countback_dso(np.array([500.0]), np.array([100.0]), np.array([30.0]))
     assert out == pytest.approx([30.0])

@@ -59,6 +59,9 @@ def test_realized_outcomes_and_per_month_metrics():
     assert perf["month"].tolist() == ["2025-01"] and perf["n"].tolist() == [3]
     assert perf["auc"][0] == pytest.approx(1.0)  # 0.2 on time below 0.6 and 0.9 late
     assert perf["brier"][0] == pytest.approx((0.2**2 + 0.1**2 + 0.4**2) / 3)
+    by_band = performance(out, by=("month", "band")).set_index("band")
+    assert by_band["n"].to_dict() == {"critical": 1, "high": 1, "low": 1}
+    assert by_band.loc["low", "brier"] == pytest.approx(0.04)
     paid_30 = realized_outcomes(
         log.assign(p_paid_30=0.5), tiny_history(), "2025-02-10", target="p_paid_30"
     )
