@@ -114,7 +114,11 @@ class ArmResult:
 
 @dataclass(frozen=True)
 class Comparison:
-    """Arm ``arm`` against ``control`` (differences in metric units, 0.05 = 5 points)."""
+    """Arm ``arm`` against ``control`` (differences in metric units, 0.05 = 5 points).
+
+    ``customers_needed``: more customers (both arms) needed to reach the power
+    for ``min_effect``; 0 when enough, -1 when unknown (an arm without variance yet).
+    """
 
     arm: str
     control: str
@@ -184,10 +188,11 @@ def analyze(
     band = data["band"].astype(str).to_numpy() if "band" in data else np.zeros(len(arm), str)
     if control not in set(arm):
         raise ValueError(f"control arm {control!r} has no customers")
-    arms = [
-        ArmResult(a, int((m := arm == a).sum()), x[m].sum(), y[m].sum(), y[m].sum() / x[m].sum())
-        for a in sorted(set(arm), key=lambda a: (a != control, a))
-    ]
+    arms = []
+    for name in sorted(set(arm), key=lambda a: (a != control, a)):  # control first
+        members = arm == name
+        overdue, collected = x[members].sum(), y[members].sum()
+        arms.append(ArmResult(name, int(members.sum()), overdue, collected, collected / overdue))
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
     z_power = NormalDist().inv_cdf(power)
     comparisons = []
@@ -210,19 +215,20 @@ def analyze(
         significant = bool(np.isfinite(low) and (low > 0 or high < 0))
         required = (z + z_power) ** 2 * need / min_effect**2 if np.isfinite(need) else math.inf
         missing = max(0, math.ceil(required - total)) if np.isfinite(required) else -1
-        boot = _bootstrap(y, x, arm, band, pair, control, other, bootstrap, confidence, seed)
         comparisons.append(
             Comparison(
-                other,
-                control,
-                diff,
-                low,
-                high,
-                p_value,
-                significant,
-                missing,
-                _verdict(other, control, diff, low, high, significant, missing, confidence),
-                boot,
+                arm=other,
+                control=control,
+                difference=diff,
+                ci_low=low,
+                ci_high=high,
+                p_value=p_value,
+                significant=significant,
+                customers_needed=missing,
+                verdict=_verdict(other, control, diff, low, high, significant, missing, confidence),
+                bootstrap_ci=_bootstrap(
+                    y, x, arm, band, pair, control, other, bootstrap, confidence, seed
+                ),
             )
         )
     return ExperimentResult(metric, arms, comparisons)
