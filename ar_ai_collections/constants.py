@@ -82,3 +82,13 @@ DEFAULT_MIN_CALL_VALUE = 100.0
 DEFAULT_LIKELY_PAY_PROBABILITY = 20.0
 # Days after the promised date before an unpaid promise counts as broken.
 DEFAULT_PROMISE_GRACE_DAYS = 2
+
+# Uploaded ONNX models larger than this are refused (company setting, in MB).
+DEFAULT_MAX_MODEL_MB = 50
+
+# History CSV bounds: larger amounts or dates outside these years are input
+# errors (an amount of 1e308 would distort every customer's features; pandas
+# timestamps end in 2262).
+MAX_HISTORY_AMOUNT = 1e12
+MIN_HISTORY_YEAR = 1900
+MAX_HISTORY_YEAR = 2200
