@@ -41,7 +41,7 @@ from .features import FEATURE_NAMES
 from .scoring import INPUT_NAME, OUTPUT_NAMES, ModelMetadata, ModelSignatureError
 
 #: Default size limit of a model file (the Odoo company setting overrides it).
-DEFAULT_MAX_MODEL_BYTES = DEFAULT_MAX_MODEL_MB * 1024 * 1024
+DEFAULT_MAX_MODEL_BYTES = DEFAULT_MAX_MODEL_MB * 1_000_000
 
 #: The operators the engine's export emits, per ONNX domain ("" = the default
 #: domain): the constant, logistic and calibrated heads in
@@ -95,7 +95,7 @@ def check_model_bytes(data: bytes, max_bytes: int = DEFAULT_MAX_MODEL_BYTES) -> 
     """
     if len(data) > max_bytes:
         raise ModelSignatureError(
-            f"the model file is {len(data) / 1e6:.1f} MB, the limit is {max_bytes / 1e6:.1f} MB"
+            f"the model file is {len(data):,} bytes, the limit is {max_bytes:,} bytes"
         )
     model = _parse(data)
     _refuse_external_data(model)
