@@ -171,6 +171,35 @@ class TestRiskModelRegistry(AccountTestInvoicingCommon):
         self.assertEqual(challenger.state, "challenger")
         self.assertEqual(self.champion.state, "champion")
 
+    def test_only_buttons_are_callable_over_rpc(self):
+        """Finding 3: helpers such as _create_from_bytes cannot be called remotely."""
+        from odoo.service.model import get_public_method
+
+        from ..models.ai_risk_model import AiRiskModel
+        from ..wizards.ai_risk_model_upload import AiRiskModelUpload
+
+        buttons = {
+            AiRiskModel: {
+                "action_train_now",
+                "action_promote",
+                "action_set_archived",
+                "action_download_onnx",
+                "action_open_upload_wizard",
+            },
+            AiRiskModelUpload: {"action_upload"},
+        }
+        for cls, expected in buttons.items():
+            model = self.env[cls._name]
+            public = set()
+            for name, value in vars(cls).items():
+                if callable(value):
+                    try:
+                        get_public_method(model, name)
+                        public.add(name)
+                    except AccessError:
+                        pass
+            self.assertEqual(public, expected, cls._name)
+
     def _assert_refused_upload(self, data, needle):
         count = self.Model.search_count([])
         with self.assertRaises(UserError) as caught:
