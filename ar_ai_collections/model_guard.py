@@ -33,12 +33,18 @@ checks.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .constants import DEFAULT_MAX_MODEL_MB
 from .features import FEATURE_NAMES
 from .scoring import INPUT_NAME, OUTPUT_NAMES, ModelMetadata, ModelSignatureError
+
+if TYPE_CHECKING:
+    from google.protobuf.message import Message
+    from onnx import ModelProto
+    from onnxruntime import InferenceSession
 
 #: Default size limit of a model file (the Odoo company setting overrides it).
 DEFAULT_MAX_MODEL_BYTES = DEFAULT_MAX_MODEL_MB * 1_000_000
@@ -104,7 +110,7 @@ def check_model_bytes(data: bytes, max_bytes: int = DEFAULT_MAX_MODEL_BYTES) -> 
     _check_metadata(model)
 
 
-def check_trial_prediction(session, metadata: ModelMetadata) -> None:
+def check_trial_prediction(session: InferenceSession, metadata: ModelMetadata) -> None:
     """Score a fixed probe batch with ``session`` and refuse absurd outputs.
 
     The probe rows are the model's own reference values (feature medians of
@@ -148,7 +154,7 @@ def probe_batch(metadata: ModelMetadata) -> np.ndarray:
     return np.ascontiguousarray(factors * reference, dtype=np.float32)
 
 
-def _parse(data: bytes):
+def _parse(data: bytes) -> ModelProto:
     """The ``ModelProto`` of ``data``, parsed without loading external data."""
     try:
         from onnx import ModelProto
@@ -164,7 +170,7 @@ def _parse(data: bytes):
         raise ModelSignatureError(f"not a valid ONNX file ({error})") from error
 
 
-def _messages(root) -> Iterator:
+def _messages(root: Message) -> Iterator[Message]:
     """Every protobuf message nested in ``root`` (depth first), ``root`` included.
 
     Walking the message tree generically, rather than the fields known today,
@@ -184,7 +190,7 @@ def _messages(root) -> Iterator:
                 stack.append(value)
 
 
-def _refuse_external_data(model) -> None:
+def _refuse_external_data(model: ModelProto) -> None:
     from onnx import TensorProto
 
     for message in _messages(model):
@@ -197,7 +203,7 @@ def _refuse_external_data(model) -> None:
             )
 
 
-def _check_operators(model) -> None:
+def _check_operators(model: ModelProto) -> None:
     if model.functions:
         raise ModelSignatureError("the model defines local functions, which the engine never uses")
     for opset in model.opset_import:
@@ -225,7 +231,7 @@ def _check_operators(model) -> None:
             raise ModelSignatureError("the model contains subgraphs, which the engine never uses")
 
 
-def _check_signature(model) -> None:
+def _check_signature(model: ModelProto) -> None:
     inputs = [i.name for i in model.graph.input]
     outputs = sorted(o.name for o in model.graph.output)
     if inputs != [INPUT_NAME] or outputs != sorted(OUTPUT_NAMES):
@@ -235,7 +241,7 @@ def _check_signature(model) -> None:
         )
 
 
-def _check_metadata(model) -> None:
+def _check_metadata(model: ModelProto) -> None:
     props = model.metadata_props
     if len(props) > MAX_METADATA_ENTRIES:
         raise ModelSignatureError(

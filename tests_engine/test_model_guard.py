@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -255,6 +256,12 @@ def test_wrong_output_names_foreign_and_corrupt_files_are_refused(metadata):
     _refused(foreign.SerializeToString(), "expected \\['features'\\]")
     _refused(b"\x08\x07\x12\xff\xff\xff\xff\x0f", "not a valid ONNX file")
     _refused(DEFAULT_MODEL_PATH.read_bytes()[:1000], "not a valid ONNX file")
+
+
+def test_without_onnx_models_are_refused_not_unchecked(metadata, monkeypatch):
+    """The guard needs onnx to parse; without it nothing loads (fail closed)."""
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    _refused(_model(metadata), "needs the 'onnx' package")
 
 
 def test_cli_score_refuses_external_data_model(metadata, tmp_path, monkeypatch, capsys):
