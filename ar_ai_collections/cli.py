@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from .constants import MAX_HISTORY_YEAR, MIN_HISTORY_YEAR
+
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
 EXIT_USAGE = 2
@@ -47,9 +49,31 @@ def _progress(start: float):
 
 def _date(value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
+        date = dt.date.fromisoformat(value)
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"invalid date {value!r}, expected YYYY-MM-DD") from error
+    if not MIN_HISTORY_YEAR <= date.year <= MAX_HISTORY_YEAR:
+        raise argparse.ArgumentTypeError(
+            f"date {value!r} is outside the years {MIN_HISTORY_YEAR}-{MAX_HISTORY_YEAR}"
+        )
+    return date
+
+
+#: Upper bound of the day-count options (ten years).
+MAX_DAYS_OPTION = 3650
+
+
+def _days(value: str) -> int:
+    """A day count between 0 and ``MAX_DAYS_OPTION``."""
+    try:
+        days = int(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"invalid number of days {value!r}") from error
+    if not 0 <= days <= MAX_DAYS_OPTION:
+        raise argparse.ArgumentTypeError(
+            f"{value} days is outside 0-{MAX_DAYS_OPTION} (a number of days after the due date)"
+        )
+    return days
 
 
 def _load(path: Path, say):
@@ -186,8 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--history", type=Path, required=True)
     p.add_argument("--model-out", type=Path, required=True)
     p.add_argument("--as-of", type=_date, default=None, help="train on what was known then")
-    p.add_argument("--late-days", type=int, default=0)
-    p.add_argument("--horizon-days", type=int, default=90)
+    p.add_argument("--late-days", type=_days, default=0)
+    p.add_argument("--horizon-days", type=_days, default=90)
     p.add_argument("--version", default=None)
     p.add_argument("--report", type=Path, default=None)
     p.set_defaults(func=_cmd_train)
@@ -203,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="time-based evaluation against naive baselines")
     p.add_argument("--history", type=Path, required=True)
     p.add_argument("--split-date", type=_date, default=None)
-    p.add_argument("--late-days", type=int, default=0)
+    p.add_argument("--late-days", type=_days, default=0)
     p.add_argument("--weekly", action="store_true", help="weekly backtest after --split-date")
     p.add_argument("--report", type=Path, required=True)
     p.set_defaults(func=_cmd_evaluate)

@@ -121,3 +121,13 @@ FAIRNESS_MIN_GROUP_SIZE = 30
 EXPERIMENT_CONFIDENCE = 0.95
 EXPERIMENT_POWER = 0.80
 EXPERIMENT_MIN_EFFECT = 0.05
+
+# Uploaded ONNX models larger than this are refused (company setting, in MB).
+DEFAULT_MAX_MODEL_MB = 50
+
+# History CSV bounds: larger amounts or dates outside these years are input
+# errors (an amount of 1e308 would distort every customer's features; pandas
+# timestamps end in 2262).
+MAX_HISTORY_AMOUNT = 1e12
+MIN_HISTORY_YEAR = 1900
+MAX_HISTORY_YEAR = 2200

@@ -42,19 +42,30 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 
 import numpy as np
 import pandas as pd
 
-from .constants import DATE_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from .constants import (
+    DATE_COLUMNS,
+    MAX_HISTORY_AMOUNT,
+    MAX_HISTORY_YEAR,
+    MIN_HISTORY_YEAR,
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+)
 
 #: Text columns of the canonical frame (kept as Python ``str``).
 TEXT_COLUMNS = ("invoice_id", "customer_id", "currency", "country", "industry")
 #: Numeric columns; ``amount`` is mandatory, the others may be empty (``NaN``).
 FLOAT_COLUMNS = ("amount", "payment_terms_days", "credit_limit")
+#: Money columns, refused above ``MAX_HISTORY_AMOUNT``.
+MONEY_COLUMNS = ("amount", "credit_limit")
 #: Yes/no columns (absent or empty = no).
 BOOL_COLUMNS = ("disputed", "broken_promise")
 #: Accepted spellings of the yes/no flags (case-insensitive; empty = no).
@@ -65,6 +76,9 @@ MAX_LISTED_ERRORS = 20
 
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 _REQUIRED_DATES = ("invoice_date", "due_date")
+_FIRST_DAY = pd.Timestamp(MIN_HISTORY_YEAR, 1, 1)
+_LAST_DAY = pd.Timestamp(MAX_HISTORY_YEAR, 12, 31)
+_YEARS = f"{MIN_HISTORY_YEAR}-{MAX_HISTORY_YEAR}"
 
 
 @dataclass(frozen=True)
@@ -136,11 +150,14 @@ def load_history(source: str | os.PathLike | IO[str]) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise HistoryError([RowError(None, None, "the file is empty")]) from None
     except pd.errors.ParserError as exc:
-        raise HistoryError([RowError(None, None, f"not a valid CSV file: {exc}")]) from None
+        hint = _semicolon_hint(_header_line(source))
+        raise HistoryError([*hint, RowError(None, None, f"not a valid CSV file: {exc}")]) from None
     except UnicodeDecodeError as exc:
-        raise HistoryError([RowError(None, None, f"the file is not UTF-8 text: {exc}")]) from None
+        raise HistoryError([_encoding_error(source, exc)]) from None
     # A text stream keeps its BOM (encoding only applies to paths/bytes).
     raw.columns = [str(c).lstrip("\ufeff").strip() for c in raw.columns]
+    if len(raw.columns) == 1 and _semicolon_hint(raw.columns[0]):
+        raise HistoryError(_semicolon_hint(raw.columns[0]))
     lines = np.arange(len(raw), dtype=np.int64) + 2
     if len(raw):
         blank = (raw == "").all(axis=1).to_numpy()
@@ -148,6 +165,42 @@ def load_history(source: str | os.PathLike | IO[str]) -> pd.DataFrame:
             raw = raw.loc[~blank].reset_index(drop=True)
             lines = lines[~blank]
     return _validate(raw, lines)
+
+
+def _header_line(source: str | os.PathLike | IO[str]) -> str:
+    """The first line of ``source`` read again (error path), ``""`` if it cannot be."""
+    try:
+        if isinstance(source, (str, os.PathLike)):
+            with open(source, encoding="utf-8-sig", errors="replace") as handle:
+                return handle.readline()
+        source.seek(0)
+        return source.readline()
+    except (OSError, ValueError, AttributeError):
+        return ""
+
+
+def _semicolon_hint(header: str) -> list[RowError]:
+    """A hint when the header is separated by semicolons (Excel in many locales)."""
+    if header.count(";") > header.count(","):
+        return [RowError(1, None, "the file looks semicolon-separated; use commas")]
+    return []
+
+
+def _encoding_error(source: str | os.PathLike | IO[str], error: UnicodeDecodeError) -> RowError:
+    """The error naming the line of the first byte that is not UTF-8.
+
+    pandas decodes in chunks, so ``error.start`` is relative to a chunk: the
+    file is decoded again in one piece (error path only) to find the line.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        data = Path(source).read_bytes()
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as full:
+            line = data.count(b"\n", 0, full.start) + 1
+            byte = data[full.start]
+            return RowError(line, None, f"byte 0x{byte:02x} is not UTF-8 text; save as UTF-8")
+    return RowError(None, None, f"the file is not UTF-8 text: {error}")
 
 
 def validate_history(df: pd.DataFrame) -> pd.DataFrame:
@@ -159,12 +212,13 @@ def validate_history(df: pd.DataFrame) -> pd.DataFrame:
 
     Rules: required columns present; at least one row; ``invoice_id`` and
     ``customer_id`` non-empty and ``invoice_id`` unique; ``invoice_date`` and
-    ``due_date`` present and ISO dates, other date columns ISO or empty;
-    ``amount`` a non-negative number; ``payment_terms_days``/``credit_limit``
-    numbers or empty; ``due_date``, ``paid_date`` and ``first_payment_date``
-    not before ``invoice_date``; ``first_payment_date`` not after
-    ``paid_date``; ``disputed`` and ``broken_promise`` one of 1/0/true/false/yes/no
-    or empty.
+    ``due_date`` present and ISO dates, other date columns ISO or empty, every
+    date within the years 1900-2200; ``amount`` a non-negative number;
+    ``payment_terms_days``/``credit_limit`` numbers or empty; ``amount`` and
+    ``credit_limit`` at most ``MAX_HISTORY_AMOUNT`` (1e12); ``due_date``,
+    ``paid_date`` and ``first_payment_date`` not before ``invoice_date``;
+    ``first_payment_date`` not after ``paid_date``; ``disputed`` and
+    ``broken_promise`` one of 1/0/true/false/yes/no or empty.
 
     Raises:
         HistoryError: listing every violation with its line and column.
@@ -228,7 +282,9 @@ def _validate(df: pd.DataFrame, lines: np.ndarray) -> pd.DataFrame:
             continue
         parsed, empty, bad = _parse_dates(out[col])
         out[col] = parsed
-        report(bad, col, lambda v: f"{v!r} is not a date in YYYY-MM-DD format")
+        report(bad, col, _bad_date_message)
+        outside = ((parsed < _FIRST_DAY) | (parsed > _LAST_DAY)).to_numpy()
+        report(outside, col, lambda v: f"{str(v)[:10]!r} is outside the years {_YEARS}")
         if col in _REQUIRED_DATES:
             report(empty, col, "value is empty")
 
@@ -245,6 +301,12 @@ def _validate(df: pd.DataFrame, lines: np.ndarray) -> pd.DataFrame:
             report((values < 0).to_numpy(), col, lambda v: f"{v!r} is negative")
         elif col == "payment_terms_days":
             report((values < 0).to_numpy(), col, lambda v: f"{v!r} is negative")
+        if col in MONEY_COLUMNS:
+            report(
+                (values > MAX_HISTORY_AMOUNT).to_numpy(),
+                col,
+                lambda v: f"{v!r} is above the maximum {MAX_HISTORY_AMOUNT:g}",
+            )
 
     # Yes/no flags.
     for col in BOOL_COLUMNS:
@@ -280,6 +342,14 @@ def _validate(df: pd.DataFrame, lines: np.ndarray) -> pd.DataFrame:
     return out[ordered + [c for c in out.columns if c not in ordered]]
 
 
+def _bad_date_message(value) -> str:
+    """Why a date cell was refused: its format, or a year pandas cannot hold."""
+    text = str(value).strip()
+    if re.match(_ISO_DATE, text):
+        return f"{text!r} is not a valid date within the years {_YEARS}"
+    return f"{value!r} is not a date in YYYY-MM-DD format"
+
+
 def _per_unique(series: pd.Series, func) -> np.ndarray:
     """Apply a vectorized ``func`` to the distinct values of ``series`` only.
 
@@ -310,7 +380,8 @@ def _parse_dates(series: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
         return values, empty, np.zeros(len(series), dtype=bool)
     if series.dtype == object and len(series) and _all_dates(series):
         values = pd.to_datetime(series, errors="coerce").astype("datetime64[ns]")
-        return values, values.isna().to_numpy(), np.zeros(len(series), dtype=bool)
+        empty = series.isna().to_numpy()
+        return values, empty, ~empty & values.isna().to_numpy()
     text = _as_text(series)
     empty = (text == "").to_numpy()
 

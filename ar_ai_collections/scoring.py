@@ -182,17 +182,26 @@ class RiskModel:
         return self._bulk_session
 
     @classmethod
-    def from_path(cls, path: str | os.PathLike) -> RiskModel:
+    def from_path(cls, path: str | os.PathLike, max_bytes: int | None = None) -> RiskModel:
+        from . import model_guard
+
+        max_bytes = model_guard.DEFAULT_MAX_MODEL_BYTES if max_bytes is None else max_bytes
         try:
-            data = Path(path).read_bytes()
+            with open(path, "rb") as handle:
+                data = handle.read(max_bytes + 1)  # one byte more reveals an oversized file
         except OSError as error:
             raise ModelSignatureError(f"cannot read model file {path}: {error}") from error
-        return cls.from_bytes(data)
+        return cls.from_bytes(data, max_bytes=max_bytes)
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> RiskModel:
+    def from_bytes(cls, data: bytes, max_bytes: int | None = None) -> RiskModel:
+        """Load a model after :mod:`.model_guard` accepted it (size ``max_bytes``)."""
+        from . import model_guard
+
         if not data:
             raise ModelSignatureError("not a valid ONNX file: it is empty")
+        max_bytes = model_guard.DEFAULT_MAX_MODEL_BYTES if max_bytes is None else max_bytes
+        model_guard.check_model_bytes(data, max_bytes=max_bytes)
         try:
             session = _session(bytes(data), threads=1)
         except Exception as error:
@@ -228,6 +237,7 @@ class RiskModel:
             raise ModelSignatureError(
                 f"model input has {width} columns, this engine builds {len(FEATURE_NAMES)}"
             )
+        model_guard.check_trial_prediction(session, metadata)
         return cls(session, metadata, bytes(data))
 
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

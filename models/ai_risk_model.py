@@ -3,6 +3,14 @@
 Each record is one trained or uploaded ONNX model with its engine metadata and
 evaluation metrics. Per company at most one model is the *champion* (the one
 that scores); retrained or uploaded models start as *challengers*.
+
+Access: the ACL gives write and create to Collections Managers only and the
+multi-company record rule limits them to their companies; every action checks
+them (``check_access``) on the records it changes, so a manager of company A
+cannot archive or promote company B's models by calling the buttons on B's ids.
+The engine refuses a model file (size, external data, operators, trial
+prediction: ``ar_ai_collections/model_guard.py``) before it is registered or
+promoted.
 """
 
 import base64
@@ -18,8 +26,6 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools.sql import create_index
 
 _logger = logging.getLogger(__name__)
-
-MANAGER_GROUP = "ar_ai_collections.group_collections_manager"
 
 # Loaded onnxruntime sessions, keyed by (database, record id, write date).
 _SESSION_CACHE = {}
@@ -95,27 +101,26 @@ class AiRiskModel(models.Model):
     # ------------------------------------------------------------------
     def action_train_now(self):
         """Train a challenger on the current company's settled history."""
-        self._check_collections_manager()
-        company = self.env.company
-        model = self.train_for_company(company, raise_if_too_small=True)
+        model = self._train_for_company(self.env.company, raise_if_too_small=True)
         return model._get_form_action()
 
     def action_promote(self):
         """Make this model the champion of its company (the previous one is archived)."""
-        self._check_collections_manager()
+        self.check_access("write")
         for model in self:
-            model.sudo()._promote()
+            model._promote()
         return True
 
     def action_set_archived(self):
         """Archive the model: it no longer scores nor competes."""
-        self._check_collections_manager()
-        self.sudo().write({"state": "archived"})
+        self.check_access("write")
+        self.write({"state": "archived"})
         return True
 
     def action_download_onnx(self):
         """Download the ONNX file."""
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_url",
             "url": f"/web/content/ai.risk.model/{self.id}/onnx_file/"
@@ -124,7 +129,7 @@ class AiRiskModel(models.Model):
         }
 
     def action_open_upload_wizard(self):
-        self._check_collections_manager()
+        self.env["ai.risk.model.upload"].check_access("create")
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Upload ONNX Model"),
@@ -137,14 +142,25 @@ class AiRiskModel(models.Model):
     # Business
     # ------------------------------------------------------------------
     @api.model
-    def _check_collections_manager(self):
-        if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
+    def _check_can_register(self, company):
+        """Raise AccessError unless the user may create models of ``company``.
+
+        Checked before the work (extracting a history, training, validating a
+        file) rather than by the final ``create`` only: the history extraction
+        is SQL, which no record rule filters.
+        """
+        self.check_access("create")
+        if not self.env.su and company not in self.env.companies:
             raise AccessError(
-                self.env._("Only Collections Managers may train, upload or promote risk models.")
+                self.env._(
+                    "You cannot manage the risk models of %(company)s.", company=company.name
+                )
             )
 
     @api.model
     def _get_champion(self, company):
+        """The champion of ``company`` (empty if the bundled model scores), to read only."""
+        # sudo: which model scores is public to score readers and Settings admins
         return self.sudo().search(
             [("company_id", "=", company.id), ("state", "=", "champion")], limit=1
         )
@@ -159,12 +175,19 @@ class AiRiskModel(models.Model):
         }
 
     def _promote(self):
+        """Make this model champion once the engine accepts it (trial prediction).
+
+        :raise UserError: the engine refuses the model; the champion stays.
+        """
         self.ensure_one()
         if self.state == "champion":
             return
-        previous = self._get_champion(self.company_id)
+        self._engine_model(self._get_onnx_bytes(), self.company_id)
+        previous = self._get_champion(self.company_id).with_env(self.env)
         if previous:
             previous.write({"state": "archived"})
+            # One UPDATE swapping both states could hit the one-champion index first.
+            previous.flush_recordset(["state"])
             previous.message_post(
                 body=self.env._("Replaced as champion by %(model)s.", model=self.display_name)
             )
@@ -179,7 +202,9 @@ class AiRiskModel(models.Model):
         if model is None:
             from ..ar_ai_collections import scoring as engine_scoring
 
-            model = engine_scoring.RiskModel.from_bytes(self._get_onnx_bytes())
+            model = engine_scoring.RiskModel.from_bytes(
+                self._get_onnx_bytes(), max_bytes=self.company_id._ai_risk_model_max_bytes()
+            )
             if len(_SESSION_CACHE) >= _SESSION_CACHE_SIZE:
                 _SESSION_CACHE.pop(next(iter(_SESSION_CACHE)))
             _SESSION_CACHE[key] = model
@@ -187,7 +212,7 @@ class AiRiskModel(models.Model):
 
     def _get_onnx_bytes(self):
         self.ensure_one()
-        data = self.sudo().with_context(bin_size=False).onnx_file
+        data = self.with_context(bin_size=False).onnx_file
         return base64.b64decode(data) if data else b""
 
     @api.model
@@ -227,28 +252,39 @@ class AiRiskModel(models.Model):
         }
 
     @api.model
-    def create_from_bytes(self, onnx_bytes, company, filename=None, source="uploaded"):
-        """Validate an ONNX file with the engine and register it as a challenger.
+    def _engine_model(self, onnx_bytes, company):
+        """The engine's RiskModel of ``onnx_bytes`` under ``company``'s size limit.
 
-        :raise UserError: when the engine refuses the file (corrupt, foreign,
-            wrong inputs/outputs or missing metadata); nothing is created then.
+        :raise UserError: the engine refuses the file (too big, external data,
+            foreign operators or outputs, missing metadata, absurd trial
+            prediction), with its reason.
         """
         from ..ar_ai_collections import scoring as engine_scoring
 
-        self._check_collections_manager()
         try:
-            risk_model = engine_scoring.RiskModel.from_bytes(onnx_bytes)
+            return engine_scoring.RiskModel.from_bytes(
+                onnx_bytes, max_bytes=company._ai_risk_model_max_bytes()
+            )
         except engine_scoring.ModelSignatureError as error:
             raise UserError(
                 self.env._("This file is not a valid payment-risk model: %(error)s", error=error)
             ) from error
+
+    @api.model
+    def _create_from_bytes(self, onnx_bytes, company, filename=None, source="uploaded"):
+        """Validate an ONNX file with the engine and register it as a challenger.
+
+        :raise UserError: when the engine refuses the file; nothing is created then.
+        """
+        self._check_can_register(company)
+        risk_model = self._engine_model(onnx_bytes, company)
         values = self._values_from_engine(
             onnx_bytes, risk_model.metadata, company, source, filename=filename
         )
-        return self.sudo().create(values)
+        return self.create(values)
 
     @api.model
-    def train_for_company(self, company, raise_if_too_small=False):
+    def _train_for_company(self, company, raise_if_too_small=False):
         """Train a model on ``company``'s settled history and register it.
 
         The first model of a company becomes champion; later ones are challengers
@@ -259,8 +295,7 @@ class AiRiskModel(models.Model):
         """
         from ..ar_ai_collections import training as engine_training
 
-        self._check_collections_manager()
-        company = company.sudo()
+        self._check_can_register(company)
         history = self.env["ai.risk.scoring"]._extract_history(company)
         settled = 0 if history is None else int(history["paid_date"].notna().sum())
         if history is None or settled < company.ai_risk_min_history:
@@ -281,7 +316,7 @@ class AiRiskModel(models.Model):
             late_days=company.ai_risk_late_days,
             progress=lambda msg: _logger.info("Payment risk training: %s", msg),
         )
-        record = self.sudo().create(
+        record = self.create(
             self._values_from_engine(trained.onnx_bytes, trained.metadata, company, "trained")
         )
         champion = self._get_champion(company)
@@ -312,7 +347,8 @@ class AiRiskModel(models.Model):
     @api.model
     def _cron_retrain(self):
         """Monthly job: train a challenger for each company whose champion is due."""
-        companies = self.env["res.company"].sudo().search([("ai_risk_enabled", "=", True)])
+        # The cron runs as the superuser: every company, no record rule.
+        companies = self.env["res.company"].search([("ai_risk_enabled", "=", True)])
         for company in companies:
             champion = self._get_champion(company)
             if champion and champion.trained_at:
@@ -323,7 +359,7 @@ class AiRiskModel(models.Model):
                     continue
             try:
                 with self.env.cr.savepoint():
-                    self.train_for_company(company)
+                    self._train_for_company(company)
             except Exception:
                 _logger.exception("Payment risk retraining failed for company %s", company.id)
         return True

@@ -5,6 +5,7 @@ from ..ar_ai_collections.constants import (
     DEFAULT_BAND_THRESHOLDS,
     DEFAULT_LATE_DAYS,
     DEFAULT_LIKELY_PAY_PROBABILITY,
+    DEFAULT_MAX_MODEL_MB,
     DEFAULT_MIN_CALL_VALUE,
     DEFAULT_MIN_HISTORY,
     DEFAULT_PROMISE_GRACE_DAYS,
@@ -50,6 +51,12 @@ class ResCompany(models.Model):
         help="A retrained challenger replaces the champion only if its AUC on the same "
         "held-out period beats the champion's by at least this margin.",
     )
+    ai_risk_model_max_mb = fields.Integer(
+        string="Model Upload Limit (MB)",
+        default=DEFAULT_MAX_MODEL_MB,
+        groups="ar_ai_collections.group_collections_manager",
+        help="Uploaded ONNX models larger than this are refused (1 to 1000 MB).",
+    )
 
     @api.constrains(
         "ai_risk_threshold_medium", "ai_risk_threshold_high", "ai_risk_threshold_critical"
@@ -64,6 +71,17 @@ class ResCompany(models.Model):
                         "(medium < high < critical)."
                     )
                 )
+
+    @api.constrains("ai_risk_model_max_mb")
+    def _check_ai_risk_model_max_mb(self):
+        if any(not 1 <= company.ai_risk_model_max_mb <= 1000 for company in self):
+            raise ValidationError(self.env._("The model upload limit must be 1 to 1000 MB."))
+
+    def _ai_risk_model_max_bytes(self):
+        """The model upload limit in bytes, for the engine's ``max_bytes``."""
+        self.ensure_one()
+        # sudo: a harmless number, needed by whoever's action loads a model (scoring)
+        return self.sudo().ai_risk_model_max_mb * 1_000_000
 
     def _ai_risk_band_thresholds(self):
         """Return the (medium, high, critical) lower bounds in % for the engine."""

@@ -25,6 +25,9 @@ class ResConfigSettings(models.TransientModel):
     ai_risk_promotion_margin = fields.Float(
         related="company_id.ai_risk_promotion_margin", readonly=False
     )
+    ai_risk_model_max_mb = fields.Integer(
+        related="company_id.ai_risk_model_max_mb", readonly=False
+    )
     ai_risk_model_status = fields.Char(
         string="Scoring Model", compute="_compute_ai_risk_model_status"
     )

@@ -5,9 +5,9 @@ from pathlib import Path
 from dateutil.relativedelta import relativedelta
 from psycopg2 import IntegrityError
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -32,6 +32,34 @@ def _foreign_onnx_bytes():
     return model.SerializeToString()
 
 
+def _doctored_default_model(tensor_name, doctor):
+    """The bundled model with ``doctor(tensor)`` applied to one of its initializers."""
+    from onnx import ModelProto
+
+    proto = ModelProto.FromString(DEFAULT_ONNX.read_bytes())
+    doctor(next(t for t in proto.graph.initializer if t.name == tensor_name))
+    return proto.SerializeToString()
+
+
+def _to_external_data(tensor):
+    """Store the tensor's values in a server file (relative path), as in the finding."""
+    from onnx import TensorProto
+
+    tensor.ClearField("raw_data")
+    tensor.ClearField("float_data")
+    tensor.data_location = TensorProto.EXTERNAL
+    for key, value in (("location", "odoo.conf"), ("offset", "0"), ("length", "4")):
+        entry = tensor.external_data.add()
+        entry.key, entry.value = key, value
+
+
+def _to_nan(tensor):
+    import numpy as np
+    from onnx import numpy_helper
+
+    tensor.CopyFrom(numpy_helper.from_array(np.array(np.nan, dtype=np.float32), tensor.name))
+
+
 @tagged("post_install", "-at_install")
 class TestRiskModelRegistry(AccountTestInvoicingCommon):
     @classmethod
@@ -39,7 +67,7 @@ class TestRiskModelRegistry(AccountTestInvoicingCommon):
         super().setUpClass()
         cls.company = cls.company_data["company"]
         cls.Model = cls.env["ai.risk.model"]
-        cls.champion = cls.Model.create_from_bytes(
+        cls.champion = cls.Model._create_from_bytes(
             DEFAULT_ONNX.read_bytes(), cls.company, filename="champion.onnx"
         )
         cls.champion._promote()
@@ -98,7 +126,7 @@ class TestRiskModelRegistry(AccountTestInvoicingCommon):
         self.assertIn(f"/web/content/ai.risk.model/{self.champion.id}/onnx_file/", action["url"])
 
     def test_one_champion_per_company(self):
-        other = self.Model.create_from_bytes(DEFAULT_ONNX.read_bytes(), self.company)
+        other = self.Model._create_from_bytes(DEFAULT_ONNX.read_bytes(), self.company)
         with (
             self.assertRaises(IntegrityError),
             mute_logger("odoo.sql_db"),
@@ -123,14 +151,16 @@ class TestRiskModelRegistry(AccountTestInvoicingCommon):
         customer.action_ai_open_invoices_by_risk()
         model = env["ai.risk.model"].browse(self.champion.id)
         self.assertEqual(model.state, "champion")
-        challenger = self.Model.create_from_bytes(DEFAULT_ONNX.read_bytes(), self.company)
+        challenger = self.Model._create_from_bytes(DEFAULT_ONNX.read_bytes(), self.company)
         as_user_challenger = env["ai.risk.model"].browse(challenger.id)
         for call in (
             as_user_challenger.action_promote,
             as_user_challenger.action_set_archived,
             as_user_challenger.action_train_now,
-            lambda: env["ai.risk.model"].create_from_bytes(DEFAULT_ONNX.read_bytes(), self.company),
-            lambda: env["ai.risk.model"].train_for_company(self.company),
+            lambda: env["ai.risk.model"]._create_from_bytes(
+                DEFAULT_ONNX.read_bytes(), self.company
+            ),
+            lambda: env["ai.risk.model"]._train_for_company(self.company),
             lambda: as_user_challenger.write({"name": "renamed"}),
             lambda: env["ai.risk.model.upload"].create(
                 {"onnx_file": base64.b64encode(DEFAULT_ONNX.read_bytes())}
@@ -140,6 +170,157 @@ class TestRiskModelRegistry(AccountTestInvoicingCommon):
                 call()
         self.assertEqual(challenger.state, "challenger")
         self.assertEqual(self.champion.state, "champion")
+
+    def test_only_buttons_are_callable_over_rpc(self):
+        """Finding 3: helpers such as _create_from_bytes cannot be called remotely."""
+        from odoo.service.model import get_public_method
+
+        from ..models.ai_risk_model import AiRiskModel
+        from ..wizards.ai_risk_model_upload import AiRiskModelUpload
+
+        buttons = {
+            AiRiskModel: {
+                "action_train_now",
+                "action_promote",
+                "action_set_archived",
+                "action_download_onnx",
+                "action_open_upload_wizard",
+            },
+            AiRiskModelUpload: {"action_upload"},
+        }
+        for cls, expected in buttons.items():
+            model = self.env[cls._name]
+            public = set()
+            for name, value in vars(cls).items():
+                if callable(value):
+                    try:
+                        get_public_method(model, name)
+                        public.add(name)
+                    except AccessError:
+                        pass
+            self.assertEqual(public, expected, cls._name)
+
+    def _assert_refused_upload(self, data, needle):
+        count = self.Model.search_count([])
+        with self.assertRaises(UserError) as caught:
+            self._upload(data)
+        self.assertIn(needle, str(caught.exception))
+        self.assertEqual(self.Model.search_count([]), count)
+        self.assertEqual(self.Model._get_champion(self.company), self.champion)
+        self.assertEqual(self.champion.state, "champion")
+        return str(caught.exception)
+
+    def test_upload_refuses_external_data(self):
+        """Finding 1: a tensor read from a server file is refused, saying nothing of files."""
+        evil = _doctored_default_model("late_ab", _to_external_data)
+        message = self._assert_refused_upload(evil, "the model uses external data")
+        self.assertNotIn("odoo.conf", message)
+        self.assertNotIn("No such file", message)
+
+    def test_upload_refuses_absurd_trial_prediction(self):
+        nan = _doctored_default_model("late_a", _to_nan)
+        self._assert_refused_upload(nan, "trial prediction gave non-finite p_late")
+
+    def test_upload_size_limit_is_a_company_setting(self):
+        self.assertEqual(self.company.ai_risk_model_max_mb, 50)
+        settings = self.env["res.config.settings"].create({"ai_risk_model_max_mb": 1})
+        settings.execute()
+        self.assertEqual(self.company.ai_risk_model_max_mb, 1)
+        junk = b"\0" * 1_100_000
+        self._assert_refused_upload(junk, "larger than the upload limit of 1 MB")
+        # The engine enforces the same limit on the decoded bytes.
+        with self.assertRaisesRegex(UserError, "the limit is 1,000,000 bytes"):
+            self.Model._create_from_bytes(junk, self.company)
+        with self.assertRaises(ValidationError):
+            self.company.ai_risk_model_max_mb = 0
+
+    def test_promotion_runs_the_trial_prediction(self):
+        """A stored model the engine now refuses is not promoted; the champion stays."""
+        challenger = self.Model._create_from_bytes(DEFAULT_ONNX.read_bytes(), self.company)
+        nan = _doctored_default_model("late_a", _to_nan)
+        challenger.sudo().onnx_file = base64.b64encode(nan)  # a file stored before the checks
+        with self.assertRaisesRegex(UserError, "trial prediction gave non-finite p_late"):
+            challenger.action_promote()
+        self.assertEqual(challenger.state, "challenger")
+        self.assertEqual(self.Model._get_champion(self.company), self.champion)
+
+
+@tagged("post_install", "-at_install")
+class TestRiskModelMultiCompany(AccountTestInvoicingCommon):
+    """Finding 4: a manager of company A cannot touch company B's models."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_a = cls.company_data["company"]
+        cls.company_b = cls.setup_other_company()["company"]
+        cls.Model = cls.env["ai.risk.model"]
+        data = DEFAULT_ONNX.read_bytes()
+        cls.models = {}
+        for key, company in (("a", cls.company_a), ("b", cls.company_b)):
+            champion = cls.Model._create_from_bytes(data, company, filename=f"{key}.onnx")
+            champion._promote()
+            challenger = cls.Model._create_from_bytes(data, company)
+            manager = new_test_user(
+                cls.env,
+                login=f"risk_manager_{key}",
+                groups="ar_ai_collections.group_collections_manager",
+                company_id=company.id,
+                company_ids=[Command.set(company.ids)],
+            )
+            cls.models[key] = (champion, challenger, manager)
+
+    def _as(self, key, records):
+        return records.with_user(self.models[key][2])
+
+    def test_manager_cannot_change_another_company_models(self):
+        champion_b, challenger_b, _manager = self.models["b"]
+        data = DEFAULT_ONNX.read_bytes()
+        env_a = self.env(user=self.models["a"][2])
+        calls = {
+            "promote": lambda: self._as("a", challenger_b).action_promote(),
+            "archive": lambda: self._as("a", champion_b).action_set_archived(),
+            "download": lambda: self._as("a", champion_b).action_download_onnx(),
+            "train": lambda: env_a["ai.risk.model"]._train_for_company(self.company_b),
+            "train now": lambda: (
+                env_a["ai.risk.model"]
+                .with_context(allowed_company_ids=self.company_b.ids)
+                .action_train_now()
+            ),
+            "upload": lambda: env_a["ai.risk.model.upload"].create(
+                {"onnx_file": base64.b64encode(data), "company_id": self.company_b.id}
+            ),
+            "register": lambda: env_a["ai.risk.model"]._create_from_bytes(data, self.company_b),
+        }
+        count = self.Model.search_count([("company_id", "=", self.company_b.id)])
+        for name, call in calls.items():
+            with self.subTest(action=name), self.assertRaises(AccessError):
+                call()
+        self.assertEqual(champion_b.state, "champion")
+        self.assertEqual(challenger_b.state, "challenger")
+        self.assertEqual(self.Model.search_count([("company_id", "=", self.company_b.id)]), count)
+
+    def test_each_manager_manages_their_own_company(self):
+        for key, company in (("a", self.company_a), ("b", self.company_b)):
+            champion, challenger, manager = self.models[key]
+            action = self._as(key, champion).action_download_onnx()
+            self.assertIn(f"/ai.risk.model/{champion.id}/", action["url"])
+            wizard = (
+                self.env["ai.risk.model.upload"]
+                .with_user(manager)
+                .create(
+                    {"onnx_file": base64.b64encode(DEFAULT_ONNX.read_bytes()), "promote": False}
+                )
+            )
+            self.assertEqual(wizard.company_id, company)
+            uploaded = self.Model.browse(wizard.action_upload()["res_id"])
+            self.assertEqual((uploaded.company_id, uploaded.state), (company, "challenger"))
+            self._as(key, challenger).action_promote()
+            self.assertEqual((challenger.state, champion.state), ("champion", "archived"))
+            self._as(key, uploaded).action_set_archived()
+            self.assertEqual(uploaded.state, "archived")
+            with self.assertRaisesRegex(UserError, "Not enough settled invoices"):
+                self.env["ai.risk.model"].with_user(manager).action_train_now()
 
 
 @tagged("post_install", "-at_install")
@@ -156,26 +337,26 @@ class TestRiskModelTraining(RiskLedgerMixin, AccountTestInvoicingCommon):
 
     def test_too_small_history_refused(self):
         self.company.ai_risk_min_history = 100_000
-        self.assertFalse(self.env["ai.risk.model"].train_for_company(self.company))
+        self.assertFalse(self.env["ai.risk.model"]._train_for_company(self.company))
         with self.assertRaises(UserError):
             self.env["ai.risk.model"].with_company(self.company).action_train_now()
 
     def test_train_first_champion_then_challenger_rules(self):
         Model = self.env["ai.risk.model"]
-        first = Model.train_for_company(self.company)
+        first = Model._train_for_company(self.company)
         self.assertEqual(first.state, "champion")
         self.assertEqual(first.source, "trained")
         self.assertGreater(first.n_rows, 0)
         self.assertTrue(first.metrics_json)
         # An impossible margin: the challenger stays challenger, comparison posted.
         self.company.ai_risk_promotion_margin = 1.0
-        second = Model.train_for_company(self.company)
+        second = Model._train_for_company(self.company)
         self.assertEqual(second.state, "challenger")
         self.assertEqual(first.state, "champion")
         self.assertIn("kept as challenger", second.message_ids[:1].body)
         # A negative margin: the challenger always wins and the champion is archived.
         self.company.ai_risk_promotion_margin = -1.0
-        third = Model.train_for_company(self.company)
+        third = Model._train_for_company(self.company)
         self.assertEqual(third.state, "champion")
         self.assertEqual(first.state, "archived")
         self.assertIn("promoted", " ".join(third.message_ids.mapped("body")))

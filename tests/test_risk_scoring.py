@@ -417,7 +417,7 @@ class TestRiskScoring(RiskLedgerMixin, AccountTestInvoicingCommon):
         empty = self.setup_other_company()["company"]
         self.assertIsNone(self.scoring._extract_history(empty))
         self.assertEqual(self.scoring.score_company(empty)["invoices"], 0)
-        self.assertFalse(self.env["ai.risk.model"].train_for_company(empty))
+        self.assertFalse(self.env["ai.risk.model"]._train_for_company(empty))
         # Legal in Odoo, refused by the engine's validation: a due date typed
         # before the invoice date and a payment dated before the invoice date.
         odd = self.init_invoice("out_invoice", self.partner_a, "2025-05-10", amounts=[80.0])

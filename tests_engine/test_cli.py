@@ -226,3 +226,41 @@ def test_module_entry_point(workdir):
     )
     assert proc.returncode == 0
     assert "train" in proc.stdout and "classify" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--as-of", "2300-01-01"], "outside the years 1900-2200"),
+        (["--as-of", "1800-01-01"], "outside the years 1900-2200"),
+        (["--late-days", "-3"], "-3 days is outside 0-3650"),
+        (["--horizon-days", "-1"], "-1 days is outside 0-3650"),
+        (["--horizon-days", "999999999"], "outside 0-3650"),
+    ],
+)
+def test_absurd_options_exit_2(workdir, tmp_path, capsys, args, needle):
+    out = tmp_path / "m.onnx"
+    code = cli.main(["train", "--history", str(workdir / "h.csv"), "--model-out", str(out), *args])
+    assert code == cli.EXIT_USAGE
+    assert needle in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_absurd_amount_and_semicolons_exit_2_with_line(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "invoice_id,customer_id,invoice_date,due_date,amount,paid_date\n"
+        "A1,C1,2025-01-01,2025-01-31,10,\n"
+        "A2,C1,2025-01-01,2025-01-31,1.7e308,\n"
+    )
+    out = tmp_path / "s.csv"
+    assert (
+        cli.main(["score", "--history", str(bad), "--as-of", "2025-02-01", "--out", str(out)]) == 2
+    )
+    assert "line 3, column 'amount': '1.7e308' is above the maximum" in capsys.readouterr().err
+    bad.write_text(bad.read_text().replace(",", ";"))
+    assert (
+        cli.main(["score", "--history", str(bad), "--as-of", "2025-02-01", "--out", str(out)]) == 2
+    )
+    assert "looks semicolon-separated; use commas" in capsys.readouterr().err
+    assert not out.exists()

@@ -249,3 +249,64 @@ def test_short_row_reports_empty_required_cells():
 def test_file_level_error_message():
     err = HistoryError([RowError(None, None, "the file is empty")])
     assert str(err) == "Invalid invoice history (1 error):\n  - the file is empty"
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "needle"),
+    [
+        ("A,C,2024-01-01,2024-01-31,1.7e308,", "amount", "above the maximum 1e+12"),
+        ("A,C,2024-01-01,2024-01-31,1000000000001,", "amount", "above the maximum"),
+        ("A,C,1899-12-31,2024-01-31,5,", "invoice_date", "outside the years 1900-2200"),
+        ("A,C,2024-01-01,2201-01-01,5,", "due_date", "outside the years 1900-2200"),
+        ("A,C,2024-01-01,2024-01-31,5,2263-01-01", "paid_date", "within the years 1900-2200"),
+    ],
+)
+def test_absurd_amounts_and_dates_are_refused_by_line(row, column, needle):
+    error = _only_error(f"{HEADER}\nG,C,2024-01-01,2024-01-31,5,\n{row}\n")
+    assert (error.row, error.column) == (3, column)
+    assert needle in error.message
+
+
+def test_bounds_apply_to_typed_frames_and_credit_limit():
+    frame = _load(VALID)
+    frame.loc[1, "credit_limit"] = 5e12
+    frame.loc[2, "paid_date"] = pd.Timestamp("1850-01-01")
+    with pytest.raises(HistoryError) as info:
+        validate_history(frame)
+    found = {(e.row, e.column) for e in info.value.errors}
+    assert {(3, "credit_limit"), (4, "paid_date")} <= found
+    # Python dates beyond what pandas holds are errors, not silently "unpaid".
+    frame = _load(VALID).astype({"paid_date": object})
+    frame["paid_date"] = [dt.date(2024, 2, 10), None, dt.date(2999, 1, 1)]
+    with pytest.raises(HistoryError) as info:
+        validate_history(frame)
+    assert [(e.row, e.column) for e in info.value.errors] == [(4, "paid_date")]
+    assert validate_history(_load(VALID).assign(amount=1e12))["amount"].max() == 1e12
+
+
+def test_non_utf8_file_names_the_line(tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(
+        f"{HEADER}\nA,C,2024-01-01,2024-01-31,5,\nB,Café,2024-01-01,2024-01-31,5,\n".encode(
+            "latin-1"
+        )
+    )
+    with pytest.raises(HistoryError) as info:
+        load_history(path)
+    [error] = info.value.errors
+    assert error.row == 3 and "0xe9 is not UTF-8" in error.message
+
+
+@pytest.mark.parametrize(
+    "rows",
+    ["A;C;2024-01-01;2024-01-31;5;\n", "A;C;2024-01-01;2024-01-31;5,5;\nB;C;x;y;1,25;\n"],
+)
+def test_semicolon_separated_file_gets_a_hint(rows, tmp_path):
+    text = HEADER.replace(",", ";") + "\n" + rows
+    for source in (io.StringIO(text), tmp_path / "semi.csv"):
+        if not isinstance(source, io.StringIO):
+            source.write_text(text)
+        with pytest.raises(HistoryError) as info:
+            load_history(source)
+        assert "looks semicolon-separated; use commas" in str(info.value)
+        assert info.value.errors[0].row == 1

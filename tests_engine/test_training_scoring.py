@@ -132,9 +132,13 @@ def test_corrupt_bytes_refused():
 def _tiny_onnx(metadata: dict | None, n_features: int = len(FEATURE_NAMES)) -> bytes:
     from onnx import TensorProto, helper
 
+    # Only operators of the engine's export (the model guard refuses others):
+    # p_late = p_default = sigmoid(0) = 0.5, days_late = 0.
     nodes = [
-        helper.make_node("ReduceMean", ["features"], [name], keepdims=0, axes=[1])
-        for name in ("p_late", "p_default", "days_late")
+        helper.make_node("Mul", ["features", "zero"], ["z"]),
+        helper.make_node("ReduceSum", ["z", "axes"], ["days_late"], keepdims=0),
+        helper.make_node("Sigmoid", ["days_late"], ["p_late"]),
+        helper.make_node("Sigmoid", ["days_late"], ["p_default"]),
     ]
     graph = helper.make_graph(
         nodes,
@@ -144,8 +148,12 @@ def _tiny_onnx(metadata: dict | None, n_features: int = len(FEATURE_NAMES)) -> b
             helper.make_tensor_value_info(n, TensorProto.FLOAT, [None])
             for n in ("p_late", "p_default", "days_late")
         ],
+        initializer=[
+            helper.make_tensor("zero", TensorProto.FLOAT, [], [0.0]),
+            helper.make_tensor("axes", TensorProto.INT64, [1], [1]),
+        ],
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
     if metadata is not None:
         helper.set_model_props(model, {"ar_ai_collections": json.dumps(metadata)})

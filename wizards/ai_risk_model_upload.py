@@ -3,6 +3,7 @@
 import base64
 
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 
 class AiRiskModelUpload(models.TransientModel):
@@ -20,12 +21,24 @@ class AiRiskModelUpload(models.TransientModel):
     )
 
     def action_upload(self):
-        """Validate the file (engine signature check) and register it."""
+        """Validate the file (size, then the engine's checks) and register it.
+
+        The size is checked on the base64 text, before decoding it; the engine
+        checks the decoded bytes again (``max_bytes``), with everything else.
+        """
         self.ensure_one()
         registry = self.env["ai.risk.model"]
-        registry._check_collections_manager()
-        model = registry.create_from_bytes(
-            base64.b64decode(self.onnx_file),
+        max_bytes = self.company_id._ai_risk_model_max_bytes()
+        encoded = self.with_context(bin_size=False).onnx_file or b""
+        if len(encoded) * 3 // 4 > max_bytes + 2:  # base64 pads the last 3 bytes
+            raise UserError(
+                self.env._(
+                    "This file is larger than the upload limit of %(limit)s MB (Settings).",
+                    limit=max_bytes // 1_000_000,
+                )
+            )
+        model = registry._create_from_bytes(
+            base64.b64decode(encoded),
             self.company_id,
             filename=self.onnx_filename,
             source="uploaded",
