@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import __version__
-from .constants import DISPUTE_CATEGORIES, REPLY_LABELS
+from .constants import DISPUTE_CATEGORIES, MAX_REPLY_CHARS, REPLY_LABELS
 from .extraction import extract_amount, extract_promise_date, strip_quoted
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -61,6 +61,7 @@ SIGNIFICANT_DIGITS = 8
 _WHITE_SPACES = re.compile(r"\s\s+")
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _DIGIT = re.compile(r"\d")
+_WORD_CHAR = re.compile(r"\w")
 
 
 class ReplyClassifierError(ValueError):
@@ -83,9 +84,10 @@ def normalize_reply(text: str) -> str:
 
     Removing the quoted reminder keeps our own wording ("if you have already
     paid...") from voting; folding digits makes amounts, dates and invoice
-    numbers look alike to the n-grams.
+    numbers look alike to the n-grams. At most ``MAX_REPLY_CHARS`` are read.
     """
-    body = strip_quoted(text or "").strip() or (text or "")
+    text = (text or "")[:MAX_REPLY_CHARS]
+    body = strip_quoted(text).strip() or text
     return _DIGIT.sub("0", body)
 
 
@@ -256,6 +258,10 @@ class ReplyClassifier:
         label_p, cat_p = self.predict_proba(texts)
         out = []
         for text, lp, cp in zip(texts, label_p, cat_p, strict=True):
+            if not _WORD_CHAR.search(normalize_reply(text)):
+                # Nothing to read (empty, whitespace, bare quote markers): no evidence.
+                out.append(ReplyPrediction(label="other", category="none", confidence=0.0))
+                continue
             k = int(np.argmax(lp))
             label = self._label_head.classes[k]
             pred = ReplyPrediction(label=label, category="none", confidence=float(lp[k]))

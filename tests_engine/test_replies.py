@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_extraction import ADVERSARIAL_INPUTS, best_of_three
 
 from ar_ai_collections.constants import DISPUTE_CATEGORIES, REPLY_LABELS
 from ar_ai_collections.replies import (
@@ -199,10 +200,20 @@ def test_predict_fills_promise_and_follows_contract(default):
 
 def test_predict_edge_inputs(default):
     assert default.predict([]) == []
-    preds = default.predict(["", None, "   "])
-    assert [p.label in REPLY_LABELS for p in preds] == [True] * 3
     with pytest.raises(TypeError):
         default.predict("a single string")
+
+
+@pytest.mark.parametrize("text", ["", None, "   ", "\n\n\t", "> \n>>", "-- \n!?"])
+def test_empty_reply_is_other_with_no_confidence(default, text):
+    assert default.predict([text]) == [ReplyPrediction("other", "none", 0.0)]
+
+
+@pytest.mark.parametrize("name", sorted(ADVERSARIAL_INPUTS))
+def test_crafted_replies_classify_fast(default, name):
+    text = ADVERSARIAL_INPUTS[name]
+    default.predict(["warm-up"])
+    assert best_of_three(lambda: default.predict([text], today=MONDAY)) < 0.2
 
 
 # ------------------------------------------------------------------ training
