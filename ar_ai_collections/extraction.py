@@ -18,11 +18,12 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 from .constants import MAX_REPLY_CHARS
 
-__all__ = ["extract_amount", "extract_promise_date", "strip_quoted"]
+__all__ = ["extract_amount", "extract_promise_date", "mask_dates", "strip_quoted"]
 
 # --------------------------------------------------------------------------
 # Quoted text
@@ -428,23 +429,64 @@ def _resolve(kind: str, m: re.Match, today: date, us_hint: bool) -> date | None:
     return None
 
 
-def _date_candidates(text: str, today: date) -> list[tuple[int, date]]:
-    folded = _fold(strip_quoted(text))
-    us_hint = bool(re.search(r"\$|\busd\b|\bdollars?\b", folded))
+# More date expressions than any real reply holds: the rest of a crafted text is not read.
+MAX_DATE_EXPRESSIONS = 100
+
+
+def _date_matches(folded: str) -> Iterator[tuple[str, re.Match]]:
+    """Non-overlapping date expressions of folded text, earlier patterns first."""
     taken = bytearray(len(folded))  # characters already read as a date
-    found: list[tuple[int, date]] = []
+    found = 0
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(folded):
+            if found >= MAX_DATE_EXPRESSIONS:
+                return
             if any(taken[m.start() : m.end()]):
                 continue
             if kind == "weekday" and m.group("wd") in _NO_PRE_ABBREVIATIONS and not m.group("pre"):
                 continue
-            resolved = _resolve(kind, m, today, us_hint)
             taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
-            if resolved is not None:
-                found.append((m.start(), resolved))
-    found.sort()
-    return found
+            found += 1
+            yield kind, m
+
+
+def _dates(text: str, today: date) -> Iterator[tuple[str, re.Match, date | None]]:
+    """(kind, match in the folded ``text``, resolved date or None) of each date expression."""
+    us_hint = bool(re.search(r"\$|\busd\b|\bdollars?\b", text))
+    for kind, m in _date_matches(text):
+        yield kind, m, _resolve(kind, m, today, us_hint)
+
+
+# Calendar dates are replaced by their direction alone: their shape ("3 November",
+# "03.11.", "2026-11-03") and month names carry no meaning for the classifier.
+# Relative words ("tomorrow", "last Friday") are kept, followed by their direction.
+_CALENDAR_KINDS = frozenset(
+    ("iso", "numeric_year", "mid_end_month", "day_month", "month_day", "numeric", "day_only")
+)
+DATE_MARKERS = {"past": "zpast", "today": "ztoday", "future": "zfuture", "unknown": "zdate"}
+
+
+def mask_dates(text: str, today: date) -> str:
+    """``text`` folded (lower-case, no accents, single spaces), each date marked past/future.
+
+    The classifier reads this: "bereits am 3. November bezahlt" and "payée le
+    12/11" both say ``zpast``, whatever the language or the date's shape.
+    """
+    folded = _fold(_bounded(text))
+    edits = []
+    for kind, m, day in _dates(folded, today):
+        if day is None:
+            direction = "unknown"
+        else:
+            direction = "past" if day < today else ("today" if day == today else "future")
+        kept = "" if kind in _CALENDAR_KINDS else m.group(0)
+        edits.append((m.start(), m.end(), f" {kept} {DATE_MARKERS[direction]} "))
+    parts, last = [], 0
+    for start, end, replacement in sorted(edits):
+        parts += [folded[last:start], replacement]
+        last = end
+    parts.append(folded[last:])
+    return "".join(parts)
 
 
 def extract_promise_date(text: str, today: date | None = None) -> date | None:
@@ -460,10 +502,12 @@ def extract_promise_date(text: str, today: date | None = None) -> date | None:
     today = today or date.today()
     if not text:
         return None
-    for _pos, day in _date_candidates(text, today):
-        if day >= today:
-            return day
-    return None
+    found = sorted(
+        (m.start(), day)
+        for _kind, m, day in _dates(_fold(strip_quoted(text)), today)
+        if day is not None
+    )
+    return next((day for _pos, day in found if day >= today), None)
 
 
 # --------------------------------------------------------------------------
