@@ -38,6 +38,9 @@ DEFAULT_MIN_HISTORY = 300
 
 # Customer replies: what the text classifier predicts.
 REPLY_LABELS = ("dispute", "promise", "paid", "request", "autoreply", "other")
+# Characters of a reply the engine reads (and the addon stores): the reply proper
+# is at the top; the cap bounds the work an incoming email can cause.
+MAX_REPLY_CHARS = 5_000
 DISPUTE_CATEGORIES = (
     "billing_error",
     "pricing",

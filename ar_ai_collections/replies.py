@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import __version__
-from .constants import DISPUTE_CATEGORIES, REPLY_LABELS
-from .extraction import extract_amount, extract_promise_date, strip_quoted
+from .constants import DISPUTE_CATEGORIES, MAX_REPLY_CHARS, REPLY_LABELS
+from .extraction import extract_amount, extract_promise_date, mask_dates, strip_quoted
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -46,14 +46,13 @@ __all__ = [
 
 DEFAULT_CLASSIFIER_PATH = Path(__file__).resolve().parent / "data" / "reply_classifier.json"
 FORMAT = "ar_ai_collections.reply_classifier"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 # Training hyper-parameters (chosen on a validation split, see benchmarks/bench_replies.py).
 WORD_PARAMS = {"analyzer": "word", "ngram_range": (1, 2), "min_df": 1, "max_features": 6000}
 CHAR_PARAMS = {"analyzer": "char_wb", "ngram_range": (2, 5), "min_df": 2, "max_features": 12000}
 LABEL_C = 10.0
 CATEGORY_C = 10.0
-LABEL_CLASS_WEIGHT: str | None = "balanced"
 # Coefficients are stored with this many significant digits (keeps the JSON
 # small; probabilities still match scikit-learn to well under 1e-6).
 SIGNIFICANT_DIGITS = 8
@@ -61,6 +60,7 @@ SIGNIFICANT_DIGITS = 8
 _WHITE_SPACES = re.compile(r"\s\s+")
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _DIGIT = re.compile(r"\d")
+_WORD_CHAR = re.compile(r"\w")
 
 
 class ReplyClassifierError(ValueError):
@@ -78,15 +78,18 @@ class ReplyPrediction:
     promised_amount: float | None = None
 
 
-def normalize_reply(text: str) -> str:
-    """Text the model sees: quoted reminder removed, digits folded to ``0``.
+def normalize_reply(text: str, today: date) -> str:
+    """Text the model sees: quoted reminder removed, dates marked, digits folded to ``0``.
 
     Removing the quoted reminder keeps our own wording ("if you have already
-    paid...") from voting; folding digits makes amounts, dates and invoice
-    numbers look alike to the n-grams.
+    paid...") from voting; each date is marked past or future relative to
+    ``today`` (the day the reply was received), the strongest cue between "we
+    paid" and "we will pay" in any language; folding digits makes amounts and
+    invoice numbers look alike to the n-grams. At most ``MAX_REPLY_CHARS`` are read.
     """
-    body = strip_quoted(text or "").strip() or (text or "")
-    return _DIGIT.sub("0", body)
+    text = (text or "")[:MAX_REPLY_CHARS]
+    body = strip_quoted(text).strip() or text
+    return _DIGIT.sub("0", mask_dates(body, today))
 
 
 def _strip_accents(s: str) -> str:
@@ -180,9 +183,12 @@ class ReplyClassifier:
     def __init__(self, spec: dict[str, Any]):
         if not isinstance(spec, dict) or spec.get("format") != FORMAT:
             raise ReplyClassifierError("not a reply-classifier file (missing format marker)")
-        if int(spec.get("format_version", 0)) > FORMAT_VERSION:
+        version = spec.get("format_version", 0)
+        if version != FORMAT_VERSION:
+            # Version 2 reads dates as past/future: older files saw other features.
             raise ReplyClassifierError(
-                f"reply-classifier format {spec.get('format_version')} is newer than this engine"
+                f"reply-classifier format {version} does not match this engine's "
+                f"{FORMAT_VERSION}: retrain it"
             )
         try:
             self._vectorizers = [_Vectorizer(v) for v in spec["vectorizers"]]
@@ -231,20 +237,26 @@ class ReplyClassifier:
         return list(self._category_head.classes)
 
     # -------------------------------------------------------------- scoring
-    def _features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        doc = normalize_reply(text)
+    def _features(self, text: str, today: date) -> tuple[np.ndarray, np.ndarray]:
+        doc = normalize_reply(text, today)
         parts = [v.transform_one(doc) for v in self._vectorizers]
         idx = np.concatenate([p[0] + off for p, off in zip(parts, self._offsets, strict=False)])
         values = np.concatenate([p[1] for p in parts])
         return idx, values
 
-    def predict_proba(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(label probabilities n x len(labels), category probabilities n x len(categories))."""
+    def predict_proba(
+        self, texts: Sequence[str], today: date | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(label probabilities n x len(labels), category probabilities n x len(categories)).
+
+        ``today`` is the day the replies were received (default: today).
+        """
         texts = _check_texts(texts)
+        today = today or date.today()
         label_p = np.zeros((len(texts), len(self._label_head.classes)))
         cat_p = np.zeros((len(texts), len(self._category_head.classes)))
         for i, text in enumerate(texts):
-            idx, values = self._features(text)
+            idx, values = self._features(text, today)
             label_p[i] = self._label_head.proba(idx, values)
             cat_p[i] = self._category_head.proba(idx, values)
         return label_p, cat_p
@@ -253,9 +265,13 @@ class ReplyClassifier:
         """Classify ``texts``; promises get their date (relative to ``today``) and amount."""
         texts = _check_texts(texts)
         today = today or date.today()
-        label_p, cat_p = self.predict_proba(texts)
+        label_p, cat_p = self.predict_proba(texts, today)
         out = []
         for text, lp, cp in zip(texts, label_p, cat_p, strict=True):
+            if not _WORD_CHAR.search(strip_quoted(text).strip() or text):
+                # Nothing to read (empty, whitespace, bare quote markers): no evidence.
+                out.append(ReplyPrediction(label="other", category="none", confidence=0.0))
+                continue
             k = int(np.argmax(lp))
             label = self._label_head.classes[k]
             pred = ReplyPrediction(label=label, category="none", confidence=float(lp[k]))
@@ -286,6 +302,8 @@ def _load_default() -> ReplyClassifier:
 
 # ---------------------------------------------------------------- training
 def _clean_examples(examples: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     missing = {"text", "label"} - set(examples.columns)
     if missing:
         raise ReplyClassifierError(f"training examples lack columns: {sorted(missing)}")
@@ -306,6 +324,16 @@ def _clean_examples(examples: pd.DataFrame) -> pd.DataFrame:
         raise ReplyClassifierError(
             f"unknown dispute categories {bad}; expected one of {DISPUTE_CATEGORIES} or 'none'"
         )
+    # The day each reply was received: its dates are read as past or future from it.
+    as_of = df["as_of"] if "as_of" in df.columns else pd.Series("", index=df.index)
+    parsed = pd.to_datetime(as_of.replace({"": None, False: None}), errors="coerce")
+    bad_rows = df.index[parsed.isna() & as_of.notna() & (as_of.astype(str) != "")]
+    if len(bad_rows):
+        raise ReplyClassifierError(
+            f"as_of is not a date on rows {list(bad_rows[:5])}: {as_of[bad_rows[0]]!r}"
+        )
+    df["as_of"] = [d.date() if not pd.isna(d) else date.today() for d in parsed]
+    df["lang"] = df["lang"].fillna("").astype(str) if "lang" in df.columns else ""
     df = df[df["text"].str.strip() != ""]
     if df["label"].nunique() < 2:
         raise ReplyClassifierError("training needs examples of at least two labels")
@@ -321,13 +349,30 @@ def _fit_sklearn(examples: pd.DataFrame, seed: int = 0):
         return _fit_sklearn_unthreaded(examples, seed)
 
 
+def _label_weights(df: pd.DataFrame) -> np.ndarray:
+    """Sample weights giving every label the same weight within each language.
+
+    In a language where disputes outnumber the rest, its common words would
+    otherwise all vote "dispute". Rows without a language (users' corrections)
+    keep weight 1, like an average row.
+    """
+    lang = df["lang"].astype(str) if "lang" in df.columns else None
+    weights = np.ones(len(df))
+    if lang is None or not (known := (lang != "").to_numpy()).any():
+        return weights
+    sizes = df[known].groupby([lang[known], df.loc[known, "label"]])["label"].transform("size")
+    inverse = 1.0 / sizes.to_numpy()
+    weights[known] = inverse * known.sum() / inverse.sum()
+    return weights
+
+
 def _fit_sklearn_unthreaded(examples: pd.DataFrame, seed: int):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion
 
     df = _clean_examples(examples)
-    docs = [normalize_reply(t) for t in df["text"]]
+    docs = [normalize_reply(t, d) for t, d in zip(df["text"], df["as_of"], strict=True)]
     common = {"lowercase": True, "strip_accents": "unicode", "sublinear_tf": True, "norm": "l2"}
     union = FeatureUnion(
         [
@@ -336,9 +381,9 @@ def _fit_sklearn_unthreaded(examples: pd.DataFrame, seed: int):
         ]
     )
     X = union.fit_transform(docs)
-    label_lr = LogisticRegression(
-        C=LABEL_C, max_iter=3000, class_weight=LABEL_CLASS_WEIGHT, random_state=seed
-    ).fit(X, df["label"].to_numpy())
+    label_lr = LogisticRegression(C=LABEL_C, max_iter=3000, random_state=seed).fit(
+        X, df["label"].to_numpy(), sample_weight=_label_weights(df)
+    )
     mask = ((df["label"] == "dispute") & (df["category"] != "none")).to_numpy()
     cats = df.loc[mask, "category"].to_numpy()
     if len(set(cats)) >= 2:
@@ -366,9 +411,10 @@ def _head_spec(lr: Any) -> dict[str, Any]:
 
 
 def train_reply_classifier(examples: pd.DataFrame, seed: int = 0) -> ReplyClassifier:
-    """Train on ``examples`` (columns text, label, category) and return the classifier.
+    """Train on ``examples`` (columns text, label, category, as_of) and return the classifier.
 
-    ``category`` is used for ``dispute`` rows only (rows whose category is
+    ``as_of`` is the day each reply was received (default: today); ``category`` is used
+    for ``dispute`` rows only (rows whose category is
     ``none`` train the label head alone). Raises :class:`ReplyClassifierError`
     on unknown labels or categories, or when fewer than two labels are present.
     """

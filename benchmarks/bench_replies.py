@@ -12,6 +12,11 @@
 2. An "unseen" set of replies written separately from the generator's
    fragments (below), scored with the model trained on the full shipped set:
    a check that the model does not merely recognise the generator's sentences.
+3. The held-out set ``tests_engine/data/replies_heldout.csv`` (EN/FR/DE/ES/IT,
+   written apart from the training templates and never copied into them):
+   macro-F1 per language of the bundled classifier, next to the classifier
+   shipped before that set existed (commit ``PREVIOUS_REVISION``, run with its
+   own engine code taken from git) on the same rows.
 
 Baselines, on the same rows: the majority class, and a multilingual keyword
 rule (what a collector would write as a first mail filter).
@@ -24,9 +29,13 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import json
 import re
+import subprocess
 import sys
+import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +48,10 @@ from ar_ai_collections.constants import DISPUTE_CATEGORIES, REPLY_LABELS  # noqa
 from ar_ai_collections.replies import ReplyClassifier, train_reply_classifier  # noqa: E402
 
 DATA = ROOT / "ar_ai_collections" / "data" / "replies_labelled.csv"
+HELDOUT = ROOT / "tests_engine" / "data" / "replies_heldout.csv"
+# The last commit whose bundled reply classifier predates the held-out set.
+PREVIOUS_REVISION = "f5417ed"
+LANGUAGES = ("en", "fr", "de", "es", "it")
 
 # Keyword baseline: first matching rule wins (order matters).
 KEYWORDS = [
@@ -209,7 +222,7 @@ def _report(
     print(classification_report(y, model_y, labels=labels, digits=3, zero_division=0))
     print("keyword rule, per class:")
     print(classification_report(y, kw_y, labels=labels, digits=3, zero_division=0))
-    for lang in ("en", "fr", "de"):
+    for lang in LANGUAGES:
         mask = (df["lang"] == lang).to_numpy()
         print(
             f"  {lang}: n={mask.sum():3d}  macro-F1 model {_macro(y[mask], model_y[mask]):.3f}"
@@ -228,10 +241,20 @@ def _report(
     print(classification_report(yc, model_c, labels=cats, digits=3, zero_division=0))
 
 
+def _proba(clf: ReplyClassifier, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities of ``frame``'s texts, each read on its own ``as_of`` day."""
+    label_p = np.zeros((len(frame), len(clf.labels)))
+    cat_p = np.zeros((len(frame), len(clf.categories)))
+    for as_of, rows in frame.reset_index(drop=True).groupby("as_of", sort=False):
+        lp, cp = clf.predict_proba(rows["text"].tolist(), date.fromisoformat(as_of))
+        label_p[rows.index], cat_p[rows.index] = lp, cp
+    return label_p, cat_p
+
+
 def _fit_predict(train: pd.DataFrame, test: pd.DataFrame, seed: int):
     """Model labels and category-head argmax (for every row) on ``test``."""
     clf = train_reply_classifier(train, seed=seed)
-    label_p, cat_p = clf.predict_proba(test["text"].tolist())
+    label_p, cat_p = _proba(clf, test)
     labels = [clf.labels[i] for i in label_p.argmax(axis=1)]
     cats = [clf.categories[i] for i in cat_p.argmax(axis=1)]
     return labels, cats, train["label"].value_counts().idxmax()
@@ -304,6 +327,68 @@ def evaluate_unseen() -> None:
             print(f"  miss: {truth:9s} -> {pred.label}/{pred.category}: {text}")
 
 
+_PREVIOUS_SCORER = """
+import json, sys
+from datetime import date
+from ar_ai_collections.replies import ReplyClassifier
+rows = json.load(sys.stdin)
+clf = ReplyClassifier.load_default()
+print(json.dumps([clf.predict([t], today=date.fromisoformat(d))[0].label for t, d in rows]))
+"""
+
+
+def _previous_labels(frame: pd.DataFrame) -> list[str] | None:
+    """Labels given by the classifier (and engine code) of ``PREVIOUS_REVISION``."""
+
+    def git(*args: str) -> bytes:
+        return subprocess.run(
+            ["git", "-C", str(ROOT), *args], capture_output=True, check=True
+        ).stdout
+
+    try:
+        paths = git("ls-tree", "-r", "--name-only", PREVIOUS_REVISION, "ar_ai_collections")
+        with tempfile.TemporaryDirectory() as tmp:
+            for path in paths.decode().split():
+                target = Path(tmp) / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(git("show", f"{PREVIOUS_REVISION}:{path}"))
+            rows = json.dumps(list(zip(frame["text"], frame["as_of"], strict=True)))
+            out = subprocess.run(
+                [sys.executable, "-c", _PREVIOUS_SCORER],
+                cwd=tmp,
+                input=rows,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+    except (OSError, subprocess.CalledProcessError) as error:
+        print(f"(previous classifier unavailable: {error})")
+        return None
+    return json.loads(out.stdout)
+
+
+def evaluate_heldout() -> dict[str, float]:
+    """Per-language macro-F1 on the held-out set: bundled vs previous classifier."""
+    held = pd.read_csv(HELDOUT, keep_default_na=False)
+    current = ReplyClassifier.load_default()
+    label_p, _ = _proba(current, held)
+    model_y = np.array([current.labels[i] for i in label_p.argmax(axis=1)])
+    previous = _previous_labels(held)
+    y = held["label"].to_numpy()
+    print(f"\n######## Held-out replies by other authors (n={len(held)}, {HELDOUT.name})")
+    print(f"label macro-F1 per language: bundled model | previous model ({PREVIOUS_REVISION})")
+    scores = {}
+    for lang in LANGUAGES:
+        mask = (held["language"] == lang).to_numpy()
+        scores[lang] = _macro(y[mask], model_y[mask])
+        before = "n/a" if previous is None else f"{_macro(y[mask], np.array(previous)[mask]):.3f}"
+        print(f"  {lang}: n={mask.sum():3d}  {scores[lang]:.3f} | {before}")
+    for text, truth, pred in zip(held["text"], y, model_y, strict=True):
+        if truth != pred:
+            print(f"  miss: {truth:9s} -> {pred}: {' '.join(text.split())[:90]}")
+    return scores
+
+
 def main(argv: list[str] | None = None) -> int:
     from sklearn.model_selection import train_test_split
 
@@ -332,6 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print("(CSV differs from the generator output: grouped evaluation skipped)")
     evaluate_unseen()
+    evaluate_heldout()
     return 0
 
 

@@ -7,7 +7,11 @@ from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import html2plaintext
 
-from ..ar_ai_collections.constants import DISPUTE_CATEGORIES, DISPUTE_CATEGORY_LABELS
+from ..ar_ai_collections.constants import (
+    DISPUTE_CATEGORIES,
+    DISPUTE_CATEGORY_LABELS,
+    MAX_REPLY_CHARS,
+)
 from .ai_collection_case_mixin import fallback_collector
 
 _logger = logging.getLogger(__name__)
@@ -26,7 +30,9 @@ CATEGORY_SELECTION = [("none", "None")] + [
 CLASSIFIER_ATTACHMENT_NAME = "ai_reply_classifier.json"
 THRESHOLD_PARAM = "ar_ai_collections.reply_confidence_threshold"
 DEFAULT_THRESHOLD = 0.7
-TEXT_LIMIT = 5000
+# HTML read from an email body: the reply is at the top, and converting a crafted
+# megabyte of markup to text would cost the mail gateway a noticeable fraction of a second.
+HTML_READ_LIMIT = 20 * MAX_REPLY_CHARS
 
 # Parsed classifiers, keyed by the sha1 of their JSON (the bundled one under "default").
 _CLASSIFIER_CACHE = {}
@@ -145,7 +151,7 @@ class AiCollectionReply(models.Model):
             DEFAULT_CLASSIFIER_PATH.parent / "replies_labelled.csv",
             dtype=str,
             keep_default_na=False,
-        )[["text", "label", "category"]]
+        )[["text", "label", "category", "lang", "as_of"]]
         corrected = self.sudo().search(
             [("company_id", "=", company.id), ("corrected_label", "!=", False)]
         )
@@ -154,8 +160,10 @@ class AiCollectionReply(models.Model):
                 "text": corrected.mapped("text"),
                 "label": corrected.mapped("final_label"),
                 "category": corrected.mapped("final_category"),
+                # The reply's dates are read as past / future from the day it came in.
+                "as_of": [reply.create_date.date() for reply in corrected],
             },
-            columns=["text", "label", "category"],
+            columns=["text", "label", "category", "as_of"],
         )
         # Corrections weigh more than one shipped example each: they are the user's data.
         examples = pd.concat([shipped] + [extra] * 3, ignore_index=True)
@@ -258,14 +266,24 @@ class AiCollectionReply(models.Model):
             not user.share for user in author.sudo().user_ids
         ):
             return self.browse()
-        text = html2plaintext(message.body or "").strip()
+        text = html2plaintext((message.body or "")[:HTML_READ_LIMIT]).strip()
         if message.subject:
             text = f"{message.subject}\n{text}"
-        if not text:
+        text = text[:MAX_REPLY_CHARS]
+        if not text.strip():
             return self.browse()
-        text = text[:TEXT_LIMIT]
         today = fields.Date.context_today(self)
-        prediction = self._get_classifier(company).predict([text], today=today)[0]
+        try:
+            prediction = self._get_classifier(company).predict([text], today=today)[0]
+        except Exception:
+            # Runs inside the mail gateway: a failure must not lose the customer's email.
+            # The reply is kept unclassified (confidence 0), hence routed to a review.
+            _logger.exception(
+                "Reply classification failed (message %s), left for review", message.id
+            )
+            from ..ar_ai_collections.replies import ReplyPrediction
+
+            prediction = ReplyPrediction(label="other", category="none", confidence=0.0)
         reply = (
             self.sudo()
             .with_company(company)

@@ -1,7 +1,7 @@
 # ruff: noqa: E501  (this file is mostly hand-written sentences)
 """Compose the labelled customer-reply set shipped with the addon.
 
-Writes ``ar_ai_collections/data/replies_labelled.csv`` (text,label,category,lang)
+Writes ``ar_ai_collections/data/replies_labelled.csv`` (text,label,category,lang,as_of)
 from hand-written fragments: per class and language several core sentences
 and optional context sentences, combined with greetings, closings, signatures,
 quoted reminders, typos and amounts/dates/invoice numbers in the formats
@@ -86,6 +86,8 @@ COMPANY = [
     "Greenfield Farms",
 ]
 TITLES = {
+    "es": ["Contabilidad", "Administración", "Gerente", "Compras", ""],
+    "it": ["Amministrazione", "Contabilità fornitori", "Titolare", "Ufficio acquisti", ""],
     "en": [
         "Accounts Payable",
         "Finance Manager",
@@ -115,6 +117,8 @@ TITLES = {
 }
 
 GREET = {
+    "es": ["Hola,", "Buenos días,", "Estimados señores:", "Hola {first},", "", "Buenas tardes,"],
+    "it": ["Buongiorno,", "Salve,", "Gentili signori,", "Ciao {first},", "", "Gentile {first},"],
     "en": [
         "Hi,",
         "Hello,",
@@ -149,6 +153,8 @@ GREET = {
     ],
 }
 CLOSE = {
+    "es": ["Saludos,", "Un saludo,", "Atentamente,", "Gracias,", "", "Enviado desde mi iPhone"],
+    "it": ["Cordiali saluti", "Saluti,", "Grazie,", "Distinti saluti", "", "Inviato da iPhone"],
     "en": [
         "Thanks,",
         "Best regards,",
@@ -181,6 +187,14 @@ CLOSE = {
     ],
 }
 QUOTE_HEAD = {
+    "es": [
+        "El {qdate}, Cuentas por cobrar <ar@yourcompany.com> escribió:",
+        "-----Mensaje original-----\nDe: Cobros\nAsunto: Recordatorio factura {inv}",
+    ],
+    "it": [
+        "Il giorno {qdate} Amministrazione <amministrazione@yourcompany.com> ha scritto:",
+        "-----Messaggio originale-----\nDa: Ufficio crediti\nOggetto: Sollecito fattura {inv}",
+    ],
     "en": [
         "On {qdate}, Accounts Receivable <ar@yourcompany.com> wrote:",
         "-----Original Message-----\nFrom: Accounts Receivable\nSubject: Payment reminder {inv}",
@@ -197,6 +211,12 @@ QUOTE_HEAD = {
     ],
 }
 QUOTE_BODY = {
+    "es": [
+        "Le recordamos que la factura {inv} por {amount}, vencida el {qdue}, sigue pendiente de pago.",
+    ],
+    "it": [
+        "Vi ricordiamo che la fattura {inv} di {amount}, scaduta il {qdue}, risulta ancora da saldare.",
+    ],
     "en": [
         "Dear customer, our records show that invoice {inv} of {amount} was due on {qdue} "
         "and remains unpaid. Please arrange payment at your earliest convenience.",
@@ -1631,8 +1651,1086 @@ add("dispute", "other", "de", ["Wir erkennen diese Forderung nicht an."])
 add("dispute", "other", "fr", ["Nous ne reconnaissons pas cette créance."])
 
 
+# --- fourth pass: many more French and German phrasings (future tense, past tense, casual) --
+add(
+    "promise",
+    "none",
+    "fr",
+    [
+        "Nous allons lancer l'ordre de virement {rel}.",
+        "Nous allons effectuer le paiement de {amount} le {date}.",
+        "Je vais faire le nécessaire pour que le paiement soit fait {rel}.",
+        "Le solde sera viré sur votre compte le {date}.",
+        "Vous serez payés {rel}, je vous le garantis.",
+        "Nous vous réglerons l'intégralité d'ici le {date}.",
+        "Comptez sur un virement de notre part {rel}.",
+        "La facture {inv} passera dans notre campagne de paiement du {date}.",
+        "On s'en occupe, vous aurez votre argent {rel}.",
+        "Nous paierons {amount} en deux fois : une moitié {rel}, l'autre le {date}.",
+        "Je vous promets que le chèque sera posté {rel}.",
+        "Le virement sera ordonné dès réception des fonds de notre client, vers le {date}.",
+        "Nous prévoyons d'honorer cette échéance le {date}.",
+        "Pas d'inquiétude, le paiement sera fait {rel}.",
+        "je regle ça {rel} c'est promis",
+        "Nous vous ferons un virement de {amount} {rel}.",
+    ],
+    [
+        "Toutes nos excuses pour ce retard.",
+        "Notre expert-comptable vient de valider la facture.",
+        "Merci de ne pas bloquer nos commandes en attendant.",
+        "Je vous ferai suivre la confirmation de la banque.",
+        "La facture était restée bloquée dans le circuit de validation.",
+    ],
+)
+add(
+    "promise",
+    "none",
+    "de",
+    [
+        "Wir werden den Betrag von {amount} {rel} überweisen.",
+        "Mit dem Zahlungseingang können Sie {rel} rechnen.",
+        "Am {date} veranlassen wir die Überweisung.",
+        "Wir überweisen Ihnen die volle Summe spätestens {rel}.",
+        "Ich werde dafür sorgen, dass die Rechnung {inv} {rel} bezahlt wird.",
+        "Den offenen Saldo gleichen wir am {date} aus.",
+        "Sie bekommen Ihr Geld {rel}, darauf können Sie sich verlassen.",
+        "Wir planen die Zahlung für den {date} ein.",
+        "Wir zahlen in zwei Raten: {amount} {rel} und den Rest am {date}.",
+        "Keine Sorge, Sie erhalten die Zahlung {rel}.",
+        "Zahlung erfolgt voraussichtlich am {date}, sobald unser Kunde bezahlt hat.",
+        "ich überweise {rel}, sorry für die verspätung",
+        "Wir werden {amount} bis spätestens {date} auf Ihr Konto einzahlen.",
+        "Der Scheck über {amount} geht {rel} in die Post.",
+    ],
+    [
+        "Bitte entschuldigen Sie die Verspätung.",
+        "Unser Steuerberater hat die Rechnung jetzt freigegeben.",
+        "Bitte stoppen Sie die Lieferungen in der Zwischenzeit nicht.",
+        "Die Bankbestätigung leite ich Ihnen weiter.",
+        "Die Rechnung hing in unserem Freigabeprozess fest.",
+    ],
+)
+add(
+    "promise",
+    "none",
+    "en",
+    [
+        "Expect the funds to land in your account {rel}.",
+        "Plan is to clear {amount} on {date}.",
+        "The money ought to be with you {rel}.",
+        "It's in the bank's queue for {date}, so it'll reach you shortly after.",
+        "Payroll first, then your invoice {rel}.",
+        "Your invoice will be settled {rel}, you have my word.",
+        "gonna pay it {rel}, sorry for the wait",
+        "We'll release {amount} {rel}, remittance to follow.",
+    ],
+)
+add(
+    "paid",
+    "none",
+    "fr",
+    [
+        "Règlement SEPA passé le {pdate} pour la facture {inv}.",
+        "Le paiement de {amount} a été envoyé {pastrel}.",
+        "Nous avons viré la somme {pastrel}, merci de contrôler votre compte.",
+        "C'est déjà payé, le virement date du {pdate}.",
+        "Facture soldée {pastrel}, vous avez l'avis de virement en pièce jointe.",
+        "Le prélèvement a été effectué {pastrel}.",
+        "Nous vous avons payé {amount} {pastrel} via votre portail.",
+        "payé {pastrel} normalement c'est bon",
+        "Le chèque de {amount} a été posté le {pdate}.",
+        "Notre banque confirme que l'ordre de virement a été exécuté {pastrel}.",
+    ],
+    [
+        "Le virement peut mettre un ou deux jours à apparaître.",
+        "Merci de lettrer le paiement sur la bonne facture.",
+    ],
+)
+add(
+    "paid",
+    "none",
+    "de",
+    [
+        "SEPA-Überweisung für {inv} ist am {pdate} raus.",
+        "Wir haben {amount} {pastrel} überwiesen.",
+        "Das Geld ist {pastrel} rausgegangen, bitte prüfen Sie Ihren Kontoeingang.",
+        "Schon bezahlt, die Überweisung war am {pdate}.",
+        "Rechnung {pastrel} beglichen, den Beleg finden Sie anbei.",
+        "Die Lastschrift wurde {pastrel} eingezogen.",
+        "Wir haben {amount} {pastrel} über Ihr Kundenportal bezahlt.",
+        "kohle ist {pastrel} raus, sollte passen",
+        "Unsere Bank bestätigt die Ausführung der Überweisung {pastrel}.",
+    ],
+    [
+        "Die Gutschrift auf Ihrem Konto kann ein, zwei Tage dauern.",
+        "Bitte ordnen Sie die Zahlung der richtigen Rechnung zu.",
+    ],
+)
+add(
+    "paid",
+    "none",
+    "en",
+    [
+        "We wired {amount} {pastrel}; the bank reference is TRX{num}.",
+        "This one's done, it went out on {pdate}.",
+        "Cheque number {num} for {amount} was mailed on {pdate}.",
+    ],
+)
+add(
+    "request",
+    "none",
+    "fr",
+    [
+        "Pourriez-vous nous adresser la facture {inv} par e-mail à {email2} ?",
+        "Merci de nous envoyer la liste des factures non réglées.",
+        "Nous avons besoin de vos coordonnées bancaires sur papier à en-tête.",
+        "Pourriez-vous m'envoyer le contrat signé pour que je puisse valider ?",
+        "Est-il possible d'avoir la facture au nom de notre filiale {company} ?",
+        "Je n'ai pas le bon de livraison, pouvez-vous me le transmettre ?",
+        "Pouvez-vous me confirmer le montant exact à payer, frais compris ?",
+        "je ne retrouve plus la facture {inv}, vous pourriez me la refaire parvenir ?",
+    ],
+)
+add(
+    "request",
+    "none",
+    "de",
+    [
+        "Könnten Sie die Rechnung {inv} per E-Mail an {email2} senden?",
+        "Bitte schicken Sie uns eine Liste aller unbezahlten Rechnungen.",
+        "Wir benötigen Ihre Bankverbindung auf Firmenbriefpapier.",
+        "Senden Sie mir bitte den unterschriebenen Vertrag, damit ich freigeben kann.",
+        "Ist es möglich, die Rechnung auf unsere Tochterfirma {company} auszustellen?",
+        "Können Sie mir den genauen Betrag inklusive Gebühren bestätigen?",
+        "kann ich die rechnung {inv} bitte erneut bekommen? ist bei uns untergegangen",
+    ],
+)
+add(
+    "autoreply",
+    "none",
+    "fr",
+    [
+        "Je suis en congé maternité, merci d'écrire à {email2} en attendant mon retour.",
+        "Absence : je serai de retour le {date}. Je traiterai votre message à mon retour.",
+        "Notre service comptable est fermé pour inventaire jusqu'au {date}.",
+        "Votre message a été enregistré sous le numéro {num}. Nous vous répondrons rapidement.",
+    ],
+)
+add(
+    "autoreply",
+    "none",
+    "de",
+    [
+        "Ich bin in Elternzeit, bitte schreiben Sie in der Zwischenzeit an {email2}.",
+        "Bin auf einer Messe, ab dem {date} wieder am Platz.",
+        "Unsere Buchhaltung ist wegen Inventur bis zum {date} nicht besetzt.",
+        "Ihre Anfrage wurde unter der Ticketnummer {num} erfasst. Wir melden uns in Kürze.",
+    ],
+)
+add(
+    "other",
+    "none",
+    "fr",
+    [
+        "D'accord, merci.",
+        "Je vais voir ça avec mon associé.",
+        "Pouvez-vous me dire si vous livrez aussi en Belgique ?",
+        "Nous avons changé de logiciel comptable, rien d'autre à signaler.",
+        "Merci pour votre réactivité, très appréciée.",
+        "Notre responsable des achats est désormais {first2}.",
+        "Votre commercial peut-il passer nous voir le mois prochain ?",
+    ],
+)
+add(
+    "other",
+    "none",
+    "de",
+    [
+        "Okay, danke.",
+        "Ich bespreche das mit meinem Kollegen.",
+        "Liefern Sie eigentlich auch nach Österreich?",
+        "Wir haben unsere Buchhaltungssoftware gewechselt, sonst gibt es nichts Neues.",
+        "Danke für die schnelle Rückmeldung!",
+        "Unser Einkauf wird jetzt von {first2} geleitet.",
+        "Kann Ihr Außendienst nächsten Monat bei uns vorbeikommen?",
+    ],
+)
+
+# --- Spanish ---------------------------------------------------------------------------------
+add(
+    "promise",
+    "none",
+    "es",
+    [
+        "Ordenaremos el pago de {amount} {rel}.",
+        "El pago de la factura {inv} está programado para el {date}.",
+        "Liquidaremos lo que falta el {date}.",
+        "Vamos a pagar {rel}, disculpe el retraso.",
+        "Le garantizo que recibirá el dinero antes del {date}.",
+        "La factura ya está aprobada y se pagará {rel}.",
+        "Podemos pagar {amount} {rel} y el resto el {date}.",
+        "te pago {rel}, palabra",
+        "Nuestro próximo ciclo de pagos es el {date}, su factura está incluida.",
+    ],
+    ["Perdone las molestias.", "Le enviaré el comprobante cuando esté hecho."],
+)
+add(
+    "paid",
+    "none",
+    "es",
+    [
+        "Transferencia emitida el {pdate} para la factura {inv}.",
+        "Hicimos el pago de {amount} {pastrel}.",
+        "Ya está pagado; el comprobante bancario va abajo.",
+        "El dinero salió de nuestra cuenta {pastrel}.",
+        "pagado {pastrel} por la web",
+        "Le confirmo la transferencia de {amount} con fecha {pdate}.",
+    ],
+    ["Puede tardar uno o dos días en aparecer."],
+)
+add(
+    "request",
+    "none",
+    "es",
+    [
+        "Mándenme otra vez la factura {inv} en PDF, por favor.",
+        "Por favor, mándenme un estado de cuenta actualizado.",
+        "¿Cuáles son sus datos bancarios (IBAN)?",
+        "Necesitamos que la factura incluya nuestro número de pedido 45{num}.",
+        "¿Me puede enviar el albarán de entrega de este pedido?",
+    ],
+    ["Gracias de antemano."],
+)
+add(
+    "autoreply",
+    "none",
+    "es",
+    [
+        "Me encuentro de viaje hasta el {date}; responderé a mi vuelta.",
+        "Mensaje automático: hemos recibido su correo y le contestaremos lo antes posible.",
+        "Por motivos de salud no estoy disponible; le atenderá {email2}.",
+        "Ya no trabajo en {company}; por favor escriba a {email2}.",
+    ],
+)
+add(
+    "other",
+    "none",
+    "es",
+    [
+        "Muchas gracias por la información.",
+        "De acuerdo, lo reviso con mi jefe.",
+        "¿Hacen envíos a Portugal?",
+        "Felices fiestas a todo el equipo.",
+        "Nuestra nueva dirección es Calle Mayor 12, Madrid.",
+        "Entendido, un saludo.",
+    ],
+)
+add(
+    "dispute",
+    "billing_error",
+    "es",
+    [
+        "La factura {inv} tiene un error: nos cobran 12 unidades y recibimos 10.",
+        "El IVA aplicado en la factura es incorrecto.",
+    ],
+)
+add(
+    "dispute",
+    "pricing",
+    "es",
+    [
+        "Nos han aplicado una tarifa más alta que la pactada en el contrato.",
+        "Falta el descuento del 10 % acordado con su comercial.",
+    ],
+)
+add(
+    "dispute",
+    "goods_not_received",
+    "es",
+    [
+        "El pedido de la factura {inv} nunca llegó a nuestro almacén.",
+        "Todavía faltan dos palés del envío, no pagaremos hasta tenerlo todo.",
+    ],
+)
+add(
+    "dispute",
+    "goods_damaged",
+    "es",
+    [
+        "Buena parte del material vino defectuoso, adjunto fotos.",
+        "La máquina entregada no funciona y las cajas venían aplastadas.",
+    ],
+)
+add(
+    "dispute",
+    "service_quality",
+    "es",
+    [
+        "El trabajo quedó mal hecho y la instalación sigue sin funcionar.",
+        "No estamos conformes con el servicio prestado, reclamamos la factura {inv}.",
+    ],
+)
+add(
+    "dispute",
+    "already_paid",
+    "es",
+    [
+        "Esta factura ya la pagamos el {pdate}, revisen su contabilidad y dejen de reclamar.",
+        "Su recordatorio es un error: abonamos {amount} hace semanas.",
+    ],
+)
+add(
+    "dispute",
+    "duplicate_invoice",
+    "es",
+    [
+        "Nos han facturado dos veces el mismo pedido.",
+        "La factura {inv} es idéntica a la {inv2}, solo pagaremos una.",
+    ],
+)
+add(
+    "dispute",
+    "needs_copy_po",
+    "es",
+    [
+        "Sin número de pedido no podemos tramitar la factura {inv}.",
+        "Nunca recibimos la factura original, envíenla antes de reclamar.",
+    ],
+)
+add(
+    "dispute",
+    "financial_hardship",
+    "es",
+    [
+        "Estamos pasando por graves problemas de liquidez y no podemos pagar ahora.",
+        "¿Podríamos fraccionar la deuda en varios meses? La situación es muy difícil.",
+    ],
+)
+add(
+    "dispute",
+    "other",
+    "es",
+    [
+        "No reconocemos esta factura, nunca firmamos un contrato con ustedes.",
+        "El contrato se rescindió el año pasado, no les debemos nada.",
+    ],
+)
+
+# --- Italian ---------------------------------------------------------------------------------
+add(
+    "promise",
+    "none",
+    "it",
+    [
+        "Disporremo il pagamento di {amount} {rel}.",
+        "Il pagamento della fattura {inv} è programmato per il {date}.",
+        "Chiuderemo la posizione il {date}.",
+        "Vi paghiamo {rel}, scusate il ritardo.",
+        "Vi garantisco che riceverete i soldi entro il {date}.",
+        "La fattura è approvata e sarà pagata {rel}.",
+        "Possiamo versare {amount} {rel} e il resto il {date}.",
+        "pago {rel} promesso",
+        "Il prossimo giro pagamenti è il {date}, la vostra fattura è inclusa.",
+    ],
+    ["Ci scusiamo per il disagio.", "Vi manderò la contabile appena fatto."],
+)
+add(
+    "paid",
+    "none",
+    "it",
+    [
+        "Bonifico disposto in data {pdate} per la fattura {inv}.",
+        "Abbiamo pagato {amount} {pastrel}.",
+        "Già pagato, trovate la ricevuta bancaria qui sotto.",
+        "I soldi sono usciti dal nostro conto {pastrel}.",
+        "pagato {pastrel} dal vostro portale",
+        "Confermo l'avvenuto bonifico di {amount} in data {pdate}.",
+    ],
+    ["Potrebbero servire uno o due giorni lavorativi."],
+)
+add(
+    "request",
+    "none",
+    "it",
+    [
+        "Ci rimandate la fattura {inv} in PDF per favore?",
+        "Per cortesia inviatemi la situazione contabile aggiornata.",
+        "Mi mandate le vostre coordinate bancarie?",
+        "La fattura deve riportare il nostro numero d'ordine 45{num}, potete riemetterla?",
+        "Ci servirebbe il documento di trasporto di questo ordine.",
+    ],
+    ["Grazie in anticipo."],
+)
+add(
+    "autoreply",
+    "none",
+    "it",
+    [
+        "Sono in trasferta fino al {date}, risponderò al mio rientro.",
+        "Messaggio automatico: abbiamo ricevuto la vostra email e risponderemo al più presto.",
+        "Per motivi di salute non sono disponibile; vi risponderà {email2}.",
+        "Non lavoro più presso {company}; scrivete a {email2}.",
+    ],
+)
+add(
+    "other",
+    "none",
+    "it",
+    [
+        "Grazie mille per l'informazione.",
+        "Va bene, ne parlo con il mio responsabile.",
+        "Spedite anche in Svizzera?",
+        "Buone feste a tutto il team.",
+        "Il nostro nuovo indirizzo è Via Roma 12, Milano.",
+        "Perfetto, buona giornata.",
+    ],
+)
+add(
+    "dispute",
+    "billing_error",
+    "it",
+    [
+        "Nella fattura {inv} ci sono 12 pezzi ma ne abbiamo ricevuti 10.",
+        "L'IVA applicata in fattura è sbagliata.",
+    ],
+)
+add(
+    "dispute",
+    "pricing",
+    "it",
+    [
+        "Ci avete applicato una tariffa più alta di quella del contratto.",
+        "Manca lo sconto del 10 % concordato con il vostro agente.",
+    ],
+)
+add(
+    "dispute",
+    "goods_not_received",
+    "it",
+    [
+        "L'ordine della fattura {inv} non è mai arrivato al nostro magazzino.",
+        "Mancano ancora due bancali della spedizione, paghiamo quando arriva tutto.",
+    ],
+)
+add(
+    "dispute",
+    "goods_damaged",
+    "it",
+    [
+        "Metà dei pezzi consegnati sono rotti, allego le foto.",
+        "La macchina consegnata è difettosa e gli imballi erano schiacciati.",
+    ],
+)
+add(
+    "dispute",
+    "service_quality",
+    "it",
+    [
+        "Il lavoro è stato fatto male e l'impianto continua a non funzionare.",
+        "Non siamo soddisfatti del servizio, contestiamo la fattura {inv}.",
+    ],
+)
+add(
+    "dispute",
+    "already_paid",
+    "it",
+    [
+        "Questa fattura l'abbiamo già saldata il {pdate}, controllate la vostra contabilità.",
+        "Il vostro sollecito è un errore: abbiamo versato {amount} settimane fa.",
+    ],
+)
+add(
+    "dispute",
+    "duplicate_invoice",
+    "it",
+    [
+        "Ci avete fatturato due volte lo stesso ordine.",
+        "La fattura {inv} è identica alla {inv2}, ne pagheremo solo una.",
+    ],
+)
+add(
+    "dispute",
+    "needs_copy_po",
+    "it",
+    [
+        "Senza numero d'ordine non possiamo registrare la fattura {inv}.",
+        "Non abbiamo mai ricevuto la fattura originale, mandatela prima di sollecitare.",
+    ],
+)
+add(
+    "dispute",
+    "financial_hardship",
+    "it",
+    [
+        "Abbiamo seri problemi di liquidità e al momento non possiamo pagare.",
+        "Possiamo rateizzare il debito su alcuni mesi? La situazione è difficile.",
+    ],
+)
+add(
+    "dispute",
+    "other",
+    "it",
+    [
+        "Non riconosciamo questa fattura, non abbiamo mai firmato un contratto con voi.",
+        "Il contratto è stato disdetto l'anno scorso, non vi dobbiamo nulla.",
+    ],
+)
+
+
+# --- fifth pass: the everyday non-dispute replies, in every language ------------------------
+add(
+    "other",
+    "none",
+    "en",
+    [
+        "Copying in {first2} from finance.",
+        "Lovely to meet your team at the conference last week.",
+        "Do you have the new price list for 2027?",
+        "Happy new year from all of us!",
+        "Thanks for the quick response.",
+        "Noted with thanks.",
+        "Our office will be closed between Christmas and New Year.",
+        "Please update our contact email to {email2}.",
+        "Good to know, cheers.",
+    ],
+)
+add(
+    "other",
+    "none",
+    "de",
+    [
+        "Vielen Dank, wir melden uns.",
+        "Ich bin nächste Woche in Ihrer Gegend, hätten Sie Zeit für einen Kaffee?",
+        "Gibt es den Katalog 2027 schon?",
+        "Super, vielen Dank für die schnelle Lieferung.",
+        "Ich setze {first2} in CC, sie betreut das künftig.",
+        "Ok, verstanden.",
+        "Können wir die Konditionen für nächstes Jahr besprechen?",
+    ],
+)
+add(
+    "other",
+    "none",
+    "fr",
+    [
+        "Super, merci pour la livraison rapide.",
+        "Je mets {first2} en copie, c'est elle qui suit ce dossier.",
+        "Avez-vous déjà le catalogue 2027 ?",
+        "Ok, compris.",
+        "Pouvons-nous discuter des conditions pour l'an prochain ?",
+        "Je passe dans votre région la semaine prochaine, un café ?",
+    ],
+)
+add(
+    "other",
+    "none",
+    "es",
+    [
+        "Perfecto, muchas gracias.",
+        "Lo hablo con mi socio y le digo algo.",
+        "¿Tienen ya el catálogo nuevo?",
+        "Pongo en copia a {first2}.",
+        "Feliz año nuevo a todos.",
+    ],
+)
+add(
+    "other",
+    "none",
+    "it",
+    [
+        "Perfetto, grazie mille.",
+        "Ne parlo con il mio socio e vi faccio sapere.",
+        "Avete già il nuovo catalogo?",
+        "Metto in copia {first2}.",
+        "Buon anno a tutti!",
+    ],
+)
+add(
+    "paid",
+    "none",
+    "en",
+    [
+        "The remittance went to your finance team on {pdate}.",
+        "Settled. Bank ref TRX{num}.",
+        "Done! Paid through the link you sent.",
+        "I believe this was paid {pastrel} - let me know if it hasn't arrived.",
+    ],
+)
+add(
+    "paid",
+    "none",
+    "de",
+    [
+        "Zahlung ging {pastrel} raus.",
+        "Die Überweisung haben wir {pastrel} getätigt.",
+        "Zahlung ist durch, Valuta {pdate}.",
+        "Ausgeglichen am {pdate}, bitte buchen Sie die Zahlung auf {inv}.",
+        "Rechnung ist beglichen, danke für die Geduld.",
+    ],
+)
+add(
+    "paid",
+    "none",
+    "fr",
+    [
+        "Le paiement est passé {pastrel}.",
+        "Nous avons effectué le virement {pastrel}, date de valeur {pdate}.",
+        "Facture acquittée, merci de l'imputer sur {inv}.",
+        "C'est bon de notre côté, payé {pastrel}.",
+    ],
+)
+add(
+    "paid",
+    "none",
+    "es",
+    [
+        "Pago realizado {pastrel}, referencia {inv}.",
+        "Le hicimos un ingreso de {amount} {pastrel}.",
+        "Está abonado desde el {pdate}.",
+        "El cargo en nuestra cuenta es del {pdate}, ya está liquidado.",
+    ],
+)
+add(
+    "paid",
+    "none",
+    "it",
+    [
+        "Pagamento eseguito {pastrel}, riferimento {inv}.",
+        "Vi abbiamo accreditato {amount} {pastrel}.",
+        "È saldata dal {pdate}.",
+        "L'addebito sul nostro conto è del {pdate}, risulta pagata.",
+    ],
+)
+add(
+    "request",
+    "none",
+    "en",
+    [
+        "Can you split the invoice per cost centre?",
+        "Please send the timesheet backing invoice {inv}.",
+        "Do you have an email address for remittance advices?",
+        "Could we get the invoice in French for our head office?",
+        "Please add our reference {num} and resend.",
+    ],
+)
+add(
+    "request",
+    "none",
+    "de",
+    [
+        "Bitte teilen Sie uns den aktuellen Saldo mit.",
+        "Können Sie die Rechnung auf zwei Kostenstellen aufteilen?",
+        "Wohin sollen wir die Zahlungsavise schicken?",
+        "Bitte senden Sie uns eine Aufstellung mit allen Rechnungsnummern.",
+        "Haben Sie eine unterschriebene Rechnungskopie für unsere Revision?",
+    ],
+)
+add(
+    "request",
+    "none",
+    "fr",
+    [
+        "Pouvez-vous découper la facture par centre de coûts ?",
+        "Merci de nous communiquer le solde exact à date.",
+        "Avez-vous une adresse pour les avis de virement ?",
+        "Pourriez-vous m'envoyer vos conditions générales de vente ?",
+    ],
+)
+add(
+    "request",
+    "none",
+    "es",
+    [
+        "¿Pueden poner nuestro CIF en la factura?",
+        "¿Aceptan pago con tarjeta? Envíenos el enlace.",
+        "Necesitamos el contrato firmado para aprobar el pago.",
+    ],
+)
+add(
+    "request",
+    "none",
+    "it",
+    [
+        "Potete indicare la nostra partita IVA in fattura?",
+        "Accettate la carta di credito? Mandateci il link.",
+        "Ci serve il contratto firmato per approvare il pagamento.",
+        "Mi mandate l'elenco delle fatture aperte?",
+    ],
+)
+add(
+    "autoreply",
+    "none",
+    "en",
+    [
+        "Your message has been queued; our current response time is 3 working days.",
+        "The person you are writing to is on sabbatical until {date}.",
+        "This email was received outside our business hours and will be processed on the next working day.",
+        "We have received your message. Reference: {num}.",
+    ],
+)
+add(
+    "autoreply",
+    "none",
+    "de",
+    [
+        "Ihre E-Mail ist außerhalb unserer Geschäftszeiten eingegangen und wird am nächsten Werktag bearbeitet.",
+        "Ich bin im Sabbatical bis {date}. Vertretung: {email2}.",
+        "Vielen Dank für Ihre Mail, sie wurde unter der Nummer {num} registriert.",
+        "Frau {last} ist in den Ruhestand gegangen, Vertretung: {email2}.",
+    ],
+)
+add(
+    "autoreply",
+    "none",
+    "fr",
+    [
+        "Votre e-mail est arrivé en dehors de nos horaires et sera traité le prochain jour ouvré.",
+        "Je suis en congé sabbatique jusqu'au {date}. Suppléant : {email2}.",
+        "M. {last} a pris sa retraite, écrivez désormais à {email2}.",
+    ],
+)
+add(
+    "autoreply",
+    "none",
+    "es",
+    [
+        "Mensaje automático: su correo será atendido en horario de oficina.",
+        "{first} ya no forma parte de la empresa; diríjase a {email2}.",
+        "Oficina cerrada hasta el {date}.",
+    ],
+)
+add(
+    "autoreply",
+    "none",
+    "it",
+    [
+        "Messaggio automatico: la vostra email sarà gestita in orario d'ufficio.",
+        "{first} non fa più parte dell'azienda; scrivete a {email2}.",
+        "Ufficio chiuso fino al {date}.",
+    ],
+)
+add(
+    "promise",
+    "none",
+    "de",
+    ["Zahlen wir {rel}.", "Überweisen wir {rel}, sorry.", "Geht {rel} raus."],
+)
+add(
+    "promise",
+    "none",
+    "en",
+    ["Funds will go out {rel}.", "Paying {rel}, cheers."],
+)
+add(
+    "promise",
+    "none",
+    "es",
+    [
+        "Lo pagamos {rel}.",
+        "Le haremos el ingreso {rel}.",
+        "El dinero estará en su cuenta el {date}.",
+        "Cuente con el pago {rel}.",
+        "Esta semana no podemos, pero {rel} queda saldado.",
+    ],
+)
+add(
+    "promise",
+    "none",
+    "it",
+    [
+        "Lo paghiamo {rel}.",
+        "Vi faremo il versamento {rel}.",
+        "I soldi saranno sul vostro conto il {date}.",
+        "Contate sul pagamento {rel}.",
+        "Questa settimana non riusciamo, ma {rel} chiudiamo tutto.",
+    ],
+)
+
+
+# --- sixth pass: broader everyday German and French (and English) vocabulary ---------------
+add(
+    "other",
+    "none",
+    "de",
+    [
+        "Vielen Dank für Ihre Nachricht, ich schaue mir das an.",
+        "Anbei wie besprochen unsere aktualisierten Stammdaten.",
+        "Können wir nächste Woche telefonieren? Es geht um die Jahresplanung.",
+        "Ich bin ab Januar Ihr neuer Ansprechpartner bei uns.",
+        "Wann öffnet Ihr Lager nach den Feiertagen wieder?",
+        "Wir planen eine größere Bestellung im Frühjahr.",
+        "Das Treffen am Donnerstag müssen wir leider verschieben.",
+        "Die Muster sind gut angekommen, vielen Dank.",
+        "Wie läuft es bei Ihnen? Lange nichts gehört.",
+    ],
+)
+add(
+    "other",
+    "none",
+    "fr",
+    [
+        "Merci pour votre message, je regarde ça.",
+        "Pouvons-nous décaler notre rendez-vous de jeudi ?",
+        "Je serai votre nouvel interlocuteur à partir de janvier.",
+        "Les échantillons sont bien arrivés, merci.",
+        "Nous prévoyons une grosse commande au printemps.",
+        "Quand rouvre votre entrepôt après les fêtes ?",
+        "Comment allez-vous ? Cela fait longtemps.",
+    ],
+)
+add(
+    "other",
+    "none",
+    "en",
+    [
+        "Thanks for your message, I'll have a look.",
+        "Can we move Thursday's meeting to the afternoon?",
+        "I'll be your new contact from January.",
+        "The samples arrived, thanks a lot.",
+    ],
+)
+add(
+    "autoreply",
+    "none",
+    "de",
+    [
+        "Vielen Dank für Ihre E-Mail. Unser Büro ist zwischen den Jahren geschlossen.",
+        "Ich bin heute nicht erreichbar und antworte Ihnen morgen.",
+        "Automatische Benachrichtigung: Ihre Nachricht wurde zugestellt.",
+        "Ich bin bis auf Weiteres krankgeschrieben.",
+        "Danke für Ihre Nachricht! Wir sind im Betriebsurlaub bis {date}.",
+        "Ich arbeite Teilzeit (Mo-Mi) und antworte am nächsten Arbeitstag.",
+        "Ihre Nachricht ist eingegangen. Die Bearbeitung kann einige Tage dauern.",
+    ],
+)
+add(
+    "autoreply",
+    "none",
+    "fr",
+    [
+        "Nos bureaux sont fermés entre Noël et le Nouvel An.",
+        "Je suis indisponible aujourd'hui et vous répondrai demain.",
+        "Notification automatique : votre message a été remis.",
+        "Je travaille à temps partiel (lundi-mercredi) et vous répondrai dès que possible.",
+        "Votre demande a été reçue, le traitement peut prendre quelques jours.",
+        "Je suis en arrêt jusqu'à nouvel ordre.",
+    ],
+)
+add(
+    "autoreply",
+    "none",
+    "en",
+    [
+        "Notification: your message was delivered to the recipient's mailbox.",
+        "I'm unavailable today and will reply tomorrow.",
+        "I'm on leave until further notice.",
+    ],
+)
+add(
+    "request",
+    "none",
+    "de",
+    [
+        "Können Sie mir sagen, was der offene Betrag genau umfasst?",
+        "Bitte senden Sie die Rechnung künftig im ZUGFeRD-Format.",
+        "Gibt es eine Zahlungsmöglichkeit per PayPal?",
+        "Bitte stellen Sie uns eine Zwischenrechnung aus.",
+        "Wer ist bei Ihnen für Rechnungsfragen zuständig? Bitte Kontaktdaten senden.",
+        "Wäre es möglich, uns die Rechnungen monatlich gesammelt zu schicken?",
+    ],
+)
+add(
+    "request",
+    "none",
+    "fr",
+    [
+        "Pouvez-vous m'expliquer à quoi correspond le montant restant ?",
+        "Merci de nous envoyer vos factures via Chorus Pro désormais.",
+        "Est-il possible de payer par PayPal ?",
+        "Pourriez-vous nous faire une facture intermédiaire ?",
+        "Qui s'occupe de la facturation chez vous ? Merci de m'envoyer ses coordonnées.",
+        "Serait-il possible de recevoir les factures regroupées chaque mois ?",
+    ],
+)
+add(
+    "request",
+    "none",
+    "en",
+    [
+        "Can you explain what the remaining amount covers?",
+        "Is it possible to pay by PayPal?",
+        "Who handles billing on your side? Please send their details.",
+    ],
+)
+add(
+    "paid",
+    "none",
+    "de",
+    ["Ist überwiesen.", "Bezahlt, siehe Anhang.", "Zahlung erledigt, Gruß"],
+)
+add(
+    "paid",
+    "none",
+    "fr",
+    ["C'est viré.", "Payé, voir pièce jointe.", "Paiement fait, bonne journée"],
+)
+
+
+add(
+    "other",
+    "none",
+    "de",
+    [
+        "Ab {date} gelten unsere neuen Öffnungszeiten.",
+        "Wir feiern am {date} unser Firmenjubiläum, Sie sind herzlich eingeladen.",
+    ],
+)
+add(
+    "other",
+    "none",
+    "fr",
+    [
+        "Nous fêtons nos 20 ans le {date}, vous êtes invités.",
+        "À partir du {date}, nos horaires d'ouverture changent.",
+    ],
+)
+add(
+    "other",
+    "none",
+    "en",
+    ["We're hosting an open day on {date}, you're welcome to join."],
+)
+add("autoreply", "none", "de", ["Urlaub bis {date}.", "Außer Haus bis {date}."])
+add("autoreply", "none", "fr", ["En congés jusqu'au {date}.", "Hors du bureau jusqu'au {date}."])
+add(
+    "request",
+    "none",
+    "de",
+    ["Damit wir die Zahlung anstoßen können, schicken Sie uns bitte Ihre Steuernummer."],
+)
+add(
+    "request",
+    "none",
+    "fr",
+    ["Pour lancer le paiement, il nous faut votre numéro SIRET."],
+)
+add(
+    "request",
+    "none",
+    "es",
+    ["Para tramitar el pago necesitamos su certificado de titularidad bancaria."],
+)
+add("request", "none", "it", ["Per procedere al pagamento ci serve il vostro codice SDI."])
+
+
+add(
+    "paid",
+    "none",
+    "en",
+    [
+        "We've paid {amount} {pastrel}. Please mark the invoice as settled.",
+        "Payment went through {pastrel}. Can you check it's been applied to the right invoice?",
+    ],
+)
+add(
+    "paid",
+    "none",
+    "de",
+    [
+        "Wir haben {pastrel} gezahlt. Bitte bestätigen Sie kurz den Eingang.",
+        "Der Betrag ging {pastrel} raus, bitte buchen Sie die Zahlung entsprechend.",
+    ],
+)
+add(
+    "paid",
+    "none",
+    "fr",
+    ["Nous avons payé {pastrel}. Merci de nous confirmer la bonne réception."],
+)
+add(
+    "other",
+    "none",
+    "en",
+    [
+        "Looking forward to our call next week.",
+        "Our new warehouse opens next month, we'll send pictures.",
+        "Looking forward to seeing you at the summit on {date}.",
+    ],
+)
+add(
+    "other",
+    "none",
+    "de",
+    [
+        "Freue mich auf unser Telefonat nächste Woche.",
+        "Unser neues Lager eröffnet nächsten Monat.",
+        "Bis morgen beim Termin!",
+    ],
+)
+add(
+    "other",
+    "none",
+    "fr",
+    ["À demain pour notre rendez-vous !", "Notre nouveau magasin ouvre le mois prochain."],
+)
+
+
+# Invoices mentioned in passing: the word alone says nothing about a dispute.
+add(
+    "other",
+    "none",
+    "en",
+    [
+        "Invoices are now handled by {first2} in our head office.",
+        "Thanks for the invoice, received.",
+    ],
+)
+add(
+    "other",
+    "none",
+    "de",
+    ["Rechnungsfragen klärt ab sofort {first2}.", "Danke für die Rechnung, liegt uns vor."],
+)
+add(
+    "other",
+    "none",
+    "fr",
+    ["Les factures sont désormais gérées par {first2}.", "Merci pour la facture, bien reçue."],
+)
+add("other", "none", "es", ["Las facturas ahora las gestiona {first2}."])
+add("other", "none", "it", ["Le fatture ora le gestisce {first2}."])
+
+
 # --- slot values ---------------------------------------------------------------------------
 MONTHS = {
+    "es": [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ],
+    "it": [
+        "gennaio",
+        "febbraio",
+        "marzo",
+        "aprile",
+        "maggio",
+        "giugno",
+        "luglio",
+        "agosto",
+        "settembre",
+        "ottobre",
+        "novembre",
+        "dicembre",
+    ],
     "en": list(calendar.month_name[1:]),
     "fr": [
         "janvier",
@@ -1664,6 +2762,24 @@ MONTHS = {
     ],
 }
 REL_FUTURE = {
+    "es": [
+        "mañana",
+        "el lunes",
+        "la semana que viene",
+        "a final de mes",
+        "dentro de 10 días",
+        "el próximo jueves",
+        "en un par de días",
+    ],
+    "it": [
+        "domani",
+        "lunedì",
+        "la prossima settimana",
+        "entro fine mese",
+        "entro 10 giorni",
+        "giovedì prossimo",
+        "nei prossimi giorni",
+    ],
     "en": [
         "next Friday",
         "tomorrow",
@@ -1675,6 +2791,10 @@ REL_FUTURE = {
         "this Thursday",
         "end of next month",
         "in a few days",
+        "by Wednesday",
+        "the day after tomorrow",
+        "before the end of the week",
+        "over the next few days",
     ],
     "fr": [
         "vendredi prochain",
@@ -1684,6 +2804,12 @@ REL_FUTURE = {
         "la semaine prochaine",
         "d'ici lundi",
         "sous 10 jours",
+        "d'ici vendredi",
+        "en fin de semaine",
+        "au plus tard jeudi",
+        "sous huitaine",
+        "après-demain",
+        "mercredi prochain",
     ],
     "de": [
         "nächsten Freitag",
@@ -1693,9 +2819,17 @@ REL_FUTURE = {
         "nächste Woche",
         "am Montag",
         "innerhalb von 10 Tagen",
+        "bis Freitag",
+        "übermorgen",
+        "noch diese Woche",
+        "bis Monatsende",
+        "in den nächsten Tagen",
+        "kommenden Mittwoch",
     ],
 }
 REL_PAST = {
+    "es": ["ayer", "el viernes pasado", "el lunes", "hace dos días"],
+    "it": ["ieri", "venerdì scorso", "lunedì", "due giorni fa"],
     "en": ["yesterday", "last Friday", "this morning", "on Monday", "two days ago"],
     "fr": ["hier", "vendredi dernier", "ce matin", "lundi"],
     "de": ["gestern", "letzten Freitag", "heute Morgen", "am Montag"],
@@ -1718,6 +2852,13 @@ def fmt_date(rng: random.Random, d: date, lang: str, past: bool = False) -> str:
         ],
         "fr": [f"{d.day} {m}", f"{d:%d/%m/%Y}", f"{d.day}/{d.month}", f"{d.day} {m} {d.year}"],
         "de": [f"{d.day}. {m}", f"{d:%d.%m.%Y}", f"{d.day}.{d.month}.", f"{d:%d.%m.%y}"],
+        "es": [
+            f"{d.day} de {m}",
+            f"{d:%d/%m/%Y}",
+            f"{d.day}/{d.month}",
+            f"{d.day} de {m} de {d.year}",
+        ],
+        "it": [f"{d.day} {m}", f"{d:%d/%m/%Y}", f"{d.day}/{d.month}", f"{d.day} {m} {d.year}"],
     }[lang]
     out = rng.choice(options)
     if out.startswith("the ") and past:
@@ -1762,6 +2903,8 @@ def fmt_amount(rng: random.Random, lang: str) -> str:
             f"CHF {whole:,}".replace(",", "'") + ".-",
             f"{whole} Euro",
         ],
+        "es": [f"{eu_num} €", f"{eu_num} EUR", f"{whole} euros", f"€{eu_num}"],
+        "it": [f"€ {eu_num}", f"{eu_num} euro", f"EUR {eu_num}", f"{whole} euro"],
     }[lang]
     return rng.choice(options)
 
@@ -1848,6 +2991,8 @@ def compose(rng: random.Random, label: str, cat: str, lang: str, today: date) ->
                 "Out of Office\n\n",
                 "Réponse automatique\n\n" if lang == "fr" else "",
                 "Abwesenheit\n\n" if lang == "de" else "",
+                "Respuesta automática\n\n" if lang == "es" else "",
+                "Risposta automatica\n\n" if lang == "it" else "",
             ]
         )
         sig = rng.choice(["", f"\n\n{first} {last}\n{company}"])
@@ -1887,21 +3032,23 @@ def compose(rng: random.Random, label: str, cat: str, lang: str, today: date) ->
     return text, core_index
 
 
+# The day the replies are written: {date} slots are after it, {pdate} slots before.
+AS_OF = date(2026, 11, 2)
 TARGETS = {
-    ("promise", "none"): 160,
-    ("paid", "none"): 120,
-    ("request", "none"): 110,
-    ("autoreply", "none"): 80,
-    ("other", "none"): 110,
+    ("promise", "none"): 380,
+    ("paid", "none"): 280,
+    ("request", "none"): 240,
+    ("autoreply", "none"): 170,
+    ("other", "none"): 240,
 }
-DISPUTE_PER_CATEGORY = 30
-LANG_WEIGHTS = (("en", 0.6), ("fr", 0.2), ("de", 0.2))
+DISPUTE_PER_CATEGORY = 45
+LANG_WEIGHTS = (("en", 0.34), ("fr", 0.22), ("de", 0.22), ("es", 0.11), ("it", 0.11))
 
 
 def generate(seed: int = 2026) -> list[dict]:
     """The labelled rows (text, label, category, lang, group), deterministic."""
     rng = random.Random(seed)
-    today = date(2026, 11, 2)
+    today = AS_OF
     targets = dict(TARGETS)
     for cat in DISPUTE_CATEGORIES:
         targets[("dispute", cat)] = DISPUTE_PER_CATEGORY
@@ -1923,6 +3070,7 @@ def generate(seed: int = 2026) -> list[dict]:
                     "label": label,
                     "category": cat if label == "dispute" else "none",
                     "lang": lang,
+                    "as_of": today.isoformat(),
                     # Rows sharing a core sentence: benchmarks split on it.
                     "group": f"{label}/{cat}/{lang}/{core_index}",
                 }
@@ -1941,7 +3089,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(
-            fh, fieldnames=["text", "label", "category", "lang"], extrasaction="ignore"
+            fh, fieldnames=["text", "label", "category", "lang", "as_of"], extrasaction="ignore"
         )
         writer.writeheader()
         writer.writerows(rows)

@@ -1,10 +1,12 @@
+import json
+import time
 from datetime import timedelta
 
 from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged
 
-from ..ar_ai_collections.constants import DISPUTE_CATEGORIES
-from ..models.ai_collection_reply import THRESHOLD_PARAM
+from ..ar_ai_collections.constants import DISPUTE_CATEGORIES, MAX_REPLY_CHARS
+from ..models.ai_collection_reply import CLASSIFIER_ATTACHMENT_NAME, THRESHOLD_PARAM
 from .worklist_common import WorklistCase
 
 DISPUTE_TEXT = (
@@ -174,3 +176,44 @@ class TestReplyClassification(WorklistCase):
             retrained.predict_proba([reply.text])[0][0][labels.index("dispute")],
             default.predict_proba([reply.text])[0][0][default.labels.index("dispute")],
         )
+
+    def test_classification_failure_keeps_the_email_for_review(self):
+        # A corrupted stored classifier (a head whose coefficients lost their shape) makes the
+        # engine refuse it: the email is still posted, the error logged, a review scheduled.
+        corrupted = json.loads(
+            self.env["ai.collection.reply"]._get_classifier(self.company).to_json()
+        )
+        corrupted["heads"]["label"]["coef"] = corrupted["heads"]["label"]["coef"][:-1]
+        self.env["ir.attachment"].create(
+            {
+                "name": CLASSIFIER_ATTACHMENT_NAME,
+                "res_model": "res.company",
+                "res_id": self.company.id,
+                "company_id": self.company.id,
+                "raw": json.dumps(corrupted).encode(),
+                "mimetype": "application/json",
+            }
+        )
+        with self.assertLogs(
+            "odoo.addons.ar_ai_collections.models.ai_collection_reply", "ERROR"
+        ) as logs:
+            message = self._email(self.invoice, DISPUTE_TEXT)
+        self.assertIn("Reply classification failed", logs.output[0])
+        self.assertIn(message, self.invoice.message_ids)
+        reply = self._replies()
+        self.assertEqual(reply.message_id, message)
+        self.assertEqual((reply.label, reply.confidence, reply.state), ("other", 0.0, "review"))
+        self.assertFalse(reply.dispute_id)
+        self.assertEqual(len(reply.activity_ids), 1)
+        self.assertEqual(reply.activity_ids.user_id, self.collector)
+
+    def test_crafted_email_is_bounded_and_cheap(self):
+        # Thousands of line breaks once made the quote-header pattern backtrack for seconds.
+        body = "<p>We will pay next Friday." + "<br>" * 60_000 + "Regards</p>"
+        message = self._email(self.invoice, body)
+        reply = self._replies()
+        self.assertEqual(reply.label, "promise")
+        self.assertLessEqual(len(reply.text), MAX_REPLY_CHARS)
+        start = time.perf_counter()
+        self.env["ai.collection.reply"]._classify_message(message, self.invoice)
+        self.assertLess(time.perf_counter() - start, 0.5)

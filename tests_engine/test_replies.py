@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_extraction import ADVERSARIAL_INPUTS, best_of_three
 
 from ar_ai_collections.constants import DISPUTE_CATEGORIES, REPLY_LABELS
 from ar_ai_collections.replies import (
@@ -45,14 +46,15 @@ def default() -> ReplyClassifier:
 
 # ---------------------------------------------------------------- shipped data
 def test_labelled_set_is_large_varied_and_valid(labelled):
-    assert list(labelled.columns) == ["text", "label", "category", "lang"]
+    assert list(labelled.columns) == ["text", "label", "category", "lang", "as_of"]
     assert len(labelled) >= 600
     assert set(labelled["label"]) == set(REPLY_LABELS)
     disputes = labelled[labelled["label"] == "dispute"]
     assert set(disputes["category"]) == set(DISPUTE_CATEGORIES)
     assert (labelled.loc[labelled["label"] != "dispute", "category"] == "none").all()
     share = labelled["lang"].value_counts(normalize=True)
-    assert share["fr"] >= 0.15 and share["de"] >= 0.15 and share["en"] >= 0.5
+    assert share["en"] >= 0.3 and share["fr"] >= 0.2 and share["de"] >= 0.2
+    assert share["es"] >= 0.08 and share["it"] >= 0.08
     assert not labelled["text"].str.lower().duplicated().any()
     assert labelled["text"].str.len().between(2, 3000).all()
 
@@ -63,8 +65,8 @@ def test_json_scoring_reproduces_sklearn_predict_proba(small, labelled):
     clf = train_reply_classifier(small, seed=0)
     clf = ReplyClassifier.from_json(clf.to_json())  # through the serialized form
     texts = [*labelled["text"].iloc[:150], "", "¿Qué? ÄÖÜ ß \u2013 naïve façade", "x"]
-    X = union.transform([normalize_reply(t) for t in texts])
-    label_p, cat_p = clf.predict_proba(texts)
+    X = union.transform([normalize_reply(t, MONDAY) for t in texts])
+    label_p, cat_p = clf.predict_proba(texts, MONDAY)
     assert clf.labels == list(label_lr.classes_)
     assert clf.categories == list(cat_lr.classes_)
     np.testing.assert_allclose(label_p, label_lr.predict_proba(X), atol=1e-6, rtol=0)
@@ -78,8 +80,10 @@ def test_binary_and_single_category_heads_match_sklearn(small):
     union, _label_lr, cat_lr, _ = _fit_sklearn(two)
     clf = train_reply_classifier(two)
     texts = list(small["text"].iloc[:40])
-    X = union.transform([normalize_reply(t) for t in texts])
-    np.testing.assert_allclose(clf.predict_proba(texts)[1], cat_lr.predict_proba(X), atol=1e-6)
+    X = union.transform([normalize_reply(t, MONDAY) for t in texts])
+    np.testing.assert_allclose(
+        clf.predict_proba(texts, MONDAY)[1], cat_lr.predict_proba(X), atol=1e-6
+    )
     one = small[(small["label"] != "dispute") | (small["category"] == "pricing")]
     clf = train_reply_classifier(one)
     assert clf.categories == ["pricing"]
@@ -109,6 +113,28 @@ def test_json_round_trip_is_identical_and_plain_json(default):
 def test_corrupt_or_foreign_files_are_refused(payload):
     with pytest.raises(ReplyClassifierError):
         ReplyClassifier.from_json(payload)
+
+
+def test_files_of_another_format_version_are_refused(default):
+    spec = json.loads(default.to_json())
+    spec["format_version"] = 1  # made before dates were read as past / future
+    with pytest.raises(ReplyClassifierError, match="retrain"):
+        ReplyClassifier.from_json(json.dumps(spec))
+
+
+def test_model_reads_dates_as_past_or_future_not_their_shape():
+    paid = normalize_reply("Die Rechnung wurde am 3. November bezahlt.", MONDAY)
+    promised = normalize_reply("Nous allons régler cette facture le 20/12.", MONDAY)
+    assert "zpast" in paid and "november" not in paid
+    assert "zfuture" in promised and "0/0" not in promised
+    assert "last friday zpast" in normalize_reply("paid last Friday", MONDAY)
+
+
+def test_training_rejects_a_bad_as_of(small):
+    bad = small.assign(as_of="2026-11-02")
+    bad.loc[bad.index[3], "as_of"] = "next tuesday"
+    with pytest.raises(ReplyClassifierError, match="as_of is not a date on rows \\[3\\]"):
+        train_reply_classifier(bad)
 
 
 def test_unknown_classes_in_file_are_refused(default):
@@ -190,7 +216,7 @@ def test_predict_fills_promise_and_follows_contract(default):
     assert dispute.label == "dispute" and dispute.category == "pricing"
     assert dispute.promised_date is None and dispute.promised_amount is None
     assert other.label in REPLY_LABELS and other.category == "none"
-    label_p, _ = default.predict_proba(texts)
+    label_p, _ = default.predict_proba(texts, MONDAY)
     for pred, row in zip(preds, label_p, strict=True):
         assert pred.confidence == pytest.approx(row.max())
         assert 0.0 < pred.confidence <= 1.0
@@ -199,10 +225,20 @@ def test_predict_fills_promise_and_follows_contract(default):
 
 def test_predict_edge_inputs(default):
     assert default.predict([]) == []
-    preds = default.predict(["", None, "   "])
-    assert [p.label in REPLY_LABELS for p in preds] == [True] * 3
     with pytest.raises(TypeError):
         default.predict("a single string")
+
+
+@pytest.mark.parametrize("text", ["", None, "   ", "\n\n\t", "> \n>>", "-- \n!?"])
+def test_empty_reply_is_other_with_no_confidence(default, text):
+    assert default.predict([text]) == [ReplyPrediction("other", "none", 0.0)]
+
+
+@pytest.mark.parametrize("name", sorted(ADVERSARIAL_INPUTS))
+def test_crafted_replies_classify_fast(default, name):
+    text = ADVERSARIAL_INPUTS[name]
+    default.predict(["warm-up"])
+    assert best_of_three(lambda: default.predict([text], today=MONDAY)) < 0.2
 
 
 # ------------------------------------------------------------------ training
@@ -264,3 +300,35 @@ def test_held_out_per_class_f1_floor(labelled):
         if is_dispute
     ]
     assert f1_score(test.loc[disputes, "category"], categories, average="macro") >= 0.7
+
+
+# ------------------------------------------------------ held-out, other authors
+HELDOUT = Path(__file__).resolve().parent / "data" / "replies_heldout.csv"
+# Measured on tests_engine/data/replies_heldout.csv (written apart from the training
+# templates, never copied into them); the bundled classifier before this set existed
+# scored EN 0.847, FR 0.741, DE 0.573. The goal is 0.90 for each of EN, FR, DE.
+HELDOUT_MACRO_F1_FLOOR = {"en": 0.85, "fr": 0.85, "de": 0.85, "es": 0.9, "it": 0.75}
+
+
+def test_heldout_macro_f1_per_language(default):
+    from sklearn.metrics import f1_score
+
+    heldout = pd.read_csv(HELDOUT, keep_default_na=False)
+    assert heldout["language"].value_counts()[["en", "fr", "de"]].min() >= 40
+    predicted = []
+    for as_of, rows in heldout.groupby("as_of", sort=False):
+        today = date.fromisoformat(as_of)
+        predicted += [
+            (i, p.label)
+            for i, p in zip(
+                rows.index, default.predict(rows["text"].tolist(), today=today), strict=True
+            )
+        ]
+    heldout["predicted"] = pd.Series(dict(predicted))
+    scores = {
+        lang: f1_score(rows["label"], rows["predicted"], average="macro")
+        for lang, rows in heldout.groupby("language")
+    }
+    assert set(scores) == set(HELDOUT_MACRO_F1_FLOOR)
+    below = {lang: round(f1, 3) for lang, f1 in scores.items() if f1 < HELDOUT_MACRO_F1_FLOOR[lang]}
+    assert not below, scores
