@@ -67,6 +67,10 @@ class ReplyClassifierError(ValueError):
     """A reply-classifier file or training set that cannot be used."""
 
 
+class OutdatedClassifierError(ReplyClassifierError):
+    """A classifier file written by an older engine (another feature layout)."""
+
+
 @dataclass
 class ReplyPrediction:
     """What a reply says: its label, dispute category and promise details."""
@@ -186,7 +190,7 @@ class ReplyClassifier:
         version = spec.get("format_version", 0)
         if version != FORMAT_VERSION:
             # Version 2 reads dates as past/future: older files saw other features.
-            raise ReplyClassifierError(
+            raise OutdatedClassifierError(
                 f"reply-classifier format {version} does not match this engine's "
                 f"{FORMAT_VERSION}: retrain it"
             )

@@ -223,18 +223,27 @@ class AiCollectionReply(models.Model):
     @api.model
     def _get_classifier(self, company):
         """The company's retrained classifier if any, else the bundled one (cached)."""
-        from ..ar_ai_collections.replies import ReplyClassifier
+        from ..ar_ai_collections.replies import OutdatedClassifierError, ReplyClassifier
 
         attachment = self._classifier_attachment(company)
         key = attachment.checksum if attachment else "default"
         if key not in _CLASSIFIER_CACHE:
             if len(_CLASSIFIER_CACHE) > 8:
                 _CLASSIFIER_CACHE.clear()
-            _CLASSIFIER_CACHE[key] = (
-                ReplyClassifier.from_json(attachment.raw)
-                if attachment
-                else ReplyClassifier.load_default()
-            )
+            classifier = None
+            if attachment:
+                try:
+                    classifier = ReplyClassifier.from_json(attachment.raw)
+                except OutdatedClassifierError as exc:
+                    # A classifier retrained by an older version of the addon: the
+                    # bundled one classifies until a manager retrains.
+                    _logger.warning(
+                        "Retrained reply classifier of company %s not usable (%s): "
+                        "the bundled classifier is used",
+                        company.id,
+                        exc,
+                    )
+            _CLASSIFIER_CACHE[key] = classifier or ReplyClassifier.load_default()
         return _CLASSIFIER_CACHE[key]
 
     @api.model

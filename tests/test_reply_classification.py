@@ -207,6 +207,31 @@ class TestReplyClassification(WorklistCase):
         self.assertEqual(len(reply.activity_ids), 1)
         self.assertEqual(reply.activity_ids.user_id, self.collector)
 
+    def test_classifier_retrained_by_an_older_version_gives_way_to_the_bundled_one(self):
+        # After an upgrade that changed the feature layout, replies are still classified.
+        outdated = json.loads(
+            self.env["ai.collection.reply"]._get_classifier(self.company).to_json()
+        )
+        outdated["format_version"] = 1
+        self.env["ir.attachment"].create(
+            {
+                "name": CLASSIFIER_ATTACHMENT_NAME,
+                "res_model": "res.company",
+                "res_id": self.company.id,
+                "company_id": self.company.id,
+                "raw": json.dumps(outdated).encode(),
+                "mimetype": "application/json",
+            }
+        )
+        with self.assertLogs(
+            "odoo.addons.ar_ai_collections.models.ai_collection_reply", "WARNING"
+        ) as logs:
+            self._email(self.invoice, DISPUTE_TEXT)
+        self.assertIn("bundled classifier is used", logs.output[0])
+        reply = self._replies()
+        self.assertEqual(reply.label, "dispute")
+        self.assertGreater(reply.confidence, 0.0)
+
     def test_crafted_email_is_bounded_and_cheap(self):
         # Thousands of line breaks once made the quote-header pattern backtrack for seconds.
         body = "<p>We will pay next Friday." + "<br>" * 60_000 + "Regards</p>"
