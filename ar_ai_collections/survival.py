@@ -70,8 +70,12 @@ TRAIN_WEEKS = 13
 SNAPSHOT_STEP_DAYS = 7
 #: Cap on person-period training rows (random snapshots beyond it are left out).
 MAX_PERIOD_ROWS = 200_000
+#: Time constant (days) of the recency weighting of training rows.
+RECENCY_TAU_DAYS = 120.0
 #: Boosting rounds at most (early stopping on a time-later slice picks fewer).
 GBM_MAX_ROUNDS = 150
+#: Hazard model kind trained by default (README: "Time to payment and cash forecast").
+DEFAULT_KIND = "blend"
 #: Horizons (days after the scoring day) of the graph's probability outputs.
 PAID_WITHIN_DAYS = (7, 30, 90)
 #: "Default": still unpaid this many days after the due date.
@@ -302,22 +306,25 @@ def build_snapshots(
     return SnapshotSet(rows, snap, event, observed)
 
 
-def interval_columns(X: np.ndarray, weeks: int) -> np.ndarray:
-    """The three interval features of weeks 1..``weeks`` (n x weeks x 3, float32).
+def _interval_values(to_due: np.ndarray, habit: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """The three interval features of 0-based week ``j`` (broadcast, last axis of 3).
 
-    Computed exactly as the ONNX graph does (float32 arithmetic), so that the
-    scikit-learn path and the graph feed the trees identical values.
+    float32 arithmetic, exactly as the ONNX graph computes them (a gathered
+    column times a sign plus a per-week offset), so that scikit-learn and the
+    graph feed the trees identical values.
     """
+    j = np.asarray(j, dtype=np.float32)
+    step = np.float32(WEEK_DAYS)
+    week_ahead = np.minimum(j + 1, np.float32(TRAIN_WEEKS)) + np.float32(0) * to_due
+    return np.stack([week_ahead, -to_due + step * j, habit - step * j], axis=-1).astype(np.float32)
+
+
+def interval_columns(X: np.ndarray, weeks: int) -> np.ndarray:
+    """The interval features of weeks 1..``weeks`` for every row (n x weeks x 3)."""
     X = np.asarray(X, dtype=np.float32)
-    j = np.arange(weeks, dtype=np.float32)
-    cols = X[
-        :, [TTP_FEATURE_NAMES.index("days_to_due"), TTP_FEATURE_NAMES.index("habit_days_to_pay")]
-    ]
-    out = np.empty((len(X), weeks, 3), dtype=np.float32)
-    out[:, :, 0] = np.minimum(j + 1, TRAIN_WEEKS)[None, :]
-    out[:, :, 1] = -cols[:, :1] + (WEEK_DAYS * j)[None, :]
-    out[:, :, 2] = cols[:, 1:2] - (WEEK_DAYS * j)[None, :]
-    return out
+    to_due = X[:, TTP_FEATURE_NAMES.index("days_to_due")][:, None]
+    habit = X[:, TTP_FEATURE_NAMES.index("habit_days_to_pay")][:, None]
+    return _interval_values(to_due, habit, np.arange(weeks)[None, :])
 
 
 @dataclass
@@ -335,16 +342,14 @@ def person_periods(X_snap: np.ndarray, snaps: SnapshotSet) -> PeriodSet:
     periods = np.maximum(periods, 0).astype(np.int64)
     idx = np.repeat(np.arange(len(periods)), periods)
     first = np.repeat(np.cumsum(periods) - periods, periods)
-    j = (np.arange(len(idx)) - first).astype(np.float32)  # 0-based week
-    to_due = X_snap[idx, TTP_FEATURE_NAMES.index("days_to_due")]
-    habit = X_snap[idx, TTP_FEATURE_NAMES.index("habit_days_to_pay")]
-    step = np.float32(WEEK_DAYS)
-    # same float32 arithmetic as the graph (see interval_columns)
-    inter = np.column_stack(
-        [np.minimum(j + 1, np.float32(TRAIN_WEEKS)), -to_due + step * j, habit - step * j]
-    ).astype(np.float32)
+    j = np.arange(len(idx)) - first  # 0-based week
+    inter = _interval_values(
+        X_snap[idx, TTP_FEATURE_NAMES.index("days_to_due")],
+        X_snap[idx, TTP_FEATURE_NAMES.index("habit_days_to_pay")],
+        j,
+    )
     X = np.concatenate([X_snap[idx], inter], axis=1)
-    y = (snaps.event_week[idx] == j.astype(np.int64) + 1).astype(np.int8)
+    y = (snaps.event_week[idx] == j + 1).astype(np.int8)
     return PeriodSet(X, y, snaps.snapshot_days[idx])
 
 
@@ -382,6 +387,16 @@ class HazardHead:
         return 1.0 / (1.0 + np.exp(-self.logit(X_periods)))
 
 
+def recency_weights(snapshot_days: np.ndarray) -> np.ndarray:
+    """Training weight of each row: newer snapshots weigh more (time constant RECENCY_TAU_DAYS).
+
+    Payment behaviour drifts (customers slide into distress, stop paying); the
+    latest snapshots tell most about the weeks to come.
+    """
+    days = np.asarray(snapshot_days, dtype=np.float64)
+    return np.exp((days - days.max()) / RECENCY_TAU_DAYS) if len(days) else np.ones(0)
+
+
 def _logistic_design(X: np.ndarray) -> np.ndarray:
     """Logistic-hazard inputs: the period features plus one-hot age buckets.
 
@@ -395,7 +410,7 @@ def _logistic_design(X: np.ndarray) -> np.ndarray:
 
 
 def fit_hazard(
-    periods: PeriodSet, kind: str = "gbm", seed: int = 0, max_rounds: int = GBM_MAX_ROUNDS
+    periods: PeriodSet, kind: str = DEFAULT_KIND, seed: int = 0, max_rounds: int = GBM_MAX_ROUNDS
 ) -> HazardHead:
     """Fit the weekly hazard on person-period rows (single-threaded, see training.py).
 
@@ -416,13 +431,14 @@ def _fit_hazard(periods: PeriodSet, kind: str, seed: int, max_rounds: int) -> Ha
     if kind not in ("gbm", "logistic", "blend"):
         raise ValueError(f"unknown hazard model kind {kind!r} (gbm, logistic or blend)")
     coef, intercept = None, 0.0
+    w = recency_weights(periods.snapshot_days)
     if kind in ("logistic", "blend"):
         from sklearn.linear_model import LogisticRegression
 
         Xd = _logistic_design(X).astype(np.float64)
         mu, sd = Xd.mean(axis=0), Xd.std(axis=0)
         sd = np.where(sd > 1e-9, sd, 1.0)
-        clf = LogisticRegression(C=0.1, max_iter=3000).fit((Xd - mu) / sd, y)
+        clf = LogisticRegression(C=0.1, max_iter=3000).fit((Xd - mu) / sd, y, sample_weight=w)
         coef = clf.coef_[0] / sd
         intercept = float(clf.intercept_[0] - mu @ coef)
         if kind == "logistic":
@@ -444,9 +460,16 @@ def _fit_hazard(periods: PeriodSet, kind: str, seed: int, max_rounds: int) -> Ha
     if len(val_idx) >= 200 and len(np.unique(y[val_idx])) == 2:
         # rounds chosen on the time-later slice; the model keeps the older 80%
         clf.set_params(early_stopping=True, n_iter_no_change=10)
-        clf.fit(X[fit_idx], y[fit_idx], X_val=X[val_idx], y_val=y[val_idx])
+        clf.fit(
+            X[fit_idx],
+            y[fit_idx],
+            sample_weight=w[fit_idx],
+            X_val=X[val_idx],
+            y_val=y[val_idx],
+            sample_weight_val=w[val_idx],
+        )
     else:
-        clf.fit(X, y)
+        clf.fit(X, y, sample_weight=w)
     _round_thresholds_to_float32(clf)
     return HazardHead(kind, clf, coef, intercept)
 
@@ -661,7 +684,7 @@ class TrainedTTPModel:
 def train_ttp_model(
     history: pd.DataFrame,
     as_of=None,
-    kind: str = "gbm",
+    kind: str = DEFAULT_KIND,
     version: str | None = None,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,

@@ -38,6 +38,7 @@ from .evaluation import naive_baselines
 from .features import _days, open_mask
 from .forecast import weekly_pmf
 from .survival import (
+    DEFAULT_KIND,
     HORIZON_WEEKS,
     TTPModel,
     build_snapshots,
@@ -145,7 +146,7 @@ def backtest_time_to_payment(
     step_days: int = 14,
     test_share: float = 0.4,
     weeks: int = 13,
-    kind: str = "gbm",
+    kind: str = DEFAULT_KIND,
     model: TTPModel | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> TTPBacktestReport:

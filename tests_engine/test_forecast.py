@@ -147,3 +147,16 @@ def test_cli_score_refuses_a_risk_model_as_ttp_model(history_csv, tmp_path):
         [*args, "--out", str(tmp_path / "s.csv"), "--ttp-model", str(DEFAULT_MODEL_PATH)]
     )
     assert code == cli.EXIT_MODEL
+
+
+def test_cli_evaluate_reports_the_time_to_payment_backtest(history_csv, tmp_path, capsys):
+    report = tmp_path / "e.json"
+    code = cli.main(["evaluate", "--history", str(history_csv), "--report", str(report)])
+    assert code == 0
+    data = json.loads(report.read_text())["time_to_payment"]
+    assert set(data["figures"]["wape_13w"]) == {"model", "customer_mean", "km"}
+    assert "13-week WAPE" in capsys.readouterr().out
+    skipped = tmp_path / "s.json"
+    args = ["evaluate", "--history", str(history_csv), "--report", str(skipped)]
+    assert cli.main([*args, "--no-time-to-payment"]) == 0
+    assert "time_to_payment" not in json.loads(skipped.read_text())

@@ -246,3 +246,18 @@ def test_bundled_default_model_scores(history):
     assert sv.DEFAULT_TTP_MODEL_PATH.stat().st_size < 2_000_000
     frame = model.score(history, AS_OF).frame
     assert len(frame) and frame["p_paid_90d"].between(0, 1).all()
+
+
+def test_training_is_deterministic(history):
+    def train() -> bytes:
+        return sv.train_ttp_model(
+            history,
+            as_of=AS_OF,
+            seed=3,
+            trained_at="2026-03-31T00:00:00+00:00",
+            version="t",
+            max_period_rows=8_000,
+            max_rounds=10,
+        ).onnx_bytes
+
+    assert train() == train()
