@@ -35,13 +35,17 @@ interval, always after the scoring day.
 
 The whole computation, from snapshot features to the three probabilities and
 the curve, is ONE ONNX graph (:func:`export_ttp_onnx`): the features are tiled
-over the weeks inside the graph, the tree ensemble scores every (invoice,
+over the weeks inside the graph, the hazard model scores every (invoice,
 week) pair and two matrix products turn ``log(1 - h)`` into the cumulative
 curve and the three fixed-horizon probabilities. Scoring needs onnxruntime
 only; scikit-learn and skl2onnx are imported lazily by training and export.
 
-Why gradient boosting and not a logistic hazard: see the README section "Time
-to payment and cash forecast (engine)" for the backtest figures of both.
+The hazard is a *blend*: the average log-odds of a gradient-boosted tree
+ensemble (sharp on situations seen in training: payment dates) and a
+logistic regression (smooth extrapolation to situations not seen yet, such
+as debts older than any in training: calibration and cash totals under
+drift). The README section "Time to payment and cash forecast (engine)" has
+the backtest figures of the three choices.
 """
 
 from __future__ import annotations
@@ -414,7 +418,8 @@ def fit_hazard(
 ) -> HazardHead:
     """Fit the weekly hazard on person-period rows (single-threaded, see training.py).
 
-    ``gbm``: a HistGradientBoostingClassifier (log loss), rounds chosen by early
+    Rows are weighted by :func:`recency_weights`. ``gbm``: a
+    HistGradientBoostingClassifier (log loss), rounds chosen by early
     stopping on the time-later 20% of rows. ``logistic``: an L2 logistic
     regression on standardized features plus age buckets.
     """

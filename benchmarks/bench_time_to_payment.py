@@ -17,7 +17,7 @@ MAE >= 15% below baseline (a); WAPE >= 20% below the better baseline; ECE <= 0.0
 Usage::
 
     /opt/odoo18/venv/bin/python benchmarks/bench_time_to_payment.py \\
-        [--kinds blend,gbm,logistic] [--ibm PATH] [--json OUT]
+        [--kinds blend,gbm,logistic] [--retrain-every N] [--ibm PATH] [--json OUT]
 """
 
 from __future__ import annotations
@@ -39,11 +39,12 @@ from ar_ai_collections.ttp_backtest import backtest_time_to_payment  # noqa: E40
 IBM = ROOT.parent / "shared" / "datasets" / "ibm_ar_sample" / "history.csv"
 
 
-def run(name: str, history, kind: str) -> dict:
+def run(name: str, history, kind: str, retrain_every: int = 0) -> dict:
     start = time.perf_counter()
-    report = backtest_time_to_payment(history, kind=kind)
+    report = backtest_time_to_payment(history, kind=kind, retrain_every=retrain_every)
     seconds = time.perf_counter() - start
-    print(f"\n{name} [hazard: {kind}, {seconds:.0f}s]")
+    schedule = f", retrained every {retrain_every} cuts" if retrain_every else ""
+    print(f"\n{name} [hazard: {kind}{schedule}, {seconds:.0f}s]")
     print(report.summary())
     print("  payment-date MAE by days overdue at the cut (model / cust. mean / K-M):")
     for bucket, row in report.extra["mae_days_by_bucket"].items():
@@ -61,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", type=int, default=1000)
     parser.add_argument("--ibm", type=Path, default=IBM)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument(
+        "--retrain-every", type=int, default=0, help="also run retraining every N cuts (0: no)"
+    )
     args = parser.parse_args(argv)
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
     results = []
@@ -73,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         results.append(run(tag, ledger, kind))
         if ibm is not None:
             results.append(run("IBM AR sample", ibm, kind))
+        if args.retrain_every:
+            results.append(run(tag, ledger, kind, args.retrain_every))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str))
     return 0
