@@ -119,7 +119,8 @@ class TTPBacktestReport:
 
         f = self.figures
         lines = [
-            f"time to payment: trained at {self.train_end}, {self.cuts} cuts every 14 days to "
+            f"time to payment: trained at {self.train_end}, {self.cuts} cuts every "
+            f"{self.extra.get('step_days', 14)} days to "
             f"{self.end_date}, {self.n_rows} open invoice-cuts ({self.n_paid} paid by the end)",
             f"  {'':<26}{'model':>9}{'cust. mean':>12}{'K-M bucket':>12}",
         ]
@@ -280,5 +281,10 @@ def backtest_time_to_payment(
         n_labelled_30d=len(y30),
         figures=figures,
         goals=goals,
-        extra={"mae_days_by_bucket": by_bucket, "kind": kind, "retrain_every": retrain_every},
+        extra={
+            "mae_days_by_bucket": by_bucket,
+            "kind": kind,
+            "retrain_every": retrain_every,
+            "step_days": step_days,
+        },
     )
