@@ -1,6 +1,9 @@
 """Command line: ``python -m ar_ai_collections <command>`` (or ``ar-ai-collections``).
 
 Commands: ``train``, ``score``, ``evaluate``, ``generate``, ``classify``, ``kpis``, ``audit``.
+=======
+Commands: ``train``, ``score``, ``evaluate``, ``generate``, ``classify``, ``forecast``.
+>>>>>>> ttp
 Progress goes to stderr, results to files (and a short summary to stdout).
 
 Exit codes (stable, for scripts):
@@ -117,6 +120,7 @@ def _cmd_score(args, say) -> int:
 
     from .features import build_features
     from .scoring import SCORE_COLUMNS, RiskModel, load_default_model
+    from .survival import TTP_SCORE_COLUMNS
 
     model = RiskModel.from_path(args.model) if args.model else load_default_model()
     history = _load(args.history, say)
@@ -125,12 +129,13 @@ def _cmd_score(args, say) -> int:
     features = build_features(history, as_of)
     say(f"scoring {len(features.frame)} invoices")
     frame = model.score(features, reasons=not args.no_reasons).to_frame()
+    frame = _with_time_to_payment(frame, history, as_of, args.ttp_model, say)
     frame["predicted_pay_date"] = pd.to_datetime(frame["predicted_pay_date"]).dt.strftime(
         "%Y-%m-%d"
     )
     for col in ("pay_date_low", "pay_date_high"):
         frame[col] = pd.to_datetime(frame[col]).dt.strftime("%Y-%m-%d")
-    frame[list(SCORE_COLUMNS)].to_csv(args.out, index=False, float_format="%.4f")
+    frame[[*SCORE_COLUMNS, *TTP_SCORE_COLUMNS]].to_csv(args.out, index=False, float_format="%.4f")
     say(f"scores written to {args.out}")
     counts = frame["risk_band"].value_counts().to_dict()
     print(json.dumps({"n_scored": len(frame), "bands": counts}))
@@ -149,8 +154,12 @@ def _cmd_evaluate(args, say) -> int:
         report = evaluate(
             history, split_date=args.split_date, late_days=args.late_days, progress=say
         )
-    _write_json(args.report, report.to_dict())
+    data = report.to_dict()
+    ttp_summary = _time_to_payment_backtest(history, args, data, say)
+    _write_json(args.report, data)
     print(report.summary())
+    if ttp_summary:
+        print(ttp_summary)
     return EXIT_OK
 
 
@@ -202,6 +211,68 @@ def _cmd_classify(args, say) -> int:
     return EXIT_OK
 
 
+# --- time to payment and cash forecast (ar_ai_collections.survival / forecast) ---
+def _with_time_to_payment(frame, history, as_of, model_path, say):
+    """Score columns with P(paid within 7/30/90 days) and the model's pay dates."""
+    from .survival import TTPModel, load_default_ttp_model, merge_time_to_payment
+
+    model = TTPModel.from_path(model_path) if model_path else load_default_ttp_model()
+    say("time to payment of the open invoices")
+    return merge_time_to_payment(frame, history, as_of, model)
+
+
+def _time_to_payment_backtest(history, args, data: dict, say) -> str:
+    """Add the time-to-payment backtest to an evaluation report; return its summary."""
+    from .training import NotEnoughHistoryError
+    from .ttp_backtest import backtest_time_to_payment
+
+    if args.no_time_to_payment:
+        return ""
+    try:
+        ttp = backtest_time_to_payment(history, progress=say)
+    except NotEnoughHistoryError as error:
+        data["time_to_payment"] = {"skipped": str(error)}
+        return f"time to payment: skipped ({error})"
+    data["time_to_payment"] = ttp.to_dict()
+    return ttp.summary()
+
+
+def _cmd_forecast(args, say) -> int:
+    import pandas as pd
+
+    from .forecast import forecast_collections, write_forecast
+    from .survival import TTPModel
+
+    if not 1 <= args.weeks <= 104:
+        raise _UsageError(f"--weeks must be between 1 and 104, got {args.weeks}")
+    model = TTPModel.from_path(args.model) if args.model else None
+    history = _load(args.history, say)
+    forecast = forecast_collections(history, pd.Timestamp(args.as_of), args.weeks, model)
+    write_forecast(forecast, args.out)
+    say(f"forecast written to {args.out}")
+    total = forecast.total
+    print(
+        json.dumps(
+            {
+                "weeks": args.weeks,
+                "open_amount": round(forecast.open_amount, 2),
+                "expected": round(float(total["expected"].sum()), 2),
+            }
+        )
+    )
+    return EXIT_OK
+
+
+def _add_forecast_parser(sub) -> None:
+    p = sub.add_parser("forecast", help="weekly cash collections forecast of the open invoices")
+    p.add_argument("--history", type=Path, required=True)
+    p.add_argument("--as-of", type=_date, required=True)
+    p.add_argument("--weeks", type=int, default=13)
+    p.add_argument("--model", type=Path, default=None, help="default: the bundled TTP model")
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=_cmd_forecast)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="ar_ai_collections", description="AI Collections payment-risk engine")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -222,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_date, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--no-reasons", action="store_true")
+    p.add_argument("--ttp-model", type=Path, default=None, help="time-to-payment model")
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("evaluate", help="time-based evaluation against naive baselines")
@@ -229,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split-date", type=_date, default=None)
     p.add_argument("--late-days", type=_days, default=0)
     p.add_argument("--weekly", action="store_true", help="weekly backtest after --split-date")
+    p.add_argument("--no-time-to-payment", action="store_true", help="skip the TTP backtest")
     p.add_argument("--report", type=Path, required=True)
     p.set_defaults(func=_cmd_evaluate)
 
@@ -252,6 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     kpis.add_cli_command(sub)
     fairness.add_cli_command(sub)
+    _add_forecast_parser(sub)
     return parser
 
 
