@@ -1,9 +1,7 @@
 """Command line: ``python -m ar_ai_collections <command>`` (or ``ar-ai-collections``).
 
-Commands: ``train``, ``score``, ``evaluate``, ``generate``, ``classify``, ``kpis``, ``audit``.
-=======
-Commands: ``train``, ``score``, ``evaluate``, ``generate``, ``classify``, ``forecast``.
->>>>>>> ttp
+Commands: ``train``, ``score``, ``evaluate``, ``generate``, ``classify``, ``forecast``,
+``kpis``, ``audit``.
 Progress goes to stderr, results to files (and a short summary to stdout).
 
 Exit codes (stable, for scripts):
