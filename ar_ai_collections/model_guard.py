@@ -32,7 +32,7 @@ checks.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -49,17 +49,23 @@ if TYPE_CHECKING:
 #: Default size limit of a model file (the Odoo company setting overrides it).
 DEFAULT_MAX_MODEL_BYTES = DEFAULT_MAX_MODEL_MB * 1_000_000
 
-#: The operators the engine's export emits, per ONNX domain ("" = the default
+#: The operators the engine's exports emit, per ONNX domain ("" = the default
 #: domain): the constant, logistic and calibrated heads in
-#: ``training._head_nodes`` and what skl2onnx converts the gradient-boosted trees
-#: to. ``tests_engine/test_model_guard.py`` checks a freshly trained model
-#: against this list, so a new head that needs another operator fails there.
+#: ``training._head_nodes``, the weekly hazard curve of ``survival`` and what
+#: skl2onnx converts the gradient-boosted trees to. ``tests_engine/
+#: test_model_guard.py`` checks freshly trained models of both kinds against
+#: this list, so a new head that needs another operator fails there.
 ALLOWED_OPERATORS: dict[str, frozenset[str]] = {
     "": frozenset(
         {
             "Add",
+            "Cast",
             "Clip",
+            "Concat",
             "Div",
+            "Exp",
+            "Gather",
+            "GreaterOrEqual",
             "Identity",
             "Log",
             "MatMul",
@@ -69,6 +75,8 @@ ALLOWED_OPERATORS: dict[str, frozenset[str]] = {
             "Sigmoid",
             "Slice",
             "Sub",
+            "Sum",
+            "Unsqueeze",
         }
     ),
     "ai.onnx.ml": frozenset({"TreeEnsembleClassifier", "TreeEnsembleRegressor"}),
@@ -90,11 +98,18 @@ PROBE_ROWS = 64
 _ALIASES = {"ai.onnx": ""}
 
 
-def check_model_bytes(data: bytes, max_bytes: int = DEFAULT_MAX_MODEL_BYTES) -> None:
+def check_model_bytes(
+    data: bytes,
+    max_bytes: int = DEFAULT_MAX_MODEL_BYTES,
+    input_name: str = INPUT_NAME,
+    output_names: Sequence[str] = OUTPUT_NAMES,
+) -> None:
     """Refuse ``data`` unless it looks like a model this engine exports.
 
     Runs on the raw bytes only: no file is opened and onnxruntime is not
-    involved, so it is safe on anything a user uploads.
+    involved, so it is safe on anything a user uploads. ``input_name`` and
+    ``output_names`` are the signature of the expected kind of model (the
+    payment-risk model by default, the time-to-payment model in ``survival``).
 
     Raises:
         ModelSignatureError: what is wrong, in terms of the model.
@@ -106,7 +121,7 @@ def check_model_bytes(data: bytes, max_bytes: int = DEFAULT_MAX_MODEL_BYTES) -> 
     model = _parse(data)
     _refuse_external_data(model)
     _check_operators(model)
-    _check_signature(model)
+    _check_signature(model, input_name, output_names)
     _check_metadata(model)
 
 
@@ -118,25 +133,37 @@ def check_trial_prediction(session: InferenceSession, metadata: ModelMetadata) -
     genuine model sees plausible invoices and a doctored one has to give
     plausible answers to all of them.
     """
-    probe = probe_batch(metadata)
+    probe = probe_batch(metadata.reference_values, len(FEATURE_NAMES))
     try:
         outputs = session.run(list(OUTPUT_NAMES), {INPUT_NAME: probe})
     except Exception as error:
         raise ModelSignatureError(f"the trial prediction failed ({error})") from error
-    for name, values in zip(OUTPUT_NAMES, outputs, strict=True):
-        values = np.asarray(values)
-        if values.shape not in ((len(probe),), (len(probe), 1)):
+    ranges = dict.fromkeys(OUTPUT_NAMES, (0.0, 1.0))
+    ranges["days_late"] = (-MAX_TRIAL_ABS_DAYS, MAX_TRIAL_ABS_DAYS)
+    check_trial_outputs(dict(zip(OUTPUT_NAMES, outputs, strict=True)), len(probe), ranges)
+
+
+def check_trial_outputs(
+    outputs: Mapping[str, np.ndarray],
+    rows: int,
+    ranges: Mapping[str, tuple[float, float]],
+    width: int = 1,
+) -> None:
+    """Refuse trial outputs that are not ``rows`` x ``width`` finite values in range.
+
+    ``ranges`` maps each output name to its accepted ``(low, high)``; a
+    ``width`` of 1 also accepts a flat vector of ``rows`` values.
+    """
+    for name, (low, high) in ranges.items():
+        values = np.asarray(outputs[name])
+        expected = (rows,) if width == 1 else (rows, width)
+        if values.shape not in (expected, (rows, width)):
             raise ModelSignatureError(
-                f"the trial prediction gave {name} of shape {values.shape}, "
-                f"expected one value per invoice ({len(probe)},)"
+                f"the trial prediction gave {name} of shape {values.shape}, expected {expected}"
             )
         values = values.astype(np.float64).reshape(-1)
         if not np.isfinite(values).all():
             raise ModelSignatureError(f"the trial prediction gave non-finite {name} values")
-        if name == "days_late":
-            low, high = -MAX_TRIAL_ABS_DAYS, MAX_TRIAL_ABS_DAYS
-        else:
-            low, high = 0.0, 1.0
         if values.min() < low or values.max() > high:
             raise ModelSignatureError(
                 f"the trial prediction gave {name} from {values.min():.6g} to "
@@ -144,12 +171,15 @@ def check_trial_prediction(session: InferenceSession, metadata: ModelMetadata) -
             )
 
 
-def probe_batch(metadata: ModelMetadata) -> np.ndarray:
-    """The fixed float32 probe batch (``PROBE_ROWS`` x features) of a model."""
-    width = len(FEATURE_NAMES)
+def probe_batch(reference_values: Sequence[float], width: int) -> np.ndarray:
+    """The fixed float32 probe batch (``PROBE_ROWS`` x ``width``) of a model.
+
+    Rows scale the model's reference feature values (zeros when it has none
+    of that width) by factors from 0 to 10.
+    """
     reference = np.zeros(width, dtype=np.float64)
-    if len(metadata.reference_values) == width:
-        reference = np.nan_to_num(np.asarray(metadata.reference_values, dtype=np.float64))
+    if len(reference_values) == width:
+        reference = np.nan_to_num(np.asarray(reference_values, dtype=np.float64))
     factors = np.linspace(0.0, 10.0, PROBE_ROWS).reshape(-1, 1)
     return np.ascontiguousarray(factors * reference, dtype=np.float32)
 
@@ -231,13 +261,13 @@ def _check_operators(model: ModelProto) -> None:
             raise ModelSignatureError("the model contains subgraphs, which the engine never uses")
 
 
-def _check_signature(model: ModelProto) -> None:
+def _check_signature(model: ModelProto, input_name: str, output_names: Sequence[str]) -> None:
     inputs = [i.name for i in model.graph.input]
     outputs = sorted(o.name for o in model.graph.output)
-    if inputs != [INPUT_NAME] or outputs != sorted(OUTPUT_NAMES):
+    if inputs != [input_name] or outputs != sorted(output_names):
         raise ModelSignatureError(
             f"the model has inputs {inputs[:5]} and outputs {outputs[:5]}, expected "
-            f"['{INPUT_NAME}'] and {list(OUTPUT_NAMES)}"
+            f"['{input_name}'] and {list(output_names)}"
         )
 
 

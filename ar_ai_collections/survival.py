@@ -779,11 +779,18 @@ class TTPModel:
         return cls.from_bytes(data)
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> TTPModel:
+    def from_bytes(cls, data: bytes, max_bytes: int | None = None) -> TTPModel:
+        """Load a model after :mod:`.model_guard` accepted it (size ``max_bytes``)."""
+        from . import model_guard
         from .scoring import _session
 
         if not data:
             raise TTPModelError("not a valid ONNX file: it is empty")
+        max_bytes = model_guard.DEFAULT_MAX_MODEL_BYTES if max_bytes is None else max_bytes
+        try:
+            model_guard.check_model_bytes(data, max_bytes, INPUT_NAME, OUTPUT_NAMES)
+        except ModelSignatureError as error:
+            raise TTPModelError(f"not a usable time-to-payment model: {error}") from error
         try:
             session = _session(bytes(data), threads=1)
         except Exception as error:
@@ -805,7 +812,31 @@ class TTPModel:
         missing = [o for o in OUTPUT_NAMES if o not in outputs]
         if missing:
             raise TTPModelError(f"model outputs lack {missing}")
-        return cls(session, metadata, bytes(data))
+        model = cls(session, metadata, bytes(data))
+        model._check_trial_prediction()
+        return model
+
+    def _check_trial_prediction(self) -> None:
+        """Refuse a model whose probe-batch curves are not probabilities."""
+        from . import model_guard
+
+        probe = model_guard.probe_batch(self.metadata.reference_values, len(TTP_FEATURE_NAMES))
+        try:
+            out = self.predict(probe)
+        except Exception as error:
+            raise TTPModelError(f"the trial prediction failed ({error})") from error
+        paid_within = [f"p_paid_{days}d" for days in PAID_WITHIN_DAYS]
+        curves = ("survival", "hazard")
+        try:
+            model_guard.check_trial_outputs(out, len(probe), dict.fromkeys(paid_within, (0.0, 1.0)))
+            model_guard.check_trial_outputs(
+                out, len(probe), dict.fromkeys(curves, (0.0, 1.0)), self.metadata.horizon_weeks
+            )
+        except ModelSignatureError as error:
+            raise TTPModelError(str(error)) from error
+        cumulative = np.stack([out[name] for name in paid_within])
+        if (np.diff(cumulative, axis=0) < -1e-6).any():
+            raise TTPModelError("the trial prediction gave P(paid) decreasing with the horizon")
 
     def predict(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """Graph outputs (float64): ``p_paid_7d/30d/90d`` (N), ``survival``, ``hazard`` (N x K)."""

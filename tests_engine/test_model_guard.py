@@ -133,8 +133,10 @@ def test_trained_model_uses_only_allowed_operators(trained):
         data = training.export_onnx(variant, trained.metadata)
         RiskModel.from_bytes(data)
         used |= {(n.domain, n.op_type) for n in ModelProto.FromString(data).graph.node}
+    # The bundled time-to-payment model is a blend: its graph holds both hazard heads.
+    used |= {(n.domain, n.op_type) for n in ModelProto.FromString(_ttp_bytes()).graph.node}
     allowed = {(d, op) for d, ops in model_guard.ALLOWED_OPERATORS.items() for op in ops}
-    assert used == allowed, "ALLOWED_OPERATORS must be exactly what the export emits"
+    assert used == allowed, "ALLOWED_OPERATORS must be exactly what the exports emit"
     assert len(proto.graph.node) < model_guard.MAX_GRAPH_NODES
 
 
@@ -283,3 +285,51 @@ def test_cli_score_refuses_external_data_model(metadata, tmp_path, monkeypatch, 
     assert code == cli.EXIT_MODEL
     assert "uses external data" in capsys.readouterr().err
     assert not (tmp_path / "s.csv").exists()
+
+
+# ---------------------------------------------------------------------------
+# The time-to-payment model goes through the same guard
+# ---------------------------------------------------------------------------
+def _ttp_bytes() -> bytes:
+    from ar_ai_collections import survival
+
+    return survival.DEFAULT_TTP_MODEL_PATH.read_bytes()
+
+
+def test_bundled_ttp_model_passes_the_guard():
+    from ar_ai_collections import survival
+
+    model = survival.TTPModel.from_bytes(_ttp_bytes())
+    assert model.metadata.kind == "blend"
+
+
+def test_ttp_model_with_external_data_is_refused(tmp_path, monkeypatch):
+    from onnx import ModelProto
+
+    from ar_ai_collections import survival
+
+    secret = tmp_path / "secret.bin"
+    secret.write_bytes(np.arange(64, dtype=np.float32).tobytes())
+    monkeypatch.chdir(tmp_path)
+    proto = ModelProto.FromString(_ttp_bytes())
+    tensor = proto.graph.initializer[0]
+    _external(tensor, "secret.bin")
+    with pytest.raises(survival.TTPModelError, match="external data") as error:
+        survival.TTPModel.from_bytes(proto.SerializeToString())
+    assert "secret" not in str(error.value)
+
+
+def test_ttp_model_giving_no_probabilities_is_refused():
+    from onnx import ModelProto, numpy_helper
+
+    from ar_ai_collections import survival
+
+    proto = ModelProto.FromString(_ttp_bytes())
+    # Weights that are not numbers: the curves stop being finite.
+    for index, tensor in enumerate(proto.graph.initializer):
+        values = numpy_helper.to_array(tensor)
+        if values.dtype == np.float32 and values.size > 1:
+            doctored = numpy_helper.from_array(np.full_like(values, np.nan), tensor.name)
+            proto.graph.initializer[index].CopyFrom(doctored)
+    with pytest.raises(survival.TTPModelError, match="trial prediction"):
+        survival.TTPModel.from_bytes(proto.SerializeToString())
