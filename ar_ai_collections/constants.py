@@ -82,3 +82,7 @@ DEFAULT_MIN_CALL_VALUE = 100.0
 DEFAULT_LIKELY_PAY_PROBABILITY = 20.0
 # Days after the promised date before an unpaid promise counts as broken.
 DEFAULT_PROMISE_GRACE_DAYS = 2
+
+# Furthest a promised payment date or a worklist snooze may be from today (days;
+# the company setting ai_promise_horizon_days overrides it).
+DEFAULT_PROMISE_HORIZON_DAYS = 365

@@ -17,6 +17,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.sql import create_index
 
+from .cron_isolation import report_skipped
+
 _logger = logging.getLogger(__name__)
 
 MANAGER_GROUP = "ar_ai_collections.group_collections_manager"
@@ -226,6 +228,7 @@ class AiRiskModel(models.Model):
             "trained_at": fields.Datetime.now(),
         }
 
+    @api.private
     @api.model
     def create_from_bytes(self, onnx_bytes, company, filename=None, source="uploaded"):
         """Validate an ONNX file with the engine and register it as a challenger.
@@ -247,6 +250,7 @@ class AiRiskModel(models.Model):
         )
         return self.sudo().create(values)
 
+    @api.private
     @api.model
     def train_for_company(self, company, raise_if_too_small=False):
         """Train a model on ``company``'s settled history and register it.
@@ -324,8 +328,8 @@ class AiRiskModel(models.Model):
             try:
                 with self.env.cr.savepoint():
                     self.train_for_company(company)
-            except Exception:
-                _logger.exception("Payment risk retraining failed for company %s", company.id)
+            except Exception as error:  # whatever it is, the other companies go on
+                report_skipped(company, self.env._("Risk model retraining"), error)
         return True
 
     def _compare_with(self, champion, history):

@@ -47,7 +47,6 @@ class ResConfigSettings(models.TransientModel):
                     minimum=settings.company_id.ai_risk_min_history,
                 )
 
-
     # ------------------------------------------------------------------
     # Dunning (follow-up levels, guards, audit)
     # ------------------------------------------------------------------
@@ -84,7 +83,6 @@ class ResConfigSettings(models.TransientModel):
             "ar_ai_collections.ai_dunning_level_action"
         )
 
-
     # ------------------------------------------------------------------
     # Worklist, promises to pay and disputes
     # ------------------------------------------------------------------
@@ -99,6 +97,9 @@ class ResConfigSettings(models.TransientModel):
     )
     ai_promise_grace_days = fields.Integer(
         related="company_id.ai_promise_grace_days", readonly=False
+    )
+    ai_promise_horizon_days = fields.Integer(
+        related="company_id.ai_promise_horizon_days", readonly=False
     )
 
     # ------------------------------------------------------------------
