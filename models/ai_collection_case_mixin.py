@@ -74,14 +74,17 @@ class AiCollectionCaseMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.depends("move_ids")
     def _compute_amount(self):
-        """A draft case covers what is still due on its invoices (editable)."""
+        """A draft case covers what is still due on its invoices (editable); a later one
+        keeps its amount, lowered to what its invoices allow when one is removed."""
         for case in self:
             if case.state in (False, "draft") and case.move_ids:
                 case.amount = sum(case.move_ids.mapped("amount_residual_signed"))
+            elif case.move_ids and case.amount:
+                case.amount = min(case.amount, case._case_amount_bound()[0])
             elif not case.amount:
                 case.amount = 0.0
 
-    @api.constrains("amount", "move_ids")
+    @api.constrains("amount")
     def _check_case_amount(self):
         """The amount is a finite number, not negative and at most what its invoices
         allow (:meth:`_case_amount_bound`)."""

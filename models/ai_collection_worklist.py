@@ -414,7 +414,7 @@ class AiCollectionWorklist(models.Model):
         columns = [desc[0] for desc in cr.description]
         customers = pd.DataFrame(cr.fetchall(), columns=columns)
         lines = lines.merge(customers, on="customer_id", how="left")
-        self._ignore_corrupt_dates(lines, today)
+        self._ignore_corrupt_dates(lines, today, company)
         lines["snoozed"] = pd.to_datetime(lines["snooze_until"]) > pd.Timestamp(today)
         lines["escalated"] = lines["escalated"].fillna(False).astype(bool) & ~lines["snoozed"]
         lines["collector_id"] = lines["collector_id"].fillna(0).astype(int)
@@ -455,7 +455,7 @@ class AiCollectionWorklist(models.Model):
         return lines
 
     @api.model
-    def _ignore_corrupt_dates(self, lines, today):
+    def _ignore_corrupt_dates(self, lines, today, company):
         """Blank, in ``lines``, the promise and snooze dates no form accepts (further
         from today than the longest promise horizon, e.g. written in SQL) and report
         their records: the customers keep their lines, computed without them."""
@@ -478,6 +478,7 @@ class AiCollectionWorklist(models.Model):
                     "%(field)s is out of range; the worklist ignores it until it is corrected.",
                     field=self._fields[column]._description_string(self.env),
                 ),
+                company=company,
             )
             lines.loc[corrupt, column] = None
 

@@ -197,8 +197,7 @@ class ResCompany(models.Model):
     ai_promise_horizon_days = fields.Integer(
         string="Promise Horizon (days)",
         default=DEFAULT_PROMISE_HORIZON_DAYS,
-        help="Furthest a promised payment date or a worklist snooze may be from today, "
-        "before or after it.",
+        help="Furthest ahead of today a promised payment date or a worklist snooze may be.",
         groups=ACCOUNTING_USER_GROUPS,
     )
 
@@ -221,12 +220,13 @@ class ResCompany(models.Model):
                 )
 
     def _ai_horizon_bounds(self):
-        """``(first, last)`` date a promise or a snooze may take today."""
+        """``(first, last)`` date a promise or a snooze may take today: up to the promise
+        horizon ahead; back to ``MAX_DATE_OFFSET_DAYS`` ago (past promises are history)."""
         self.ensure_one()
         # sudo: the horizon bounds what anyone enters (a portal visitor included).
         horizon = self.sudo().ai_promise_horizon_days or DEFAULT_PROMISE_HORIZON_DAYS
         today = fields.Date.context_today(self)
-        return today - timedelta(days=horizon), today + timedelta(days=horizon)
+        return today - timedelta(days=MAX_DATE_OFFSET_DAYS), today + timedelta(days=horizon)
 
     def _ai_check_in_horizon(self, value, label):
         """Raise a ValidationError unless date ``value`` is within the company's promise

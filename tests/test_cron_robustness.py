@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
+from ..models.res_company import MAX_DATE_OFFSET_DAYS
 from .test_dunning import NOW, DunningCase
 from .worklist_common import WorklistCase
 
@@ -120,7 +121,7 @@ class TestCronRobustness(ReportedMixin, WorklistCase):
         self.assertEqual(horizon, 365)
         for promised_date in (
             self.today + timedelta(days=horizon + 1),
-            self.today - timedelta(days=horizon + 1),
+            self.today - timedelta(days=MAX_DATE_OFFSET_DAYS + 1),
             date(9999, 12, 31),
         ):
             with self.subTest(date=promised_date), self.assertRaises(ValidationError):
@@ -180,7 +181,7 @@ class TestDunningRobustness(ReportedMixin, DunningCase):
     def test_dunning_run_skips_the_customer_it_fails_on(self):
         new_test_user(
             self.env,
-            login="dun_manager",
+            login="dun_robust_manager",
             groups="ar_ai_collections.group_collections_manager",
             company_id=self.company.id,
             company_ids=[(6, 0, self.company.ids)],
