@@ -134,3 +134,6 @@ DEFAULT_MAX_MODEL_MB = 50
 MAX_HISTORY_AMOUNT = 1e12
 MIN_HISTORY_YEAR = 1900
 MAX_HISTORY_YEAR = 2200
+# Furthest a promised payment date or a worklist snooze may be from today (days;
+# the company setting ai_promise_horizon_days overrides it).
+DEFAULT_PROMISE_HORIZON_DAYS = 365

@@ -4,6 +4,15 @@ from ..ar_ai_collections.constants import RISK_BAND_LABELS, RISK_BANDS
 
 RISK_BAND_SELECTION = [(band, RISK_BAND_LABELS[band]) for band in RISK_BANDS]
 
+# Who reads the fields the addon adds to core models (never portal or public users;
+# the services, the portal controller and the reminder templates read them as
+# superuser): payment-risk assessments and the addon's company settings are for
+# internal accounting users, collections data (follow-up, promises, disputes,
+# collectors) for collectors, which registry model scored an invoice for managers.
+ACCOUNTING_USER_GROUPS = "account.group_account_invoice,account.group_account_readonly"
+COLLECTIONS_USER_GROUP = "ar_ai_collections.group_collections_user"
+COLLECTIONS_MANAGER_GROUP = "ar_ai_collections.group_collections_manager"
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -19,6 +28,7 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
         help="Probability (%) that this invoice is paid late.",
+        groups=ACCOUNTING_USER_GROUPS,
     )
     ai_default_probability = fields.Float(
         string="Default Probability",
@@ -26,6 +36,7 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
         help="Probability (%) that this invoice is still unpaid 90 days after its due date.",
+        groups=ACCOUNTING_USER_GROUPS,
     )
     ai_risk_band = fields.Selection(
         RISK_BAND_SELECTION,
@@ -33,6 +44,7 @@ class AccountMove(models.Model):
         index=True,
         readonly=True,
         copy=False,
+        groups=ACCOUNTING_USER_GROUPS,
     )
     ai_predicted_pay_date = fields.Date(
         string="Predicted Payment Date",
@@ -40,6 +52,7 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
         help="Date at which the risk model expects this invoice to be paid.",
+        groups=ACCOUNTING_USER_GROUPS,
     )
     ai_expected_days_late = fields.Float(
         string="Expected Days Late",
@@ -47,14 +60,21 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
         help="Expected number of days between the due date and the payment.",
+        groups=ACCOUNTING_USER_GROUPS,
     )
     ai_risk_reasons = fields.Text(
         string="Risk Reasons",
         readonly=True,
         copy=False,
         help="Main drivers of the score, one per line, in plain language.",
+        groups=ACCOUNTING_USER_GROUPS,
     )
-    ai_scored_at = fields.Datetime(string="Scored On", readonly=True, copy=False)
+    ai_scored_at = fields.Datetime(
+        string="Scored On",
+        readonly=True,
+        copy=False,
+        groups=ACCOUNTING_USER_GROUPS,
+    )
     ai_risk_model_id = fields.Many2one(
         "ai.risk.model",
         string="Risk Model",
@@ -63,14 +83,21 @@ class AccountMove(models.Model):
         ondelete="set null",
         help="Registry model that scored this invoice; empty when the bundled default "
         "model scored it.",
+        groups=COLLECTIONS_MANAGER_GROUP,
     )
-    ai_risk_model_version = fields.Char(string="Model Version", readonly=True, copy=False)
+    ai_risk_model_version = fields.Char(
+        string="Model Version",
+        readonly=True,
+        copy=False,
+        groups=ACCOUNTING_USER_GROUPS,
+    )
     ai_scored_by_default_model = fields.Boolean(
         string="Scored by the Default Model",
         readonly=True,
         copy=False,
         help="Set when the company has not enough settled history of its own and the "
         "bundled default model scored this invoice.",
+        groups=ACCOUNTING_USER_GROUPS,
     )
 
     def _post(self, soft=True):
@@ -85,12 +112,11 @@ class AccountMove(models.Model):
             self.env["ai.risk.scoring"]._queue_rescore(invoices.commercial_partner_id)
         return posted
 
-    def action_ai_risk_score_now(self):
-        """Rescore the customers of the selected invoices right away."""
+    def _ai_rescore_now(self):
+        """Rescore the customers of these invoices right away."""
         partners = self.filtered(lambda m: m.is_sale_document()).commercial_partner_id
         self.env["ai.risk.scoring"].rescore_partners(partners)
         return True
-
 
     # ------------------------------------------------------------------
     # Dunning (follow-up levels, guards, audit)
@@ -101,19 +127,27 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
         index="btree_not_null",
+        groups=COLLECTIONS_USER_GROUP,
     )
-    ai_dunning_date = fields.Datetime(string="Last Dunning", readonly=True, copy=False)
+    ai_dunning_date = fields.Datetime(
+        string="Last Dunning",
+        readonly=True,
+        copy=False,
+        groups=COLLECTIONS_USER_GROUP,
+    )
     ai_dunning_next_date = fields.Date(
         string="Next Reminder",
         readonly=True,
         copy=False,
         help="Date at which the next dunning level falls due, set by the dunning run.",
+        groups=COLLECTIONS_USER_GROUP,
     )
     ai_dunning_blocked = fields.Boolean(
         string="No Follow-up",
         copy=False,
         tracking=True,
         help="Litigation or special agreement: the dunning run never reminds this invoice.",
+        groups=COLLECTIONS_USER_GROUP,
     )
 
     # ------------------------------------------------------------------
@@ -126,8 +160,15 @@ class AccountMove(models.Model):
         index=True,
         readonly=True,
         copy=False,
+        groups=COLLECTIONS_USER_GROUP,
     )
-    ai_in_dispute = fields.Boolean(string="In Dispute", index=True, readonly=True, copy=False)
+    ai_in_dispute = fields.Boolean(
+        string="In Dispute",
+        index=True,
+        readonly=True,
+        copy=False,
+        groups=COLLECTIONS_USER_GROUP,
+    )
 
     # ------------------------------------------------------------------
     # Reply classification
@@ -138,4 +179,3 @@ class AccountMove(models.Model):
         if len(self) == 1 and message.message_type == "email":
             self.env["ai.collection.reply"]._classify_message(message, self)
         return res
-

@@ -18,4 +18,3 @@ class AccountMoveLine(models.Model):
         if receivable:
             self.env["ai.risk.scoring"]._queue_rescore(receivable.partner_id)
         return result
-

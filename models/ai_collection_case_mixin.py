@@ -1,5 +1,10 @@
-from odoo import SUPERUSER_ID, api, fields, models
+import math
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL
+
+from .cron_isolation import collections_manager
 
 SOURCE_SELECTION = [
     ("call", "Phone call"),
@@ -18,12 +23,7 @@ def fallback_collector(env, company):
     """
     if not env.user.share and not env.user._is_public():
         return env.user
-    managers = (
-        env.ref("ar_ai_collections.group_collections_manager")
-        .sudo()
-        .users.filtered(lambda u: company in u.company_ids and not u.share and u.id != SUPERUSER_ID)
-    )
-    return managers[:1]
+    return collections_manager(env, company)
 
 
 class AiCollectionCaseMixin(models.AbstractModel):
@@ -74,12 +74,45 @@ class AiCollectionCaseMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.depends("move_ids")
     def _compute_amount(self):
-        """A draft case covers what is still due on its invoices (editable)."""
+        """A draft case covers what is still due on its invoices (editable); a later one
+        keeps its amount, lowered to what its invoices allow when one is removed."""
         for case in self:
             if case.state in (False, "draft") and case.move_ids:
                 case.amount = sum(case.move_ids.mapped("amount_residual_signed"))
+            elif case.move_ids and case.amount:
+                case.amount = min(case.amount, case._case_amount_bound()[0])
             elif not case.amount:
                 case.amount = 0.0
+
+    @api.constrains("amount")
+    def _check_case_amount(self):
+        """The amount is a finite number, not negative and at most what its invoices
+        allow (:meth:`_case_amount_bound`)."""
+        for case in self:
+            label = case._fields["amount"]._description_string(self.env)
+            if not math.isfinite(case.amount) or case.amount < 0:
+                raise ValidationError(
+                    self.env._("%(label)s must be a positive number.", label=label)
+                )
+            bound, meaning = case._case_amount_bound()
+            if case.move_ids and case.currency_id.compare_amounts(case.amount, bound) > 0:
+                raise ValidationError(
+                    self.env._(
+                        "%(label)s (%(amount)s) exceeds %(meaning)s (%(bound)s).",
+                        label=label,
+                        amount=case.currency_id.format(case.amount),
+                        meaning=meaning,
+                        bound=case.currency_id.format(bound),
+                    )
+                )
+
+    def _case_amount_bound(self):
+        """Largest amount of the case and what it is, for the error message."""
+        self.ensure_one()
+        return (
+            sum(self.move_ids.mapped("amount_residual_signed")),
+            self.env._("what is due on its invoices"),
+        )
 
     def _default_collector(self, current):
         """The customer's collector, else ``current``, else the fallback collector."""

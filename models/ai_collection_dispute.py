@@ -87,6 +87,14 @@ class AiCollectionDispute(models.Model):
             else:
                 dispute.resolve_days = 0
 
+    def _case_amount_bound(self):
+        # A paid invoice can be disputed too (already paid, duplicate): its total counts.
+        self.ensure_one()
+        return (
+            sum(self.move_ids.mapped("amount_total_signed")),
+            self.env._("the total of its invoices"),
+        )
+
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------

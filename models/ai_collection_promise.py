@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .ai_collection_case_mixin import fallback_collector
+from .cron_isolation import run_isolated
 
 PROMISE_STATE_SELECTION = [
     ("draft", "Draft"),
@@ -98,6 +99,24 @@ class AiCollectionPromise(models.Model):
             if promise.amount <= 0:
                 raise ValidationError(self.env._("The promised amount must be positive."))
 
+    @api.constrains("promised_date", "company_id")
+    def _check_promised_date(self):
+        for promise in self:
+            promise.company_id._ai_check_in_horizon(
+                promise.promised_date,
+                promise._fields["promised_date"]._description_string(self.env),
+            )
+
+    def _case_amount_bound(self):
+        # Once confirmed, the promise is measured against what was due then.
+        self.ensure_one()
+        if self.state != "draft" and self.residual_at_confirm:
+            return (
+                self.residual_at_confirm,
+                self.env._("what was due on its invoices when it was confirmed"),
+            )
+        return super()._case_amount_bound()
+
     @api.constrains("partner_id", "move_ids")
     def _check_moves_partner(self):
         for promise in self:
@@ -165,9 +184,16 @@ class AiCollectionPromise(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _cron_check_promises(self):
-        """Daily: compare open promises with the payments received (kept/partial/broken)."""
-        promises = self.search([("state", "=", "open")])
-        promises._check_payments(force_due=False)
+        """Daily: compare open promises with the payments received (kept/partial/broken).
+
+        A promise that cannot be checked (a corrupt date or amount) is skipped and
+        reported to a manager; the others are checked.
+        """
+        run_isolated(
+            self.search([("state", "=", "open")]),
+            self.env._("Promise check"),
+            lambda promises: promises._check_payments(force_due=False),
+        )
         return True
 
     def _check_payments(self, force_due=False):

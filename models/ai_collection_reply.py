@@ -13,6 +13,7 @@ from ..ar_ai_collections.constants import (
     MAX_REPLY_CHARS,
 )
 from .ai_collection_case_mixin import fallback_collector
+from .cron_isolation import collections_manager
 
 _logger = logging.getLogger(__name__)
 
@@ -333,15 +334,7 @@ class AiCollectionReply(models.Model):
         user = self.partner_id.ai_collector_id or fallback_collector(self.env, self.company_id)
         if not user or user.id == SUPERUSER_ID:
             # The mail gateway runs as the superuser: route to a Collections Manager.
-            user = (
-                self.env.ref("ar_ai_collections.group_collections_manager")
-                .sudo()
-                .users.filtered(
-                    lambda u: (
-                        self.company_id in u.company_ids and not u.share and u.id != SUPERUSER_ID
-                    )
-                )[:1]
-            )
+            user = collections_manager(self.env, self.company_id)
         note = Markup("<p>%s</p><p><i>%s</i></p>") % (
             self.env._(
                 "Customer reply classified as %(label)s (%(confidence)s%% confident): "
@@ -389,13 +382,15 @@ class AiCollectionReply(models.Model):
             "source": "reply",
         }
         if label == "promise":
-            values = {
-                **common,
-                "promised_date": self.promised_date
-                or fields.Date.add(fields.Date.context_today(self), days=7),
-                "note": self.text[:1000],
-            }
-            if self.promised_amount > 0:
+            # What the classifier read is kept only within bounds (a date within the
+            # promise horizon, at most what is due): the draft promise must be valid.
+            first, last = self.company_id._ai_horizon_bounds()
+            promised_date = self.promised_date
+            if not promised_date or not first <= promised_date <= last:
+                promised_date = fields.Date.add(fields.Date.context_today(self), days=7)
+            values = {**common, "promised_date": promised_date, "note": self.text[:1000]}
+            due = sum(moves.mapped("amount_residual_signed"))
+            if 0 < self.promised_amount <= due:
                 values["amount"] = self.promised_amount
             self.promise_id = env.create(values)
         else:

@@ -1,11 +1,16 @@
+from datetime import date
+
 import pandas as pd
 from psycopg2.extras import execute_values
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from ..ar_ai_collections import worklist_policy
 from ..ar_ai_collections.constants import WORKLIST_TIER_LABELS, WORKLIST_TIERS
 from .account_move import RISK_BAND_SELECTION
+from .cron_isolation import report_skipped, run_isolated
+from .res_company import MAX_DATE_OFFSET_DAYS
 
 TIER_SELECTION = [(key, WORKLIST_TIER_LABELS[key]) for key in WORKLIST_TIERS]
 NEXT_ACTION_SELECTION = list(worklist_policy.NEXT_ACTION_LABELS.items())
@@ -180,6 +185,16 @@ class AiCollectionWorklist(models.Model):
     ]
 
     # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+    @api.constrains("snooze_until")
+    def _check_snooze_until(self):
+        for line in self:
+            line.company_id._ai_check_in_horizon(
+                line.snooze_until, line._fields["snooze_until"]._description_string(self.env)
+            )
+
+    # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
     def write(self, vals):
@@ -227,6 +242,8 @@ class AiCollectionWorklist(models.Model):
     def action_snooze(self):
         """Snooze the lines (watch them, no call) for ``snooze_days`` (context) days."""
         days = int(self.env.context.get("snooze_days", DEFAULT_SNOOZE_DAYS))
+        if not 0 < days <= MAX_DATE_OFFSET_DAYS:
+            raise UserError(self.env._("Snooze for 1 to %s days.", MAX_DATE_OFFSET_DAYS))
         until = fields.Date.add(fields.Date.context_today(self), days=days)
         self.write({"snooze_until": until, "escalated": False})
         self._refresh_lines()
@@ -307,6 +324,7 @@ class AiCollectionWorklist(models.Model):
             },
         }
 
+    @api.private
     @api.model
     def refresh_company(self, company):
         """Rebuild the worklist of ``company`` (demo script, server actions).
@@ -324,8 +342,11 @@ class AiCollectionWorklist(models.Model):
 
     @api.model
     def _cron_refresh(self):
-        """Nightly: rebuild the worklist of every company."""
-        self._refresh(self.env["res.company"].search([]))
+        """Nightly: rebuild the worklist of every company (a company whose rebuild
+        fails is reported to its managers, the others are rebuilt)."""
+        run_isolated(
+            self.env["res.company"].search([]), self.env._("Worklist refresh"), self._refresh
+        )
         return True
 
     @api.model
@@ -393,6 +414,7 @@ class AiCollectionWorklist(models.Model):
         columns = [desc[0] for desc in cr.description]
         customers = pd.DataFrame(cr.fetchall(), columns=columns)
         lines = lines.merge(customers, on="customer_id", how="left")
+        self._ignore_corrupt_dates(lines, today, company)
         lines["snoozed"] = pd.to_datetime(lines["snooze_until"]) > pd.Timestamp(today)
         lines["escalated"] = lines["escalated"].fillna(False).astype(bool) & ~lines["snoozed"]
         lines["collector_id"] = lines["collector_id"].fillna(0).astype(int)
@@ -431,6 +453,34 @@ class AiCollectionWorklist(models.Model):
         lines["next_action"] = actions["next_action"]
         lines["next_action_date"] = actions["next_action_date"]
         return lines
+
+    @api.model
+    def _ignore_corrupt_dates(self, lines, today, company):
+        """Blank, in ``lines``, the promise and snooze dates no form accepts (further
+        from today than the longest promise horizon, e.g. written in SQL) and report
+        their records: the customers keep their lines, computed without them."""
+        for column, model, id_column in (
+            ("promise_date", "ai.collection.promise", "promise_id"),
+            ("snooze_until", "res.partner", "customer_id"),
+        ):
+            corrupt = lines[column].map(
+                lambda value: (
+                    isinstance(value, date) and abs((value - today).days) > MAX_DATE_OFFSET_DAYS
+                )
+            )
+            if not corrupt.any():
+                continue
+            records = self.env[model].browse(lines.loc[corrupt, id_column].astype(int).tolist())
+            report_skipped(
+                records,
+                self.env._("Worklist refresh"),
+                self.env._(
+                    "%(field)s is out of range; the worklist ignores it until it is corrected.",
+                    field=self._fields[column]._description_string(self.env),
+                ),
+                company=company,
+            )
+            lines.loc[corrupt, column] = None
 
     @api.model
     def _refresh_company(self, company, today=None, partner_ids=None):

@@ -29,6 +29,7 @@ class AiCollectionsDemo(models.AbstractModel):
     _name = "ai.collections.demo"
     _description = "AI Collections: demo ledger loader"
 
+    @api.private
     @api.model
     def load_demo_ledger(self, customers=80, months=24, seed=7, end_date=None):
         """Generate a ledger (engine) and book it in the current company.

@@ -1,7 +1,10 @@
+import math
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..ar_ai_collections.constants import RISK_BANDS
+from .res_company import MAX_DATE_OFFSET_DAYS
 
 TONE_SELECTION = [
     ("courteous", "Courteous"),
@@ -107,6 +110,32 @@ class AiDunningLevel(models.Model):
             if level.fee_enabled and (not level.fee_product_id or level.fee_amount <= 0):
                 raise ValidationError(
                     self.env._("A dunning fee needs a product and a positive amount.")
+                )
+
+    @api.constrains("days", "activity_delay_days", "fee_amount")
+    def _check_bounds(self):
+        for level in self:
+            if abs(level.days) > MAX_DATE_OFFSET_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "Level %(name)s: days from due date must be between -%(max)s and %(max)s.",
+                        name=level.name,
+                        max=MAX_DATE_OFFSET_DAYS,
+                    )
+                )
+            if not 0 <= level.activity_delay_days <= MAX_DATE_OFFSET_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "Level %(name)s: the activity is due in 0 to %(max)s days.",
+                        name=level.name,
+                        max=MAX_DATE_OFFSET_DAYS,
+                    )
+                )
+            if not math.isfinite(level.fee_amount) or level.fee_amount < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Level %(name)s: the fee must be a positive number.", name=level.name
+                    )
                 )
 
     def _band_flags(self):

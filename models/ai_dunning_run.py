@@ -46,6 +46,7 @@ from odoo.tools import split_every
 
 from ..ar_ai_collections import dunning_policy as policy
 from ..ar_ai_collections.constants import RISK_BANDS
+from .cron_isolation import report_skipped, run_isolated
 from .ir_qweb import open_render_cache, release_render_cache
 from .mail_mail import RENDER_FIELDS, link_many2many
 
@@ -213,12 +214,25 @@ class AiDunningRun(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _cron_run(self, batch_size=500, lanes=CRON_LANES):
-        """Daily scheduled action: run every company, then retry mails and outcomes."""
+        """Daily scheduled action: run every company, then retry mails and outcomes.
+
+        A customer the run fails on is skipped (see ``_run_batch``); a company whose
+        run fails is reported to its managers and the next company is run.
+        """
         for company in self.env["res.company"].search([("ai_dunning_enabled", "=", True)]):
-            self.with_company(company).run(company, commit=True, batch_size=batch_size, lanes=lanes)
+            try:
+                self.with_company(company).run(
+                    company, commit=True, batch_size=batch_size, lanes=lanes
+                )
+            except Exception as error:  # whatever it is, the other companies go on
+                # Batches are committed one by one: only the failed one is undone.
+                self.env.cr.rollback()  # pylint: disable=invalid-commit
+                report_skipped(company, self.env._("Dunning run"), error)
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         self._retry_failed_mails(commit=True)
         self.env["ai.dunning.log"]._cron_compute_outcomes()
 
+    @api.private
     @api.model
     def refresh_company(self, company):
         """Run the ladder now for ``company`` (demo set-up, scripts): the business-hours
@@ -228,13 +242,14 @@ class AiDunningRun(models.AbstractModel):
         return stats
 
     @api.model
-    def try_lock(self, company):
+    def _try_lock(self, company):
         """Take the company's dunning lock for the current transaction; False if held."""
         self.env.cr.execute(
             "SELECT pg_try_advisory_xact_lock(%s, %s)", (LOCK_NAMESPACE, company.id)
         )
         return self.env.cr.fetchone()[0]
 
+    @api.private
     @api.model
     def run(
         self,
@@ -273,7 +288,7 @@ class AiDunningRun(models.AbstractModel):
             # Lanes see what is committed; this transaction then holds the company lock
             # while they work, and ends with them (later reads see their work).
             self.env.cr.commit()  # pylint: disable=invalid-commit
-            if self.try_lock(company):
+            if self._try_lock(company):
                 self._run_lanes(
                     company, now, batches, run_uuid, stats, lanes, force_manual, ignore_hours
                 )
@@ -283,11 +298,10 @@ class AiDunningRun(models.AbstractModel):
             self.env.invalidate_all()
             batches = []
         for batch in batches:
-            if not self.try_lock(company):
+            if not self._try_lock(company):
                 self._log_locked(company, stats)
                 break
-            decisions = self._decide(company, ctx, batch, force_manual, ignore_hours)
-            self._apply(company, ctx, decisions, run_uuid, stats)
+            self._run_batch(company, ctx, batch, run_uuid, stats, force_manual, ignore_hours)
             stats["batches"] += 1
             if commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
@@ -333,10 +347,15 @@ class AiDunningRun(models.AbstractModel):
                     if batch is None:
                         break
                     try:
-                        decisions = dunning._decide(
-                            lane_company, ctx, batch, force_manual, ignore_hours
+                        dunning._run_batch(
+                            lane_company,
+                            ctx,
+                            batch,
+                            run_uuid,
+                            lane_stats,
+                            force_manual,
+                            ignore_hours,
                         )
-                        dunning._apply(lane_company, ctx, decisions, run_uuid, lane_stats)
                         cr.commit()  # pylint: disable=invalid-commit
                     except Exception:
                         failed.set()
@@ -351,8 +370,26 @@ class AiDunningRun(models.AbstractModel):
             for key, value in future.result().items():
                 stats[key] += value
 
+    def _run_batch(self, company, ctx, partner_ids, run_uuid, stats, force_manual, ignore_hours):
+        """Decide and act for the customers ``partner_ids``; a customer the batch fails
+        on (a corrupt record) is skipped and reported to a manager, the others are
+        dunned (see ``run_isolated``)."""
+
+        def dun(partners):
+            batch_stats = defaultdict(int)
+            decisions = self._decide(company, ctx, partners.ids, force_manual, ignore_hours)
+            self._apply(company, ctx, decisions, run_uuid, batch_stats)
+            for key, value in batch_stats.items():
+                stats[key] += value
+
+        skipped = run_isolated(
+            self.env["res.partner"].browse(partner_ids), self.env._("Dunning run"), dun
+        )
+        if skipped:
+            stats["skipped_customers"] += len(skipped)
+
     @api.model
-    def preview(self, company, partners=None, now=None, force_manual=False, ignore_hours=False):
+    def _preview(self, company, partners=None, now=None, force_manual=False, ignore_hours=False):
         """Return the decisions the next run would take, without acting (a DataFrame)."""
         now = now or fields.Datetime.now()
         ctx = self._prepare_context(company, now)

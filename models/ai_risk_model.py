@@ -25,6 +25,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.sql import create_index
 
+from .cron_isolation import report_skipped
+
 _logger = logging.getLogger(__name__)
 
 # Loaded onnxruntime sessions, keyed by (database, record id, write date).
@@ -360,8 +362,8 @@ class AiRiskModel(models.Model):
             try:
                 with self.env.cr.savepoint():
                     self._train_for_company(company)
-            except Exception:
-                _logger.exception("Payment risk retraining failed for company %s", company.id)
+            except Exception as error:  # whatever it is, the other companies go on
+                report_skipped(company, self.env._("Risk model retraining"), error)
         return True
 
     def _compare_with(self, champion, history):

@@ -11,6 +11,7 @@ No ORM call is made per invoice or per customer.
 import io
 import logging
 import time
+from collections import defaultdict
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ from odoo import api, fields, models
 
 from ..ar_ai_collections import history as engine_history
 from ..ar_ai_collections.constants import DATE_COLUMNS
+from .cron_isolation import report_skipped
 
 _logger = logging.getLogger(__name__)
 
@@ -26,6 +28,8 @@ _logger = logging.getLogger(__name__)
 WRITE_BATCH = 20000
 #: Days back for the customer trend ("score 30 days ago").
 TREND_DAYS = 30
+#: Invoices refused by the engine reported to a manager per run (the others are logged).
+MAX_REPORTED_ROWS = 50
 #: precommit data key gathering the commercial partners to rescore.
 RESCORE_KEY = "ar_ai_collections.rescore_partner_ids"
 
@@ -174,11 +178,40 @@ class AiRiskScoring(models.AbstractModel):
             keep_default_na=False,
             na_values={column: [""] for column in (*DATE_COLUMNS, *FLOAT_COLUMNS)},
         )
-        return engine_history.validate_history(frame)
+        return self._validate_history(frame)
+
+    @api.model
+    def _validate_history(self, frame):
+        """The engine's canonical history of ``frame``, without the invoices it refuses.
+
+        One odd invoice (a due date in year 9999) must not stop the scoring or the
+        training of a whole company: the rows the engine names are dropped and their
+        invoices reported to a manager (at most ``MAX_REPORTED_ROWS`` activities).
+        Returns None when no valid row is left.
+        """
+        try:
+            return engine_history.validate_history(frame)
+        except engine_history.HistoryError as error:
+            if any(row_error.row is None for row_error in error.errors):
+                raise  # a problem with the whole history, not with some rows
+            problems = defaultdict(list)
+            for row_error in error.errors:
+                problems[row_error.row - 2].append(f"{row_error.column}: {row_error.message}")
+        _logger.warning("Payment risk history: %d invoices refused by the engine", len(problems))
+        moves = self.env["account.move"]
+        for position, messages in list(problems.items())[:MAX_REPORTED_ROWS]:
+            report_skipped(
+                moves.browse(int(frame["invoice_id"].iloc[position])),
+                self.env._("Payment risk scoring"),
+                "; ".join(messages),
+            )
+        valid = frame.drop(index=frame.index[list(problems)])
+        return engine_history.validate_history(valid) if len(valid) else None
 
     # ------------------------------------------------------------------
     # Public API
     # ------------------------------------------------------------------
+    @api.private
     @api.model
     def score_company(self, company, as_of=None):
         """Score every open customer invoice and customer of ``company``.
@@ -208,6 +241,7 @@ class AiRiskScoring(models.AbstractModel):
         )
         return stats
 
+    @api.private
     @api.model
     def rescore_partners(self, partners):
         """Rescore the open invoices of the given customers only (fast path).
@@ -247,9 +281,8 @@ class AiRiskScoring(models.AbstractModel):
             try:
                 with self.env.cr.savepoint():
                     stats = self.score_company(company)
-            except Exception:
-                # One company's failure must not stop the others; logged for the admin.
-                _logger.exception("Payment risk cron: scoring company %s failed", company.id)
+            except Exception as error:  # whatever it is, the other companies go on
+                report_skipped(company, self.env._("Payment risk scoring"), error)
                 continue
             # Commit per company so a large multi-company run keeps its progress.
             if self.env["account.move"]._can_commit():

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -9,8 +11,15 @@ from ..ar_ai_collections.constants import (
     DEFAULT_MIN_CALL_VALUE,
     DEFAULT_MIN_HISTORY,
     DEFAULT_PROMISE_GRACE_DAYS,
+    DEFAULT_PROMISE_HORIZON_DAYS,
     DEFAULT_WEEKLY_CALL_CAPACITY,
 )
+from .account_move import ACCOUNTING_USER_GROUPS
+
+#: Furthest from today (10 years) a date the addon schedules may be: the largest
+#: promise horizon, snooze and dunning level offset. Further off, a date is corrupt
+#: data (the scheduled actions ignore it) and date arithmetic may overflow.
+MAX_DATE_OFFSET_DAYS = 3650
 
 
 class ResCompany(models.Model):
@@ -19,37 +28,51 @@ class ResCompany(models.Model):
     # ------------------------------------------------------------------
     # Payment risk (scores, bands, reasons)
     # ------------------------------------------------------------------
-    ai_risk_enabled = fields.Boolean(string="Payment Risk Scoring", default=True)
+    ai_risk_enabled = fields.Boolean(
+        string="Payment Risk Scoring",
+        default=True,
+        groups=ACCOUNTING_USER_GROUPS,
+    )
     ai_risk_late_days = fields.Integer(
         string="Late After (days)",
         default=DEFAULT_LATE_DAYS,
         help="An invoice counts as late when paid more than this many days after its due date.",
+        groups=ACCOUNTING_USER_GROUPS,
     )
     ai_risk_threshold_medium = fields.Float(
-        string="Medium Risk From (%)", default=DEFAULT_BAND_THRESHOLDS[0]
+        string="Medium Risk From (%)",
+        default=DEFAULT_BAND_THRESHOLDS[0],
+        groups=ACCOUNTING_USER_GROUPS,
     )
     ai_risk_threshold_high = fields.Float(
-        string="High Risk From (%)", default=DEFAULT_BAND_THRESHOLDS[1]
+        string="High Risk From (%)",
+        default=DEFAULT_BAND_THRESHOLDS[1],
+        groups=ACCOUNTING_USER_GROUPS,
     )
     ai_risk_threshold_critical = fields.Float(
-        string="Critical Risk From (%)", default=DEFAULT_BAND_THRESHOLDS[2]
+        string="Critical Risk From (%)",
+        default=DEFAULT_BAND_THRESHOLDS[2],
+        groups=ACCOUNTING_USER_GROUPS,
     )
     ai_risk_min_history = fields.Integer(
         string="Minimum Settled Invoices",
         default=DEFAULT_MIN_HISTORY,
         help="Below this number of settled invoices, the bundled default model scores.",
+        groups=ACCOUNTING_USER_GROUPS,
     )
     ai_risk_retrain_interval = fields.Integer(
         string="Retrain Every (months)",
         default=1,
         help="The monthly retraining job trains a challenger when the champion is at "
         "least this many months old.",
+        groups=ACCOUNTING_USER_GROUPS,
     )
     ai_risk_promotion_margin = fields.Float(
         string="Promotion Margin (AUC)",
         default=0.01,
         help="A retrained challenger replaces the champion only if its AUC on the same "
         "held-out period beats the champion's by at least this margin.",
+        groups=ACCOUNTING_USER_GROUPS,
     )
     ai_risk_model_max_mb = fields.Integer(
         string="Model Upload Limit (MB)",
@@ -92,24 +115,41 @@ class ResCompany(models.Model):
             self.ai_risk_threshold_critical,
         )
 
-
     # ------------------------------------------------------------------
     # Dunning (follow-up levels, guards, audit)
     # ------------------------------------------------------------------
-    ai_dunning_enabled = fields.Boolean(string="Automated Dunning", default=True)
+    ai_dunning_enabled = fields.Boolean(
+        string="Automated Dunning",
+        default=True,
+        groups=ACCOUNTING_USER_GROUPS,
+    )
     ai_dunning_max_contacts_7d = fields.Integer(
         string="Max Contacts per 7 Days",
         default=2,
         help="Maximum dunning contacts per customer over a rolling 7 days (0 = no limit).",
+        groups=ACCOUNTING_USER_GROUPS,
     )
-    ai_dunning_hour_start = fields.Float(string="Business Hours From", default=8.0)
-    ai_dunning_hour_end = fields.Float(string="Business Hours To", default=18.0)
-    ai_dunning_weekdays_only = fields.Boolean(string="Weekdays Only", default=True)
+    ai_dunning_hour_start = fields.Float(
+        string="Business Hours From",
+        default=8.0,
+        groups=ACCOUNTING_USER_GROUPS,
+    )
+    ai_dunning_hour_end = fields.Float(
+        string="Business Hours To",
+        default=18.0,
+        groups=ACCOUNTING_USER_GROUPS,
+    )
+    ai_dunning_weekdays_only = fields.Boolean(
+        string="Weekdays Only",
+        default=True,
+        groups=ACCOUNTING_USER_GROUPS,
+    )
     ai_dunning_min_amount = fields.Monetary(
         string="Minimum Overdue Amount",
         currency_field="currency_id",
         default=0.0,
         help="Customers whose overdue amount is below this are not reminded.",
+        groups=ACCOUNTING_USER_GROUPS,
     )
     ai_dunning_review_amount = fields.Monetary(
         string="Review Above",
@@ -117,13 +157,19 @@ class ResCompany(models.Model):
         default=50000.0,
         help="Automated actions for customers owing at least this amount wait for a "
         "manager's approval (0 = never).",
+        groups=ACCOUNTING_USER_GROUPS,
     )
     ai_dunning_payment_window_days = fields.Integer(
         string="Payment Window (days)",
         default=14,
         help="An action counts as effective when the invoice is paid within this many days.",
+        groups=ACCOUNTING_USER_GROUPS,
     )
-    ai_dunning_mail_max_retries = fields.Integer(string="Email Retries", default=3)
+    ai_dunning_mail_max_retries = fields.Integer(
+        string="Email Retries",
+        default=3,
+        groups=ACCOUNTING_USER_GROUPS,
+    )
 
     @api.constrains("ai_dunning_hour_start", "ai_dunning_hour_end", "ai_dunning_max_contacts_7d")
     def _check_ai_dunning_guards(self):
@@ -134,7 +180,6 @@ class ResCompany(models.Model):
             if company.ai_dunning_max_contacts_7d < 0:
                 raise ValidationError(self.env._("The contact limit cannot be negative."))
 
-
     # ------------------------------------------------------------------
     # Worklist, promises to pay and disputes
     # ------------------------------------------------------------------
@@ -144,6 +189,7 @@ class ResCompany(models.Model):
         help="Default number of calls a collector makes per week; the worklist puts at "
         "most this many customers per collector in 'Call now' (a collector's own "
         "capacity, on the user, overrides it).",
+        groups=ACCOUNTING_USER_GROUPS,
     )
     ai_worklist_min_call_value = fields.Monetary(
         string="Minimum Value of a Call",
@@ -151,15 +197,67 @@ class ResCompany(models.Model):
         default=DEFAULT_MIN_CALL_VALUE,
         help="Expected value (amount at risk x probability of not paying without "
         "contact) below which a customer gets an automated reminder instead of a call.",
+        groups=ACCOUNTING_USER_GROUPS,
     )
     ai_worklist_likely_pay = fields.Float(
         string="Likely to Pay Anyway (%)",
         default=DEFAULT_LIKELY_PAY_PROBABILITY,
         help="Customers whose probability of not paying without contact is below "
         "this are not called.",
+        groups=ACCOUNTING_USER_GROUPS,
     )
     ai_promise_grace_days = fields.Integer(
         string="Promise Grace Days",
         default=DEFAULT_PROMISE_GRACE_DAYS,
         help="Days after the promised date before an unpaid promise counts as broken.",
+        groups=ACCOUNTING_USER_GROUPS,
     )
+    ai_promise_horizon_days = fields.Integer(
+        string="Promise Horizon (days)",
+        default=DEFAULT_PROMISE_HORIZON_DAYS,
+        help="Furthest ahead of today a promised payment date or a worklist snooze may be.",
+        groups=ACCOUNTING_USER_GROUPS,
+    )
+
+    @api.constrains("ai_promise_grace_days", "ai_promise_horizon_days")
+    def _check_ai_promise_days(self):
+        for company in self:
+            if not 1 <= company.ai_promise_horizon_days <= MAX_DATE_OFFSET_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "The promise horizon must be between 1 and %(max)s days.",
+                        max=MAX_DATE_OFFSET_DAYS,
+                    )
+                )
+            if not 0 <= company.ai_promise_grace_days <= company.ai_promise_horizon_days:
+                raise ValidationError(
+                    self.env._(
+                        "Promise grace days must be between 0 and the promise horizon (%(max)s).",
+                        max=company.ai_promise_horizon_days,
+                    )
+                )
+
+    def _ai_horizon_bounds(self):
+        """``(first, last)`` date a promise or a snooze may take today: up to the promise
+        horizon ahead; back to ``MAX_DATE_OFFSET_DAYS`` ago (past promises are history)."""
+        self.ensure_one()
+        # sudo: the horizon bounds what anyone enters (a portal visitor included).
+        horizon = self.sudo().ai_promise_horizon_days or DEFAULT_PROMISE_HORIZON_DAYS
+        today = fields.Date.context_today(self)
+        return today - timedelta(days=MAX_DATE_OFFSET_DAYS), today + timedelta(days=horizon)
+
+    def _ai_check_in_horizon(self, value, label):
+        """Raise a ValidationError unless date ``value`` is within the company's promise
+        horizon (``label`` names the field in the message)."""
+        first, last = self._ai_horizon_bounds()
+        if value and not first <= value <= last:
+            raise ValidationError(
+                self.env._(
+                    "%(label)s %(date)s is out of range: it must be between %(first)s and "
+                    "%(last)s (promise horizon, in Settings).",
+                    label=label,
+                    date=value,
+                    first=first,
+                    last=last,
+                )
+            )

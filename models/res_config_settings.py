@@ -50,7 +50,6 @@ class ResConfigSettings(models.TransientModel):
                     minimum=settings.company_id.ai_risk_min_history,
                 )
 
-
     # ------------------------------------------------------------------
     # Dunning (follow-up levels, guards, audit)
     # ------------------------------------------------------------------
@@ -87,7 +86,6 @@ class ResConfigSettings(models.TransientModel):
             "ar_ai_collections.ai_dunning_level_action"
         )
 
-
     # ------------------------------------------------------------------
     # Worklist, promises to pay and disputes
     # ------------------------------------------------------------------
@@ -102,6 +100,9 @@ class ResConfigSettings(models.TransientModel):
     )
     ai_promise_grace_days = fields.Integer(
         related="company_id.ai_promise_grace_days", readonly=False
+    )
+    ai_promise_horizon_days = fields.Integer(
+        related="company_id.ai_promise_horizon_days", readonly=False
     )
 
     # ------------------------------------------------------------------

@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from odoo import fields, models
 
-from .account_move import RISK_BAND_SELECTION
+from .account_move import ACCOUNTING_USER_GROUPS, COLLECTIONS_USER_GROUP, RISK_BAND_SELECTION
 
 #: Invoice fields read by the reminder templates and ``_ai_dunning_recipient``
 #: (a template reading another field still works: the ORM fetches it then).
@@ -23,12 +23,21 @@ class ResPartner(models.Model):
     # Payment risk (scores, bands, reasons)
     # ------------------------------------------------------------------
     # Customer-level scores live on the commercial entity, written by ai.risk.scoring.
-    ai_risk_score = fields.Float(string="Risk Score", digits=(5, 1), index=True, readonly=True)
+    ai_risk_score = fields.Float(
+        string="Risk Score",
+        digits=(5, 1),
+        index=True,
+        readonly=True,
+        groups=ACCOUNTING_USER_GROUPS,
+        copy=False,
+    )
     ai_risk_band = fields.Selection(
         RISK_BAND_SELECTION,
         string="Risk Band",
         index=True,
         readonly=True,
+        groups=ACCOUNTING_USER_GROUPS,
+        copy=False,
     )
     # Aggregates over the customer's open invoices, written in bulk (SQL) by
     # ai.risk.scoring on the commercial entity, amounts in the company currency.
@@ -37,12 +46,16 @@ class ResPartner(models.Model):
         string="Risk Currency",
         readonly=True,
         help="Currency of the company whose scoring run wrote the amounts below.",
+        groups=ACCOUNTING_USER_GROUPS,
+        copy=False,
     )
     ai_avg_days_late = fields.Float(
         string="Average Days Late",
         digits=(6, 1),
         readonly=True,
         help="Average delay (days after due date) of the customer's settled invoices.",
+        groups=ACCOUNTING_USER_GROUPS,
+        copy=False,
     )
     ai_predicted_dso = fields.Float(
         string="Predicted DSO (days)",
@@ -50,16 +63,22 @@ class ResPartner(models.Model):
         readonly=True,
         help="Days sales outstanding predicted from the open invoices and their "
         "predicted payment dates.",
+        groups=ACCOUNTING_USER_GROUPS,
+        copy=False,
     )
     ai_open_amount = fields.Monetary(
         string="Open Amount",
         currency_field="ai_risk_currency_id",
         readonly=True,
+        groups=ACCOUNTING_USER_GROUPS,
+        copy=False,
     )
     ai_overdue_amount = fields.Monetary(
         string="Overdue Amount",
         currency_field="ai_risk_currency_id",
         readonly=True,
+        groups=ACCOUNTING_USER_GROUPS,
+        copy=False,
     )
     ai_risk_trend = fields.Float(
         string="Risk Trend",
@@ -67,18 +86,33 @@ class ResPartner(models.Model):
         readonly=True,
         help="Change of the risk score (points) against the score the same model gives "
         "with what was known 30 days ago.",
+        groups=ACCOUNTING_USER_GROUPS,
+        copy=False,
     )
-    ai_risk_reasons = fields.Text(string="Risk Reasons", readonly=True)
-    ai_scored_at = fields.Datetime(string="Scored On", readonly=True)
+    ai_risk_reasons = fields.Text(
+        string="Risk Reasons",
+        readonly=True,
+        groups=ACCOUNTING_USER_GROUPS,
+        copy=False,
+    )
+    ai_scored_at = fields.Datetime(
+        string="Scored On",
+        readonly=True,
+        groups=ACCOUNTING_USER_GROUPS,
+        copy=False,
+    )
     ai_scored_by_default_model = fields.Boolean(
         string="Scored by the Default Model",
         readonly=True,
         help="Set when the company has not enough settled history of its own and the "
         "bundled default model scored this customer.",
+        groups=ACCOUNTING_USER_GROUPS,
+        copy=False,
     )
     ai_open_invoice_count = fields.Integer(
         string="Open Invoices",
         compute="_compute_ai_open_invoice_count",
+        groups=ACCOUNTING_USER_GROUPS,
     )
 
     def _compute_ai_open_invoice_count(self):
@@ -118,7 +152,6 @@ class ResPartner(models.Model):
         )
         return action
 
-
     # ------------------------------------------------------------------
     # Dunning (follow-up levels, guards, audit)
     # ------------------------------------------------------------------
@@ -129,36 +162,54 @@ class ResPartner(models.Model):
         tracking=True,
         help="Automatic: the daily dunning run reminds this customer. Manual: reminders are "
         'sent only from the preview wizard ("Run now").',
+        groups=COLLECTIONS_USER_GROUP,
+        copy=False,
     )
     ai_dunning_next_date = fields.Date(
         string="Next Reminder",
         help="Earliest next reminder date of the customer's open invoices; set by the "
         "dunning run, may be postponed by hand.",
+        groups=COLLECTIONS_USER_GROUP,
+        copy=False,
     )
-    ai_dunning_do_not_contact = fields.Boolean(string="Do Not Contact", tracking=True)
+    ai_dunning_do_not_contact = fields.Boolean(
+        string="Do Not Contact",
+        tracking=True,
+        groups=COLLECTIONS_USER_GROUP,
+        copy=False,
+    )
     ai_dunning_excluded = fields.Boolean(
         string="Excluded from Dunning",
         tracking=True,
         help="Never include this customer in dunning runs (e.g. intercompany, agency).",
+        groups=COLLECTIONS_USER_GROUP,
+        copy=False,
     )
     ai_dunning_sensitive = fields.Boolean(
         string="Sensitive Customer",
         tracking=True,
         help="Every automated dunning action waits for a manager's approval.",
+        groups=COLLECTIONS_USER_GROUP,
+        copy=False,
     )
     ai_dunning_invoice_ids = fields.Many2many(
         "account.move",
         string="Overdue Invoices",
         compute="_compute_ai_dunning_invoice_ids",
         help="Open posted customer invoices past their due date (used by reminder templates).",
+        groups=COLLECTIONS_USER_GROUP,
     )
     ai_dunning_recipient_id = fields.Many2one(
         "res.partner",
         string="Reminder Recipient",
         compute="_compute_ai_dunning_recipient_id",
         help="Billing contact reminders go to (see _ai_dunning_recipient).",
+        groups=COLLECTIONS_USER_GROUP,
     )
-    ai_dunning_log_count = fields.Integer(compute="_compute_ai_dunning_log_count")
+    ai_dunning_log_count = fields.Integer(
+        compute="_compute_ai_dunning_log_count",
+        groups=COLLECTIONS_USER_GROUP,
+    )
 
     def _compute_ai_dunning_invoice_ids(self):
         today = fields.Date.context_today(self)
@@ -261,8 +312,7 @@ class ResPartner(models.Model):
     def action_ai_dunning_preview(self):
         """Open the dunning preview for this customer."""
         self.ensure_one()
-        return self.env["ai.dunning.preview"].action_open(self.commercial_partner_id)
-
+        return self.env["ai.dunning.preview"]._open_for(self.commercial_partner_id)
 
     # ------------------------------------------------------------------
     # Worklist, promises to pay and disputes
@@ -274,16 +324,22 @@ class ResPartner(models.Model):
         tracking=True,
         help="Collections agent responsible for this customer: worklist lines and "
         "dunning call activities are assigned to them.",
+        groups=COLLECTIONS_USER_GROUP,
+        copy=False,
     )
     ai_last_contact_date = fields.Date(
         string="Last Collection Contact",
         readonly=True,
         help="Last time a collector reached the customer (logged call).",
+        groups=COLLECTIONS_USER_GROUP,
+        copy=False,
     )
     ai_promise_count = fields.Integer(
         string="Closed Promises",
         readonly=True,
         help="Promises to pay whose outcome is known (kept, partly kept or broken).",
+        groups=COLLECTIONS_USER_GROUP,
+        copy=False,
     )
     ai_promise_kept_rate = fields.Float(
         string="Promise-Kept Rate (%)",
@@ -291,13 +347,19 @@ class ResPartner(models.Model):
         readonly=True,
         help="Share of the customer's closed promises to pay that were kept (a partly "
         "kept promise counts as half). Empty history: 0 with 0 closed promises.",
+        groups=COLLECTIONS_USER_GROUP,
+        copy=False,
     )
 
     ai_promise_open_count = fields.Integer(
-        string="Open Promises", compute="_compute_ai_collection_counts"
+        string="Open Promises",
+        compute="_compute_ai_collection_counts",
+        groups=COLLECTIONS_USER_GROUP,
     )
     ai_dispute_open_count = fields.Integer(
-        string="Open Disputes", compute="_compute_ai_collection_counts"
+        string="Open Disputes",
+        compute="_compute_ai_collection_counts",
+        groups=COLLECTIONS_USER_GROUP,
     )
 
     def _compute_ai_collection_counts(self):
@@ -368,7 +430,6 @@ class ResPartner(models.Model):
                 }
             )
 
-
     # ------------------------------------------------------------------
     # Reply classification and customer portal
     # ------------------------------------------------------------------
@@ -389,4 +450,3 @@ class ResPartner(models.Model):
         from ..controllers.portal import portal_path
 
         return self.get_base_url() + portal_path(self.commercial_partner_id, days=days)
-

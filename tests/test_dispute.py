@@ -64,6 +64,7 @@ class TestDispute(WorklistCase):
         self.assertTrue(inv1.ai_in_dispute, "the first dispute still covers it")
         # Removing an invoice from an open dispute releases it.
         first.move_ids = [(3, inv2.id)]
+        self.assertEqual(first.amount, inv1.amount_total, "at most the invoices' total")
         self.assertFalse(inv2.ai_in_dispute)
         self.assertTrue(inv1.ai_in_dispute)
         first.action_cancel()

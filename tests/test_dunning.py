@@ -227,7 +227,7 @@ class TestDunningRun(DunningCase):
         finally:
             cr2.rollback()
             cr2.close()
-        self.assertTrue(self.env["ai.dunning.run"].try_lock(self.company))
+        self.assertTrue(self.env["ai.dunning.run"]._try_lock(self.company))
 
     def test_recorded_level_prevents_double_execution(self):
         """Even without the locks, the unique index stops a second execution: the

@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .test_dunning import DunningCase
 
@@ -77,18 +77,29 @@ class TestDunningAccess(DunningCase):
         ):
             env[model].get_views([(False, view)])
         logs.read(["partner_id", "move_id", "level_id", "outcome", "reason", "collector_id"])
-        env["res.partner"].browse(partner.id).read(
-            [
-                "ai_followup_mode",
-                "ai_dunning_next_date",
-                "ai_dunning_invoice_ids",
-                "ai_dunning_recipient_id",
-                "ai_dunning_log_count",
-            ]
+        # The follow-up fields of customers and invoices are for collectors.
+        partner_fields = [
+            "ai_followup_mode",
+            "ai_dunning_next_date",
+            "ai_dunning_invoice_ids",
+            "ai_dunning_recipient_id",
+            "ai_dunning_log_count",
+        ]
+        move_fields = ["ai_dunning_level_id", "ai_dunning_next_date", "ai_dunning_blocked"]
+        with self.assertRaises(AccessError):
+            env["res.partner"].browse(partner.id).read(partner_fields)
+        with self.assertRaises(AccessError):
+            env["account.move"].browse(inv.id).read(move_fields)
+        collector = new_test_user(
+            self.env,
+            login="dun_access_collector",
+            groups="ar_ai_collections.group_collections_user,base.group_partner_manager",
+            company_id=self.company.id,
+            company_ids=[(6, 0, self.company.ids)],
         )
-        env["account.move"].browse(inv.id).read(
-            ["ai_dunning_level_id", "ai_dunning_next_date", "ai_dunning_blocked"]
-        )
+        env = self.env(user=collector)
+        env["res.partner"].browse(partner.id).read(partner_fields)
+        env["account.move"].browse(inv.id).read(move_fields)
         with Form(env["res.partner"].browse(partner.id)) as form:
             form.ai_dunning_do_not_contact = True
         self.assertTrue(partner.ai_dunning_do_not_contact)

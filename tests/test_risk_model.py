@@ -143,7 +143,10 @@ class TestRiskModelRegistry(AccountTestInvoicingCommon):
         env = self.env(user=self.invoicing_user)
         as_user = env["account.move"].browse(invoice.id)
         self.assertTrue(as_user.ai_risk_band)
-        self.assertEqual(as_user.ai_risk_model_id.display_name, self.champion.display_name)
+        # Which registry model scored is for Collections managers.
+        with self.assertRaises(AccessError):
+            as_user.read(["ai_risk_model_id"])
+        self.assertEqual(invoice.ai_risk_model_id, self.champion)
         customer = as_user.commercial_partner_id
         self.assertEqual(customer.ai_risk_band, invoice.commercial_partner_id.ai_risk_band)
         self.assertTrue(customer.ai_risk_reasons)

@@ -188,7 +188,7 @@ class TestRiskScoring(RiskLedgerMixin, AccountTestInvoicingCommon):
         posted = self.init_invoice("out_invoice", partner, "2025-06-01", amounts=[50.0], post=True)
         self.scoring.score_company(self.company)
         self.assertTrue(posted.ai_risk_band)
-        bill.action_ai_risk_score_now()
+        bill._ai_rescore_now()
         self.assertFalse(draft.ai_risk_band or draft.ai_scored_at)
         self.assertFalse(bill.ai_risk_band or bill.ai_scored_at)
         self.assertTrue(self.partner_a.ai_risk_band)

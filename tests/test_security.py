@@ -1,4 +1,4 @@
-from odoo import Command
+from odoo import Command, fields
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
@@ -181,7 +181,7 @@ class TestSecurity(AccountTestInvoicingCommon):
             "ai.dunning.level": {"name": "Level of B", "days": 10, "send_email": False},
             "ai.collection.promise": {
                 "partner_id": partner_b.id,
-                "promised_date": "2030-01-15",
+                "promised_date": fields.Date.today(),
                 "amount": 100.0,
             },
             "ai.collection.dispute": {"partner_id": partner_b.id},

@@ -28,7 +28,8 @@ class AiDunningPreview(models.TransientModel):
             wizard.line_count = len(wizard.line_ids)
 
     @api.model
-    def action_open(self, partner=None):
+    def _open_for(self, partner=None):
+        """Create the preview of ``partner`` (or of the whole company) and open it."""
         wizard = self.create({"partner_id": partner.id if partner else False})
         wizard.action_refresh()
         return wizard._reopen()
@@ -47,7 +48,7 @@ class AiDunningPreview(models.TransientModel):
         """Compute the decisions of the next run (nothing is sent or logged)."""
         self.ensure_one()
         run = self.env["ai.dunning.run"].sudo().with_company(self.company_id)
-        decisions = run.preview(
+        decisions = run._preview(
             self.company_id,
             partners=self.partner_id or None,
             force_manual=bool(self.partner_id),

@@ -2,6 +2,10 @@
 
 import { registry } from "@web/core/registry";
 
+const { DateTime } = luxon;
+// Within the promise horizon (Settings, 365 days by default).
+const PROMISED_DATE = DateTime.now().plus({ days: 30 }).toFormat("MM/dd/yyyy");
+
 // Collections > Worklist: log a call on the top customer, whose outcome is a
 // promise to pay, then record and confirm the promise.
 registry.category("web_tour.tours").add("ar_ai_collections_worklist_tour", {
@@ -59,7 +63,7 @@ registry.category("web_tour.tours").add("ar_ai_collections_worklist_tour", {
         {
             content: "Promised date",
             trigger: ".o_form_view div[name='promised_date'] input",
-            run: "edit 12/31/2099",
+            run: `edit ${PROMISED_DATE}`,
         },
         {
             content: "Confirm the promise",
