@@ -118,8 +118,8 @@ class TestRpcSurface(AccountTestInvoicingCommon):
             ("ai.dunning.run", "run"),
             ("ai.dunning.run", "refresh_company"),
             ("ai.collection.worklist", "refresh_company"),
-            ("ai.risk.model", "train_for_company"),
-            ("ai.risk.model", "create_from_bytes"),
+            ("ai.risk.model", "_train_for_company"),
+            ("ai.risk.model", "_create_from_bytes"),
         ):
             with self.subTest(method=f"{model}.{method}"), self.assertRaises(AccessError):
                 get_public_method(env[model], method)
