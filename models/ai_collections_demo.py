@@ -16,6 +16,7 @@ lines (echoed live by ``scripts/demo``).
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections import defaultdict
 
@@ -34,12 +35,11 @@ _logger = logging.getLogger(__name__)
 DEMO_PRODUCT_NAME = "Services (demo ledger)"
 # Progress lines start with this (scripts/demo shows them while it installs).
 LOG_PREFIX = "DEMO ledger:"
-# A progress line at least this often (seconds) during a long step.
+# A progress line at least this often (seconds).
 PROGRESS_SECONDS = 10.0
-# Chunks are sized to take about this long (seconds), within CHUNK_MIN..CHUNK_MAX
-# records: big enough for the ORM to batch, small enough to report progress.
-CHUNK_SECONDS = 3.0
-CHUNK_MIN, CHUNK_MAX = 20, 400
+# Records per create / post / reconciliation call: the ORM's per-call costs
+# (flushes, recomputations, sequence look-ups) are paid once per chunk.
+CHUNK = 250
 
 # Customers' purchase-order numbers, the reference they want on our invoices:
 # each customer has its own format; ``{}`` is a serial unique per invoice.
@@ -118,34 +118,48 @@ OPEN_CATEGORIES = ("pricing", "goods_damaged", "service_quality", "needs_copy_po
 
 
 class _Progress:
-    """Chunks a step's records and logs its progress.
+    """Chunks a step's records and logs the progress.
 
-    Chunk sizes adapt so that one chunk takes about ``CHUNK_SECONDS`` on this
-    machine, however busy; a line is logged at least every ``PROGRESS_SECONDS``
-    and at the end of each step.
+    A line after each chunk, and from a heartbeat thread at least every
+    ``PROGRESS_SECONDS`` while a chunk runs (chunks are big, for the ORM to
+    batch; one may take a minute on a busy machine). Use as a context manager.
     """
 
     def __init__(self):
-        self.start = self.last_log = time.monotonic()
+        self.start = time.monotonic()
+        self.step, self.done, self.total = "starting", 0, 0
+        self._stop = threading.Event()
+        self._heartbeat = threading.Thread(target=self._beat, name="demo-progress", daemon=True)
 
-    def log(self, step, done, total):
-        self.last_log = time.monotonic()
+    def __enter__(self):
+        self._heartbeat.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._heartbeat.join()
+
+    def _beat(self):
+        while not self._stop.wait(PROGRESS_SECONDS):
+            self.log()
+
+    def log(self):
         _logger.info(
-            "%s %s %d/%d (%.0fs)", LOG_PREFIX, step, done, total, self.last_log - self.start
+            "%s %s %d/%d (%.0fs)",
+            LOG_PREFIX,
+            self.step,
+            self.done,
+            self.total,
+            time.monotonic() - self.start,
         )
 
     def chunks(self, step, items):
-        """Yield consecutive slices of ``items`` (a list)."""
-        total, done, size = len(items), 0, CHUNK_MIN
-        while done < total:
-            started = time.monotonic()
-            chunk = items[done : done + size]
-            yield chunk
-            done += len(chunk)
-            took = max(time.monotonic() - started, 1e-3)
-            size = int(min(CHUNK_MAX, 4 * size, max(CHUNK_MIN, len(chunk) * CHUNK_SECONDS / took)))
-            if done == total or time.monotonic() - self.last_log >= PROGRESS_SECONDS:
-                self.log(step, done, total)
+        """Yield consecutive slices of ``items`` (a list) of ``CHUNK`` records."""
+        self.step, self.done, self.total = step, 0, len(items)
+        for start in range(0, len(items), CHUNK):
+            yield items[start : start + CHUNK]
+            self.done = min(start + CHUNK, len(items))
+            self.log()
 
 
 def purchase_order_refs(history, customer_ids):
@@ -211,7 +225,6 @@ class AiCollectionsDemo(models.AbstractModel):
         """
         company = company or self.env.company
         self = self._booking_env(company)
-        progress = _Progress()
         sale_journal, bank_journal, product = self._demo_prerequisites(company)
         history = ledger.history.sort_values(["invoice_date", "invoice_id"], kind="stable")
         refs = purchase_order_refs(history, ledger.customers["customer_id"])
@@ -221,12 +234,14 @@ class AiCollectionsDemo(models.AbstractModel):
             _logger.info("%s already booked in %s: skipped", LOG_PREFIX, company.name)
             return {key: move.id for key, move in existing.items()}
 
-        partners = self._create_partners(ledger.customers, company)
-        progress.log("customers", len(partners), len(partners))
-        invoices = self._create_invoices(history, refs, partners, sale_journal, product, progress)
-        refunds = self._create_credit_notes(ledger.credit_notes, invoices, product, progress)
-        payments = self._create_payments(ledger.payments, invoices, bank_journal, progress)
-        self._reconcile(invoices, payments, refunds, progress)
+        with _Progress() as progress:
+            partners = self._create_partners(ledger.customers, company)
+            invoices = self._create_invoices(
+                history, refs, partners, sale_journal, product, progress
+            )
+            refunds = self._create_credit_notes(ledger.credit_notes, invoices, product, progress)
+            payments = self._create_payments(ledger.payments, invoices, bank_journal, progress)
+            self._reconcile(invoices, payments, refunds, progress)
         _logger.info(
             "%s booked in %s: %d customers, %d invoices, %d payments, %d credit notes in %.1fs",
             LOG_PREFIX,
@@ -498,7 +513,6 @@ class AiCollectionsDemo(models.AbstractModel):
         """
         company = company or self.env.company
         self = self._booking_env(company)
-        progress = _Progress()
         Move = self.env["account.move"]
         history = ledger.history.set_index("invoice_id", drop=False)
         moves = {key: Move.browse(move_id) for key, move_id in mapping.items()}
@@ -510,13 +524,21 @@ class AiCollectionsDemo(models.AbstractModel):
             _logger.info("%s collections already booked in %s: skipped", LOG_PREFIX, company.name)
             return
         rng = np.random.default_rng(COLLECTIONS_SEED)
-        self._assign_collectors(partners, collectors)
-        disputes = self._book_disputes(history, ledger.credit_notes, moves, end, rng)
-        promises = self._book_promises(history, moves, end, rng)
-        replies = self._post_replies(history, moves, end)
-        progress.log("promises", len(promises), len(promises))
-        progress.log("disputes", len(disputes), len(disputes))
-        progress.log("customer replies", len(replies), len(replies))
+        with _Progress() as progress:
+            progress.step = "collectors, disputes, promises, replies"
+            self._assign_collectors(partners, collectors)
+            disputes = self._book_disputes(history, ledger.credit_notes, moves, end, rng)
+            promises = self._book_promises(history, moves, end, rng)
+            replies = self._post_replies(history, moves, end)
+        _logger.info(
+            "%s collections booked in %s: %d promises, %d disputes, %d customer replies in %.1fs",
+            LOG_PREFIX,
+            company.name,
+            len(promises),
+            len(disputes),
+            len(replies),
+            time.monotonic() - progress.start,
+        )
 
     def _assign_collectors(self, partners, collectors):
         french = partners.filtered(lambda p: p.country_id.code in FRENCH_COUNTRIES)
@@ -631,10 +653,11 @@ class AiCollectionsDemo(models.AbstractModel):
             )
         promises = Promise.create(closed_vals)
 
-        open_vals, to_check = [], []
-        for _customer, rows in reached_open.groupby("customer_id", sort=True):
+        open_vals = []
+        # per customer: the invoices of a promise it broke, those of a new promise
+        groups = reached_open.groupby(["customer_id", "broken_promise"], sort=True)
+        for (_customer, broken), rows in groups:
             group = self.env["account.move"].union(*(moves[key] for key in rows["invoice_id"]))
-            broken = bool(rows["broken_promise"].any())
             promised = end + dt.timedelta(
                 days=-(grace + int(rng.integers(2, 10))) if broken else int(rng.integers(3, 21))
             )
@@ -647,7 +670,6 @@ class AiCollectionsDemo(models.AbstractModel):
                     "source": "call",
                 }
             )
-            to_check.append(broken)
         if open_vals:
             opened = Promise.create(open_vals)
             opened.action_confirm()

@@ -182,7 +182,7 @@ class TestDemoLedger(AccountTestInvoicingCommon):
         the generator's broken promises broken; open ones flag their invoices."""
         history = self.ledger.history.set_index("invoice_id")
         promises = self.env["ai.collection.promise"].search(
-            [("partner_id", "in", self.partners.ids)]
+            [("partner_id", "in", self.partners.ids), ("source", "!=", "reply")]
         )
         self.assertLessEqual({"kept", "broken", "open"}, set(promises.mapped("state")))
         key_of = {move_id: key for key, move_id in self.mapping.items()}
@@ -213,7 +213,7 @@ class TestDemoLedger(AccountTestInvoicingCommon):
 
     def test_disputes_follow_the_ledger(self):
         disputes = self.env["ai.collection.dispute"].search(
-            [("partner_id", "in", self.partners.ids)]
+            [("partner_id", "in", self.partners.ids), ("source", "!=", "reply")]
         )
         disputed = self.ledger.history.loc[self.ledger.history["disputed"], "invoice_id"]
         self.assertEqual(
@@ -241,3 +241,7 @@ class TestDemoLedger(AccountTestInvoicingCommon):
             self.assertIn(reply.move_id, self.moves)
             self.assertIn(reply.state, ("applied", "review"))
         self.assertIn("promise", replies.mapped("label"))
+        # confident promises and disputes became drafts for the collector to confirm
+        drafts = [*replies.promise_id, *replies.dispute_id]
+        self.assertTrue(drafts)
+        self.assertEqual({(d.state, d.source) for d in drafts}, {("draft", "reply")})
