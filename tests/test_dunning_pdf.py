@@ -45,17 +45,16 @@ class TestDunningPdf(AccountTestInvoicingCommon):
         )
         cls.overdue = post_invoice_due(cls.env, cls.customer, 1234.5, dt.date(2026, 5, 15))
         cls.not_due = post_invoice_due(cls.env, cls.customer, 200.0, dt.date(2026, 7, 31))
-        cls.final_level = cls.env.ref("ar_ai_collections.ai_dunning_level_final", False)
-        if not cls.final_level or cls.final_level.company_id != cls.env.company:
-            cls.final_level = cls.env["ai.dunning.level"].create(
-                {
-                    "name": "Final notice",
-                    "company_id": cls.env.company.id,
-                    "days": 45,
-                    "tone": "final",
-                    "print_letter": True,
-                }
-            )
+        cls.final_level = cls.env["ai.dunning.level"].create(
+            {
+                "name": "Final notice",
+                "company_id": cls.env.company.id,
+                "days": 45,
+                "tone": "final",
+                "send_email": False,
+                "print_letter": True,
+            }
+        )
 
     def _render(self, xmlid, **context):
         """Render as the dunning run does, forcing a real PDF in test mode."""
