@@ -260,6 +260,9 @@ class AiCollectionsDemo(models.AbstractModel):
             mail_create_nolog=True,
             mail_notrack=True,
             mail_create_nosubscribe=True,
+            # notifications (activities assigned to collectors) are queued, not
+            # sent during the install: the demo's mail server comes after it
+            mail_notify_force_send=False,
             # scored once for all by the post-install step (scripts/demo), not
             # partner by partner on every posted invoice and payment
             ai_risk_no_rescore=True,
