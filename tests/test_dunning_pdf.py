@@ -40,6 +40,10 @@ class TestDunningPdf(AccountTestInvoicingCommon):
             raise unittest.SkipTest("wkhtmltopdf is not installed: no PDF to check (scripts/setup)")
         if not shutil.which("pdftotext"):
             raise RuntimeError("pdftotext is missing: install poppler-utils (scripts/setup)")
+        # The page styles come over HTTP from report.url: point it where nothing
+        # listens, so that the PDF is the same whatever server runs on this machine
+        # (with Odoo's web fonts, Debian's wkhtmltopdf draws text pdftotext cannot read).
+        cls.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:9")
         cls.customer = cls.env["res.partner"].create(
             {"name": "Northern Bridge Trading SA", "email": "ap@northernbridge.be"}
         )
