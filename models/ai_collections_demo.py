@@ -1,17 +1,27 @@
 """Demo ledger: turns the engine's generated receivables history into real
-accounting records (customers, posted invoices, payments, credit notes).
+accounting records (customers, posted invoices, payments, credit notes) and the
+collections work around them (collectors, promises to pay, disputes, customer
+replies).
 
 Called from ``demo/demo_ledger.xml`` when the addon is installed with demo data,
 so the demo database shows what a real ledger would: ``amount_residual``,
 ``payment_state`` and reconciliation dates come from Odoo's own reconciliation
 of payments registered on their real dates.
+
+Everything is booked in batches (one ``create`` and one ``action_post`` per
+chunk of records, one reconciliation plan per chunk of invoices), and the
+progress is logged as ``DEMO ledger: <step> <done>/<total> (<elapsed>s)``
+lines (echoed live by ``scripts/demo``).
 """
 
+import datetime as dt
 import logging
 import time
 from collections import defaultdict
 
+import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
@@ -20,9 +30,140 @@ from ..ar_ai_collections import generator
 
 _logger = logging.getLogger(__name__)
 
-BATCH = 200
 # Marks the records of the demo ledger (partner category and product).
 DEMO_PRODUCT_NAME = "Services (demo ledger)"
+# Progress lines start with this (scripts/demo shows them while it installs).
+LOG_PREFIX = "DEMO ledger:"
+# Records per create / post / reconciliation call: the ORM's per-call costs
+# (flushes, recomputations, sequence look-ups) are paid once per chunk, and a
+# progress line follows each chunk (about every 10 s on a busy 2-core machine).
+CHUNK = 150
+
+# Customers' purchase-order numbers, the reference they want on our invoices:
+# each customer has its own format; ``{}`` is a serial unique per invoice.
+PO_FORMATS = ("PO-{:06d}", "45{:08d}", "BC{:06d}", "ORD-{:06d}")
+PO_BLOCK = 100_000  # serial range of one customer
+PO_MAX_STEP = 40  # gap between two purchase orders of a customer
+PO_SEED = 2404
+
+# Collections activity (promises, disputes, replies): fixed seed, so the same
+# ledger always gets the same story.
+COLLECTIONS_SEED = 11
+# A collector reaches a customer whose invoice is this many days overdue (the
+# generator's rule for a promise to pay: paid invoices / still open ones).
+REACHED_DAYS_PAID, REACHED_DAYS_OPEN = 20, 30
+FRENCH_COUNTRIES = ("BE", "FR", "LU")
+FRENCH_MONTHS = (
+    *("janvier", "février", "mars", "avril", "mai", "juin"),
+    *("juillet", "août", "septembre", "octobre", "novembre", "décembre"),
+)
+# Incoming customer emails posted on open invoices: (language, subject, body).
+# ``{invoice}``, ``{amount}``, ``{date_en}``, ``{date_fr}`` are filled in.
+DEMO_REPLIES = (
+    (
+        "en",
+        "Re: Payment reminder {invoice}",
+        "Hello,\n\nApologies for the delay. We will pay invoice {invoice} on {date_en}, "
+        "the transfer is scheduled with our next payment run.\n\nKind regards",
+    ),
+    (
+        "fr",
+        "RE: Rappel de paiement {invoice}",
+        "Bonjour,\n\nNous avons bien reçu votre rappel. Le paiement de {amount} sera "
+        "effectué le {date_fr}.\n\nCordialement",
+    ),
+    (
+        "en",
+        "Re: Invoice {invoice}",
+        "The goods were delivered damaged: two of the five pallets were broken. We will "
+        "not pay invoice {invoice} until you issue a credit note.",
+    ),
+    (
+        "de",
+        "AW: Zahlungserinnerung {invoice}",
+        "Guten Tag,\n\ndie Rechnung {invoice} stimmt nicht: der vereinbarte Preis war 10 % "
+        "niedriger. Bitte senden Sie uns eine korrigierte Rechnung.\n\nMit freundlichen Grüßen",
+    ),
+    (
+        "en",
+        "Re: Payment reminder {invoice}",
+        "We already paid this invoice last week by bank transfer, please check your "
+        "account. Remittance advice attached.",
+    ),
+    (
+        "en",
+        "Re: Invoice {invoice}",
+        "Could you send us a copy of invoice {invoice} with our PO number on it? Our "
+        "accounts payable cannot process it without it.",
+    ),
+    (
+        "en",
+        "Automatic reply: Out of office",
+        "I am out of the office with limited access to email. For urgent matters, please "
+        "contact our accounts payable team.",
+    ),
+    (
+        "fr",
+        "RE: Facture {invoice}",
+        "Bonjour,\n\nNous contestons cette facture : le service n'a pas été rendu comme "
+        "convenu. Merci de nous contacter.",
+    ),
+)
+# Dispute categories by how the dispute ended.
+CREDITED_CATEGORIES = ("goods_damaged", "pricing", "billing_error", "duplicate_invoice")
+PAID_CATEGORIES = ("needs_copy_po", "goods_not_received", "service_quality", "billing_error")
+OPEN_CATEGORIES = ("pricing", "goods_damaged", "service_quality", "needs_copy_po")
+
+
+class _Progress:
+    """Chunks a step's records and logs the progress after each chunk.
+
+    A chunk of ``CHUNK`` records takes about 10 s on a busy 2-core machine, so
+    a line comes at least that often without a thread of its own.
+    """
+
+    def __init__(self):
+        self.start = time.monotonic()
+        self.step, self.done, self.total = "starting", 0, 0
+
+    def log(self):
+        _logger.info(
+            "%s %s %d/%d (%.0fs)",
+            LOG_PREFIX,
+            self.step,
+            self.done,
+            self.total,
+            time.monotonic() - self.start,
+        )
+
+    def chunks(self, step, items):
+        """Yield consecutive slices of ``items`` (a list) of ``CHUNK`` records."""
+        self.step, self.done, self.total = step, 0, len(items)
+        for start in range(0, len(items), CHUNK):
+            yield items[start : start + CHUNK]
+            self.done = min(start + CHUNK, len(items))
+            self.log()
+
+
+def purchase_order_refs(history, customer_ids):
+    """The customers' purchase-order number of every invoice (``ref`` on the invoice).
+
+    Deterministic for a ledger (the idempotency key of the booking) and unique:
+    each customer numbers its orders increasingly within its own serial block,
+    in its own format. Returns a Series aligned on ``history``.
+    """
+    position = pd.Series(np.arange(len(customer_ids)), index=list(customer_ids))
+    customer = position.loc[history["customer_id"]].to_numpy()
+    gaps = np.random.default_rng(PO_SEED).integers(1, PO_MAX_STEP, len(history))
+    serial = pd.Series(gaps).groupby(customer).cumsum().to_numpy()
+    if len(serial) and serial.max() >= PO_BLOCK:
+        raise ValueError("too many invoices per customer for the purchase-order numbering")
+    serial = serial + (customer + 1) * PO_BLOCK
+    refs = [
+        PO_FORMATS[c % len(PO_FORMATS)].format(s)
+        for c, s in zip(customer.tolist(), serial.tolist(), strict=True)
+    ]
+    return pd.Series(refs, index=history.index)
 
 
 class AiCollectionsDemo(models.AbstractModel):
@@ -31,7 +172,7 @@ class AiCollectionsDemo(models.AbstractModel):
 
     @api.private
     @api.model
-    def load_demo_ledger(self, customers=80, months=24, seed=7, end_date=None):
+    def load_demo_ledger(self, customers=80, months=24, seed=7, end_date=None, collector_ids=None):
         """Generate a ledger (engine) and book it in the current company.
 
         :param customers: number of customers to create.
@@ -39,68 +180,93 @@ class AiCollectionsDemo(models.AbstractModel):
         :param seed: random seed of the generator (same seed, same ledger).
         :param end_date: last day of the history (a date or ISO string);
             defaults to today.
+        :param collector_ids: ids of the collectors (res.users) the customers
+            are shared between; with them, the collections work is booked too
+            (promises to pay, disputes, classified customer replies).
         :return: dict ``{generated invoice_id: account.move id}``.
         """
         if isinstance(end_date, str):
             end_date = fields.Date.to_date(end_date)
+        end_date = end_date or fields.Date.context_today(self)
         ledger = generator.generate_ledger(
             customers=customers, months=months, seed=seed, end_date=end_date
         )
-        return self._book_ledger(ledger)
+        mapping = self._book_ledger(ledger)
+        if collector_ids:
+            collectors = self.env["res.users"].browse(collector_ids)
+            self._book_collections(ledger, mapping, collectors, end_date)
+        return mapping
 
+    # ------------------------------------------------------------------ #
+    # Ledger
+    # ------------------------------------------------------------------ #
     @api.model
     def _book_ledger(self, ledger, company=None):
         """Create the accounting records of a :class:`GeneratedLedger`.
 
-        Idempotent per company: invoices whose generated id (stored in ``ref``)
-        already exists for a demo customer are not booked twice.
+        Idempotent per company: when the ledger's invoices (found by their
+        purchase-order reference) already exist, nothing is booked again.
         """
         company = company or self.env.company
-        self = self.with_company(company).with_context(
+        self = self._booking_env(company)
+        sale_journal, bank_journal, product = self._demo_prerequisites(company)
+        history = ledger.history.sort_values(["invoice_date", "invoice_id"], kind="stable")
+        refs = purchase_order_refs(history, ledger.customers["customer_id"])
+
+        existing = self._existing_invoices(history, refs, company)
+        if existing:
+            _logger.info("%s already booked in %s: skipped", LOG_PREFIX, company.name)
+            return {key: move.id for key, move in existing.items()}
+
+        progress = _Progress()
+        partners = self._create_partners(ledger.customers, company)
+        invoices = self._create_invoices(history, refs, partners, sale_journal, product, progress)
+        refunds = self._create_credit_notes(ledger.credit_notes, invoices, product, progress)
+        payments = self._create_payments(ledger.payments, invoices, bank_journal, progress)
+        self._reconcile(invoices, payments, refunds, progress)
+        _logger.info(
+            "%s booked in %s: %d customers, %d invoices, %d payments, %d credit notes in %.1fs",
+            LOG_PREFIX,
+            company.name,
+            len(partners),
+            len(invoices),
+            sum(len(p) for p in payments.values()),
+            sum(len(r) for r in refunds.values()),
+            time.monotonic() - progress.start,
+        )
+        return {key: move.id for key, move in invoices.items()}
+
+    def _booking_env(self, company):
+        return self.with_company(company).with_context(
             tracking_disable=True,
             mail_create_nolog=True,
             mail_notrack=True,
             mail_create_nosubscribe=True,
+            # notifications (activities assigned to collectors) are queued, not
+            # sent during the install: the demo's mail server comes after it
+            mail_notify_force_send=False,
             # scored once for all by the post-install step (scripts/demo), not
             # partner by partner on every posted invoice and payment
             ai_risk_no_rescore=True,
             check_move_validity=True,
         )
-        start = time.monotonic()
-        sale_journal, bank_journal, product = self._demo_prerequisites(company)
-        history = ledger.history.sort_values(["invoice_date", "invoice_id"], kind="stable")
 
-        existing = self.env["account.move"].search(
+    def _existing_invoices(self, history, refs, company):
+        """``{generated invoice_id: account.move}`` of the ledger's booked invoices."""
+        moves = self.env["account.move"].search(
             [
                 ("company_id", "=", company.id),
                 ("move_type", "=", "out_invoice"),
-                ("ref", "in", history["invoice_id"].tolist()),
+                ("ref", "in", refs.tolist()),
             ]
         )
-        if existing:
-            _logger.info("Demo ledger already booked in %s: skipped", company.name)
-            return {move.ref: move.id for move in existing}
+        by_ref = {move.ref: move for move in moves}
+        return {
+            invoice_id: by_ref[ref]
+            for invoice_id, ref in zip(history["invoice_id"], refs, strict=True)
+            if ref in by_ref
+        }
 
-        partners = self._create_partners(ledger.customers, company)
-        invoices = self._create_invoices(history, partners, sale_journal, product)
-        refunds = self._create_credit_notes(ledger.credit_notes, invoices, product)
-        payments = self._create_payments(ledger.payments, invoices, bank_journal)
-        self._reconcile(invoices, payments, refunds)
-        _logger.info(
-            "Demo ledger booked in %s: %d customers, %d invoices, %d payments, "
-            "%d credit notes in %.1fs",
-            company.name,
-            len(partners),
-            len(invoices),
-            sum(len(p) for p in payments.values()),
-            len(refunds),
-            time.monotonic() - start,
-        )
-        return {key: move.id for key, move in invoices.items()}
-
-    # ------------------------------------------------------------------ #
-    # Steps
-    # ------------------------------------------------------------------ #
     def _demo_prerequisites(self, company):
         journal = self.env["account.journal"]
         sale_journal = journal.search(
@@ -141,22 +307,21 @@ class AiCollectionsDemo(models.AbstractModel):
                 [("code", "in", customers["country"].dropna().unique().tolist())]
             )
         }
-        vals_list = [
-            {
-                "name": row.name,
-                "ref": row.customer_id,
-                "email": row.email or False,
-                "is_company": True,
-                "customer_rank": 1,
-                "country_id": countries.get(row.country, False),
-                "company_id": company.id,
-                "comment": f"Demo ledger customer ({row.industry}).",
-            }
-            for row in customers.itertuples(index=False)
-        ]
-        partners = self.env["res.partner"]
-        for i in range(0, len(vals_list), BATCH):
-            partners |= partners.create(vals_list[i : i + BATCH])
+        partners = self.env["res.partner"].create(
+            [
+                {
+                    "name": row.name,
+                    "ref": row.customer_id,
+                    "email": row.email or False,
+                    "is_company": True,
+                    "customer_rank": 1,
+                    "country_id": countries.get(row.country, False),
+                    "company_id": company.id,
+                    "comment": f"Demo ledger customer ({row.industry}).",
+                }
+                for row in customers.itertuples(index=False)
+            ]
+        )
         if "credit_limit" in partners._fields:
             limits = defaultdict(lambda: partners.browse())
             for partner, limit in zip(partners, customers["credit_limit"], strict=True):
@@ -166,7 +331,16 @@ class AiCollectionsDemo(models.AbstractModel):
                 group.write({"credit_limit": limit})
         return dict(zip(customers["customer_id"], partners, strict=True))
 
-    def _create_invoices(self, history, partners, journal, product):
+    def _create_moves(self, step, vals_list, progress):
+        """Create and post ``vals_list`` (account.move values) chunk by chunk."""
+        moves = self.env["account.move"]
+        for chunk in progress.chunks(step, vals_list):
+            batch = moves.create(chunk)
+            batch.action_post()
+            moves |= batch
+        return moves
+
+    def _create_invoices(self, history, refs, partners, journal, product, progress):
         account = (
             product.property_account_income_id or product.categ_id.property_account_income_categ_id
         )
@@ -180,7 +354,7 @@ class AiCollectionsDemo(models.AbstractModel):
                 "invoice_date": row.invoice_date.date(),
                 "invoice_date_due": row.due_date.date(),
                 "invoice_payment_term_id": False,
-                "ref": row.invoice_id,
+                "ref": ref,
                 "invoice_line_ids": [
                     Command.create(
                         {
@@ -194,16 +368,12 @@ class AiCollectionsDemo(models.AbstractModel):
                     )
                 ],
             }
-            for row in history.itertuples(index=False)
+            for row, ref in zip(history.itertuples(index=False), refs, strict=True)
         ]
-        moves = self.env["account.move"]
-        for i in range(0, len(vals_list), BATCH):
-            batch = moves.create(vals_list[i : i + BATCH])
-            batch.action_post()
-            moves |= batch
+        moves = self._create_moves("invoices", vals_list, progress)
         return dict(zip(history["invoice_id"], moves, strict=True))
 
-    def _create_credit_notes(self, credit_notes, invoices, product):
+    def _create_credit_notes(self, credit_notes, invoices, product, progress):
         if credit_notes.empty:
             return {}
         rows = credit_notes.sort_values(["date", "invoice_id"], kind="stable")
@@ -219,13 +389,13 @@ class AiCollectionsDemo(models.AbstractModel):
                     "invoice_date": row.date.date(),
                     "invoice_date_due": row.date.date(),
                     "reversed_entry_id": invoice.id,
-                    "ref": self.env._("Credit note on %s (disputed)", invoice.ref),
+                    "ref": self.env._("Credit note on %s (disputed)", invoice.name),
                     "invoice_line_ids": [
                         Command.create(
                             {
                                 "product_id": product.id,
                                 "name": self.env._(
-                                    "Settlement of disputed invoice %s", invoice.ref
+                                    "Settlement of disputed invoice %s", invoice.name
                                 ),
                                 "account_id": line.account_id.id,
                                 "quantity": 1.0,
@@ -236,17 +406,13 @@ class AiCollectionsDemo(models.AbstractModel):
                     ],
                 }
             )
-        refunds = self.env["account.move"]
-        for i in range(0, len(vals_list), BATCH):
-            batch = refunds.create(vals_list[i : i + BATCH])
-            batch.action_post()
-            refunds |= batch
+        refunds = self._create_moves("credit notes", vals_list, progress)
         result = defaultdict(lambda: self.env["account.move"])
         for invoice_id, refund in zip(rows["invoice_id"], refunds, strict=True):
             result[invoice_id] |= refund
         return result
 
-    def _create_payments(self, payments, invoices, journal):
+    def _create_payments(self, payments, invoices, journal, progress):
         """Customer payments on the bank journal, on their real dates.
 
         The payments are booked straight on the bank account (as when they are
@@ -257,6 +423,7 @@ class AiCollectionsDemo(models.AbstractModel):
             return {}
         rows = payments.sort_values(["date", "invoice_id"], kind="stable")
         method_line = journal.inbound_payment_method_line_ids[:1]
+        bank_account = journal.default_account_id
         vals_list = []
         for row in rows.itertuples(index=False):
             invoice = invoices[row.invoice_id]
@@ -267,17 +434,16 @@ class AiCollectionsDemo(models.AbstractModel):
                     "partner_id": invoice.partner_id.id,
                     "journal_id": journal.id,
                     "payment_method_line_id": method_line.id,
-                    "outstanding_account_id": journal.default_account_id.id,
+                    "outstanding_account_id": bank_account.id,
                     "date": row.date.date(),
                     "amount": float(row.amount),
                     "currency_id": invoice.currency_id.id,
                     "memo": invoice.name,
                 }
             )
-        bank_account = journal.default_account_id
         records = self.env["account.payment"]
-        for i in range(0, len(vals_list), BATCH):
-            batch = records.create(vals_list[i : i + BATCH])
+        for chunk in progress.chunks("payments", vals_list):
+            batch = records.create(chunk)
             # The payment method line's "Outstanding Receipts" account wins over
             # the value given at creation: book them on the bank account (as when
             # matched with the bank statement) so they are "Paid", not "In Process".
@@ -291,16 +457,256 @@ class AiCollectionsDemo(models.AbstractModel):
             result[invoice_id] |= payment
         return result
 
-    def _reconcile(self, invoices, payments, refunds):
-        """Reconcile each invoice with its payments and credit notes."""
-        for invoice_id in set(payments) | set(refunds):
-            invoice = invoices[invoice_id]
-            counterparts = payments.get(
-                invoice_id, self.env["account.payment"]
-            ).move_id | refunds.get(invoice_id, self.env["account.move"])
-            lines = (invoice | counterparts).line_ids.filtered(
-                lambda line: (
-                    line.account_id.account_type == "asset_receivable" and not line.reconciled
-                )
+    def _reconcile(self, invoices, payments, refunds, progress):
+        """Reconcile each invoice with its payments and credit notes, one plan per chunk."""
+        Move, Line = self.env["account.move"], self.env["account.move.line"]
+        no_payment = self.env["account.payment"]
+        settled = sorted(set(payments) | set(refunds))
+        for chunk in progress.chunks("reconciliations", settled):
+            groups = [
+                invoices[key] | payments.get(key, no_payment).move_id | refunds.get(key, Move)
+                for key in chunk
+            ]
+            receivable = defaultdict(lambda: Line)
+            for line in Move.union(*groups).line_ids:
+                if line.account_id.account_type == "asset_receivable" and not line.reconciled:
+                    receivable[line.move_id] |= line
+            Line._reconcile_plan(
+                [Line.union(*(receivable[move] for move in group)) for group in groups]
             )
-            lines.reconcile()
+
+    # ------------------------------------------------------------------ #
+    # Collections work: collectors, promises to pay, disputes, replies
+    # ------------------------------------------------------------------ #
+    @api.model
+    def _book_collections(self, ledger, mapping, collectors, end, company=None):
+        """Book what collectors did on the ledger, consistently with its history.
+
+        - customers shared between ``collectors`` (French-speaking countries to
+          the first one);
+        - a promise to pay wherever the generator has a collector reach a
+          customer (an invoice well overdue): kept, or broken where the
+          ledger says so; still open on the invoices overdue today;
+        - a dispute on every disputed invoice: resolved by its credit note,
+          resolved or rejected when paid, open on the invoices still due;
+        - a few incoming customer emails posted on open invoices, which the
+          reply classifier labels (drafts and review activities).
+
+        ``end`` is the last day of the ledger (today in the demo).
+
+        Idempotent: nothing is booked when the customers have promises or disputes.
+        """
+        company = company or self.env.company
+        self = self._booking_env(company)
+        Move = self.env["account.move"]
+        history = ledger.history.set_index("invoice_id", drop=False)
+        moves = {key: Move.browse(move_id) for key, move_id in mapping.items()}
+        partners = Move.browse(list(mapping.values())).commercial_partner_id
+        domain = [("partner_id", "in", partners.ids), ("company_id", "=", company.id)]
+        if self.env["ai.collection.promise"].search_count(domain, limit=1) or self.env[
+            "ai.collection.dispute"
+        ].search_count(domain, limit=1):
+            _logger.info("%s collections already booked in %s: skipped", LOG_PREFIX, company.name)
+            return
+        rng = np.random.default_rng(COLLECTIONS_SEED)
+        progress = _Progress()
+        progress.step = "collectors, disputes, promises, replies"
+        self._assign_collectors(partners, collectors)
+        disputes = self._book_disputes(history, ledger.credit_notes, moves, end, rng)
+        promises = self._book_promises(history, moves, end, rng)
+        replies = self._post_replies(history, moves, end)
+        _logger.info(
+            "%s collections booked in %s: %d promises, %d disputes, %d customer replies in %.1fs",
+            LOG_PREFIX,
+            company.name,
+            len(promises),
+            len(disputes),
+            len(replies),
+            time.monotonic() - progress.start,
+        )
+
+    def _assign_collectors(self, partners, collectors):
+        french = partners.filtered(lambda p: p.country_id.code in FRENCH_COUNTRIES)
+        french.write({"ai_collector_id": collectors[:1].id})
+        (partners - french).write({"ai_collector_id": collectors[-1:].id})
+
+    def _book_disputes(self, history, credit_notes, moves, end, rng):
+        """One dispute per disputed invoice; the open ones go through ``action_confirm``."""
+        Dispute = self.env["ai.collection.dispute"]
+        credited = credit_notes.groupby("invoice_id")["date"].max()
+        disputed = history[history["disputed"]]
+        closed_vals, to_open = [], []
+        for row in disputed.itertuples(index=False):
+            move = moves[row.invoice_id]
+            opened = min(
+                row.invoice_date + pd.Timedelta(days=int(rng.integers(3, 25))), pd.Timestamp(end)
+            )
+            vals = {
+                "partner_id": move.commercial_partner_id.id,
+                "move_ids": [Command.set(move.ids)],
+                "amount": move.amount_total,
+                "source": str(rng.choice(("call", "email"))),
+            }
+            if row.invoice_id in credited.index:
+                refund = move.reversal_move_ids[-1:]
+                closed_vals.append(
+                    {
+                        **vals,
+                        "category": str(rng.choice(CREDITED_CATEGORIES)),
+                        "state": "resolved",
+                        "date_opened": opened.date(),
+                        "date_resolved": credited[row.invoice_id].date(),
+                        "resolution": self.env._(
+                            "Credit note %(refund)s issued for %(amount)s.",
+                            refund=refund.name,
+                            amount=refund.currency_id.format(refund.amount_total),
+                        ),
+                    }
+                )
+            elif pd.notna(row.paid_date):
+                rejected = bool(rng.random() < 0.4)
+                resolved = max(row.paid_date - pd.Timedelta(days=int(rng.integers(0, 8))), opened)
+                closed_vals.append(
+                    {
+                        **vals,
+                        "category": str(rng.choice(PAID_CATEGORIES)),
+                        "state": "rejected" if rejected else "resolved",
+                        "date_opened": opened.date(),
+                        "date_resolved": resolved.date(),
+                        "resolution": self.env._(
+                            "Claim not founded: delivery and price confirmed; paid in full."
+                        )
+                        if rejected
+                        else self.env._("Copy and delivery note sent; the customer paid."),
+                    }
+                )
+            else:
+                to_open.append(
+                    ({**vals, "category": str(rng.choice(OPEN_CATEGORIES))}, opened.date())
+                )
+        disputes = Dispute.create(closed_vals)
+        if to_open:
+            opened = Dispute.create([vals for vals, _date in to_open])
+            opened.action_confirm()
+            for dispute, (_vals, date) in zip(opened, to_open, strict=True):
+                dispute.date_opened = date
+            disputes |= opened
+        return disputes
+
+    def _book_promises(self, history, moves, end, rng):
+        """Promises where a collector reached the customer (the generator's rule).
+
+        Settled invoices: kept, or broken (``broken_promise``). Invoices still
+        open and long overdue today: one promise per customer, open until a date
+        to come, or (``broken_promise``) past its date and found broken by the
+        daily check (activity for the collector).
+        """
+        Promise = self.env["ai.collection.promise"]
+        grace = self.env.company.ai_promise_grace_days
+        paid = history["paid_date"].notna()
+        days_late = (
+            history["paid_date"].where(paid, pd.Timestamp(end)) - history["due_date"]
+        ).dt.days
+        free = ~history["disputed"]
+        reached_paid = history[paid & free & (days_late > REACHED_DAYS_PAID)]
+        reached_open = history[~paid & free & (days_late > REACHED_DAYS_OPEN)]
+
+        closed_vals = []
+        for row in reached_paid.itertuples(index=False):
+            move = moves[row.invoice_id]
+            late = (row.paid_date - row.due_date).days
+            if row.broken_promise:
+                promised = row.due_date + pd.Timedelta(days=int(late * rng.uniform(0.3, 0.7)))
+                state, closed, amount_paid = "broken", promised + pd.Timedelta(days=grace + 1), 0.0
+            else:
+                promised = row.paid_date + pd.Timedelta(days=int(rng.integers(0, 4)))
+                state, closed, amount_paid = "kept", row.paid_date, move.amount_total
+            confirmed = max(promised - pd.Timedelta(days=int(rng.integers(5, 15))), row.due_date)
+            closed_vals.append(
+                {
+                    "partner_id": move.commercial_partner_id.id,
+                    "move_ids": [Command.set(move.ids)],
+                    "amount": move.amount_total,
+                    "promised_date": promised.date(),
+                    "state": state,
+                    "source": str(rng.choice(("call", "call", "email"))),
+                    "date_confirmed": confirmed.date(),
+                    "date_closed": min(closed, pd.Timestamp(end)).date(),
+                    "residual_at_confirm": move.amount_total,
+                    "amount_paid": amount_paid,
+                }
+            )
+        promises = Promise.create(closed_vals)
+
+        open_vals = []
+        # per customer: the invoices of a promise it broke, those of a new promise
+        groups = reached_open.groupby(["customer_id", "broken_promise"], sort=True)
+        for (_customer, broken), rows in groups:
+            group = self.env["account.move"].union(*(moves[key] for key in rows["invoice_id"]))
+            promised = end + dt.timedelta(
+                days=-(grace + int(rng.integers(2, 10))) if broken else int(rng.integers(3, 21))
+            )
+            open_vals.append(
+                {
+                    "partner_id": group.commercial_partner_id.id,
+                    "move_ids": [Command.set(group.ids)],
+                    "amount": sum(group.mapped("amount_residual")),
+                    "promised_date": promised,
+                    "source": "call",
+                }
+            )
+        if open_vals:
+            opened = Promise.create(open_vals)
+            opened.action_confirm()
+            for promise in opened:
+                promise.date_confirmed = min(
+                    promise.promised_date - dt.timedelta(days=7), promise.date_confirmed
+                )
+            # The daily check finds the promises past their date unpaid: broken.
+            opened.filtered(lambda p: p.promised_date < end)._check_payments()
+            promises |= opened
+        promises.partner_id._ai_update_promise_stats()
+        return promises
+
+    def _post_replies(self, history, moves, end):
+        """Customer emails on open overdue invoices, each by a different customer."""
+        due = history[history["paid_date"].isna() & (history["due_date"] < pd.Timestamp(end))]
+        candidates = [
+            moves[key]
+            for key in due.sort_values("due_date")["invoice_id"]
+            if not (moves[key].ai_has_open_promise or moves[key].ai_in_dispute)
+            and moves[key].commercial_partner_id.email
+        ]
+        used = set()
+        posted = self.env["mail.message"]
+        promised = end + dt.timedelta(days=7)
+        for language, subject, body in DEMO_REPLIES:
+            french = language == "fr"
+            move = next(
+                (
+                    m
+                    for m in candidates
+                    if m.commercial_partner_id not in used
+                    and (m.commercial_partner_id.country_id.code in FRENCH_COUNTRIES) == french
+                ),
+                None,
+            )
+            if not move:
+                continue
+            customer = move.commercial_partner_id
+            used.add(customer)
+            values = {
+                "invoice": move.name,
+                "amount": move.currency_id.format(move.amount_residual),
+                "date_en": f"{promised:%A} {promised.day} {promised:%B}",
+                "date_fr": f"{promised.day} {FRENCH_MONTHS[promised.month - 1]}",
+            }
+            posted |= move.message_post(
+                subject=subject.format(**values),
+                body=Markup("<br/>").join(body.format(**values).split("\n")),
+                message_type="email",
+                author_id=customer.id,
+                email_from=customer.email_formatted,
+                subtype_xmlid="mail.mt_comment",
+            )
+        return posted

@@ -7,12 +7,15 @@
 #   .local/addons/          addons folder holding ar_ai_collections -> repo root
 #   .local/<name>.conf      Odoo configuration file
 #   .local/filestore-<name> Odoo data_dir
+#   .local/demo-run/        pid files of the demo's Odoo server and mail catcher
+#   .local/demo-mail/       mail "sent" by the demo (scripts/mail_catcher.py)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCAL="$ROOT/.local"
 MODULE=ar_ai_collections
 DB_ROLE=odoo
 DB_PASSWORD=odoo
+DEMO_RUN="$LOCAL/demo-run"
 
 log() { printf '\033[1m[%s]\033[0m %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '\033[31mERROR:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -185,4 +188,30 @@ check_log() {
         grep -E -A8 "$ODOO_BAD_LINE" "$file" | head -80 >&2
         die "$what: the log has WARNING/ERROR lines (full log: $file)"
     fi
+}
+
+# pid_running FILE NAME: the process whose pid FILE holds runs and its command
+# line mentions NAME (a recycled pid of another program does not count).
+pid_running() {
+    local file="$1" name="$2" pid
+    [ -s "$file" ] || return 1
+    pid="$(cat "$file")"
+    [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$name"
+}
+
+# stop_pid FILE NAME WHAT: stops (TERM, then KILL after 20 s) the process of
+# pid_running FILE NAME and removes FILE.
+stop_pid() {
+    local file="$1" name="$2" what="$3" pid
+    if pid_running "$file" "$name"; then
+        pid="$(cat "$file")"
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 200); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+        log "$what stopped (pid $pid)"
+    fi
+    rm -f "$file"
 }

@@ -2,7 +2,11 @@
 
 Usage (with the demo served, see scripts/demo):
     python scripts/screenshots.py [--url http://localhost:8069] [--db ai_collections_demo]
-        [--out static/description/screenshots]
+        [--out .local/screenshots | --update-readme]
+
+Writes into .local/screenshots/ (git-ignored) unless told otherwise:
+``--update-readme`` overwrites the tracked screenshots of the README and the
+Apps page (static/description/screenshots/).
 
 Logs in as admin/admin through JSON-RPC, then drives headless Chromium over the
 DevTools protocol (websocket-client, already a test requirement) and saves one
@@ -23,6 +27,9 @@ from pathlib import Path
 import websocket
 
 WIDTH, HEIGHT = 1440, 900
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = ROOT / ".local" / "screenshots"
+TRACKED_OUT = ROOT / "static" / "description" / "screenshots"
 
 
 def login(url, db, login_name, password):
@@ -187,10 +194,20 @@ def main():
     parser.add_argument("--db", default="ai_collections_demo")
     parser.add_argument("--login", default="admin")
     parser.add_argument("--password", default="admin")
-    parser.add_argument("--out", type=Path, default=Path("static/description/screenshots"))
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"default: {DEFAULT_OUT}")
+    target.add_argument(
+        "--update-readme",
+        action="store_true",
+        help=f"overwrite the tracked screenshots in {TRACKED_OUT}",
+    )
     args = parser.parse_args()
     if not args.url.startswith(("http://", "https://")):
         parser.error("--url must be an http(s) URL")
+    if args.update_readme:
+        args.out = TRACKED_OUT
+    elif args.out.resolve().is_relative_to(TRACKED_OUT):
+        parser.error(f"{TRACKED_OUT} holds tracked files: use --update-readme to overwrite them")
     args.out.mkdir(parents=True, exist_ok=True)
     session_id = login(args.url, args.db, args.login, args.password)
 

@@ -3,6 +3,7 @@ from . import test_risk_model
 from . import test_dunning
 from . import test_dunning_access
 from . import test_dunning_render
+from . import test_dunning_pdf
 
 from . import test_demo_ledger
 from . import test_security
