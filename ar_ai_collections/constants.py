@@ -82,3 +82,9 @@ DEFAULT_MIN_CALL_VALUE = 100.0
 DEFAULT_LIKELY_PAY_PROBABILITY = 20.0
 # Days after the promised date before an unpaid promise counts as broken.
 DEFAULT_PROMISE_GRACE_DAYS = 2
+
+# Customer portal link: furthest date a customer can promise to pay (days from
+# today; a company setting overrides it), and submissions (promises, disputes)
+# a customer can send per hour through its links.
+DEFAULT_PROMISE_HORIZON_DAYS = 365
+PORTAL_SUBMISSIONS_PER_HOUR = 10

@@ -17,3 +17,4 @@ from . import test_tour_worklist
 from . import test_reply_classification
 from . import test_portal
 from . import test_tour_portal
+from . import test_portal_fuzz
