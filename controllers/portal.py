@@ -222,9 +222,11 @@ class AiCollectionsPortal(http.Controller):
 
     @http.route(f"{LINK}/invoice/<int:move_id>/pay", methods=["GET"], **ROUTE)
     def ai_portal_invoice_pay(self, partner_id, expires, token, move_id, **kw):
-        """Redirect to Odoo's payment form with a payment-link token: it lets the visitor
-        pay what is due on this invoice, and nothing else (never the invoice's portal
-        access token, which never expires)."""
+        """Redirect to Odoo's payment form for what is due on this invoice, with a
+        payment-link token (it allows paying that amount, nothing else). The page never
+        lists the invoice's permanent portal access token; account_payment's form does
+        hand it to the browser of a visitor who clicks Pay on a valid link (its
+        transaction route requires it)."""
         partner = self._check_access(partner_id, expires, token)
         move = partner and self._open_move(partner, move_id)
         if not move or not self._can_pay():
