@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from odoo import fields, http
 from odoo.addons.account.controllers.download_docs import _build_zip_from_data, _get_headers
+from odoo.exceptions import ValidationError
 from odoo.http import request
 from odoo.tools import SQL, consteq
 from odoo.tools.misc import hmac as hmac_tool
@@ -222,31 +223,58 @@ class AiCollectionsPortal(http.Controller):
 
     @http.route(f"{LINK}/invoice/<int:move_id>/pay", methods=["GET"], **ROUTE)
     def ai_portal_invoice_pay(self, partner_id, expires, token, move_id, **kw):
-        """Redirect to Odoo's payment form for what is due on this invoice, with a
-        payment-link token (it allows paying that amount, nothing else). The page never
-        lists the invoice's permanent portal access token; account_payment's form does
-        hand it to the browser of a visitor who clicks Pay on a valid link (its
-        transaction route requires it)."""
+        """Odoo's payment form for what is due on this invoice, with a payment-link token
+        (it allows paying that amount, nothing else) and its transaction and landing
+        routes behind this link: the invoice's permanent portal access token, which
+        account_payment's own invoice flow needs, never reaches the browser."""
         partner = self._check_access(partner_id, expires, token)
         move = partner and self._open_move(partner, move_id)
         if not move or not self._can_pay():
             return self._invalid_link()
-        from odoo.addons.payment import utils as payment_utils  # account_payment installed
-
-        amount, currency = move.amount_residual, move.currency_id
-        return request.redirect_query(
-            "/payment/pay",
-            {
-                "invoice_id": move.id,
-                "amount": amount,
-                "currency_id": currency.id,
-                "partner_id": move.partner_id.id,
-                "company_id": move.company_id.id,
-                "access_token": payment_utils.generate_access_token(
-                    move.partner_id.id, amount, currency.id
-                ),
-            },
+        payment_portal, payment_utils = self._payment_modules()
+        amount, currency, customer = move.amount_residual, move.currency_id, move.partner_id
+        response = payment_portal.payment_pay(
+            reference=move.name,
+            amount=amount,
+            currency_id=currency.id,
+            partner_id=customer.id,
+            company_id=move.company_id.id,
+            access_token=payment_utils.generate_access_token(customer.id, amount, currency.id),
         )
+        base_url = f"{BASE}/{partner_id}/{expires}/{token}"
+        if getattr(response, "qcontext", None) is not None:  # the form (not a redirect)
+            response.qcontext.update(
+                transaction_route=f"{base_url}/invoice/{move.id}/transaction",
+                landing_route=f"{base_url}?done=paid",
+            )
+        return response
+
+    @http.route(f"{LINK}/invoice/<int:move_id>/transaction", type="json", auth="public")
+    def ai_portal_invoice_transaction(
+        self, partner_id, expires, token, move_id, access_token=None, **kwargs
+    ):
+        """The payment form's transaction, linked to the invoice (as account_payment's
+        invoice route does), for the amount and customer the payment token was made for."""
+        partner = self._check_access(partner_id, expires, token)
+        move = partner and self._open_move(partner, move_id)
+        if not move or not self._can_pay():
+            raise ValidationError(request.env._("This link is not valid."))
+        payment_portal, payment_utils = self._payment_modules()
+        customer, currency = move.partner_id, move.currency_id
+        amount = payment_portal._cast_as_float(kwargs.get("amount"))
+        if not payment_utils.check_access_token(access_token, customer.id, amount, currency.id):
+            raise ValidationError(request.env._("The provided parameters are invalid."))
+        payment_portal._validate_transaction_kwargs(kwargs)
+        return payment_portal._process_transaction(
+            customer.id, currency.id, move.ids, False, **kwargs
+        )
+
+    def _payment_modules(self):
+        """account_payment's controller and the payment tokens (installed: :meth:`_can_pay`)."""
+        from odoo.addons.account_payment.controllers.payment import PaymentPortal
+        from odoo.addons.payment import utils as payment_utils
+
+        return PaymentPortal(), payment_utils
 
     # ------------------------------------------------------------------
     # Promise to pay and dispute

@@ -1,9 +1,10 @@
 import re
 from datetime import timedelta
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
 
 from ..ar_ai_collections.constants import (
@@ -87,10 +88,57 @@ class TestAiCollectionsPortal(PortalCase):
         )
         expired = self.link(self.customer, days=-1)
         self.assertEqual(self.url_open(f"{expired}/invoice/{self.invoice.id}").status_code, 404)
-        # No payment provider (nor account_payment) here: no payment route either.
-        self.assertEqual(
-            self.url_open(f"{self.path}/invoice/{self.invoice.id}/pay").status_code, 404
+        # No payment provider enabled: no payment route either.
+        self.env["payment.provider"].search([]).write({"state": "disabled"})
+        pay = self.url_open(f"{self.path}/invoice/{self.invoice.id}/pay")
+        self.assertEqual(pay.status_code, 404)
+
+    def test_payment_behind_the_link(self):
+        """Online payment (account_payment, installed with account, and a provider)."""
+        if "transaction_ids" not in self.env["account.move"]._fields:
+            self.skipTest("account_payment is not installed")
+        method = self.env.ref("payment.payment_method_unknown")
+        # A provider without an external service, as payment's own tests use.
+        provider = self.env["payment.provider"].create(
+            {
+                "name": "Test Provider",
+                "code": "none",
+                "state": "test",
+                "is_published": True,
+                "payment_method_ids": [Command.set(method.ids)],
+                "available_currency_ids": [Command.set(self.invoice.currency_id.ids)],
+            }
         )
+        method.active = True
+        pay = f"{self.path}/invoice/{self.invoice.id}/pay"
+        self.assertIn(pay, self.url_open(self.path).text)
+        form = self.url_open(pay)
+        self.assertEqual(form.status_code, 200)
+        transaction = f"{self.path}/invoice/{self.invoice.id}/transaction"
+        self.assertIn(f'data-transaction-route="{transaction}"', form.text)
+        self.assertFalse(self.invoice.access_token, "no permanent token was handed out")
+        payment_token = re.search(r'data-access-token="([^"]+)"', form.text).group(1)
+        params = {
+            "provider_id": provider.id,
+            "payment_method_id": method.id,
+            "token_id": None,
+            "amount": self.invoice.amount_residual,
+            "flow": "direct",
+            "tokenization_requested": False,
+            "landing_route": f"{self.path}?done=paid",
+            "is_validation": False,
+            "access_token": payment_token,
+        }
+        for link, amount in ((self.link(self.customer, days=-1), None), (self.path, 1.0)):
+            with self.assertRaises(JsonRpcException), mute_logger("odoo.http"):
+                self.make_jsonrpc_request(
+                    f"{link}/invoice/{self.invoice.id}/transaction",
+                    {**params, "amount": amount or params["amount"]},
+                )
+        self.make_jsonrpc_request(transaction, params)
+        tx = self.env["payment.transaction"].search([("invoice_ids", "=", self.invoice.id)])
+        self.assertEqual(len(tx), 1)
+        self.assertEqual((tx.amount, tx.partner_id), (self.invoice.amount_residual, self.customer))
 
     def test_bad_links_all_answer_404(self):
         """Unknown, foreign, expired and malformed links are indistinguishable, so that
