@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from ..ar_ai_collections.constants import (
     DEFAULT_PROMISE_HORIZON_DAYS,
@@ -134,7 +135,9 @@ class TestPortalFuzz(PortalCase):
         }
 
     def counts(self):
-        models = ("ai.collection.promise", "ai.collection.dispute", "mail.message", "mail.activity")
+        models = ["ai.collection.promise", "ai.collection.dispute", "mail.message", "mail.activity"]
+        if "payment.transaction" in self.env:
+            models.append("payment.transaction")
         return tuple(self.env[model].search_count([]) for model in models)
 
     def test_fuzz_portal(self):
@@ -186,6 +189,19 @@ class TestPortalFuzz(PortalCase):
         for link in bad_links:
             check("GET", link, 404)
             check("GET", f"{link}/invoice/{self.invoice.id}", 404)
+            check("GET", f"{link}/invoice/{self.invoice.id}/pay", 404)
+            before = self.counts()
+            with mute_logger("odoo.http"):  # the JSON-RPC error is logged as a warning
+                transaction = self.opener.post(
+                    f"{self.base_url()}{link}/invoice/{self.invoice.id}/transaction",
+                    json={"jsonrpc": "2.0", "method": "call", "params": {"amount": 1500}},
+                )
+            statuses.append(transaction.status_code)
+            # A JSON-RPC error, or a 404 where the link does not even match the route.
+            if transaction.status_code != 404:
+                self.assertEqual(transaction.status_code, 200)
+                self.assertIn("error", transaction.json())
+            self.assertEqual(self.counts(), before)
             check("POST", f"{link}/promise", 404, self.valid_payload("promise"))
             check("POST", f"{link}/dispute", 404, self.valid_payload("dispute"))
         for done in ("promise", "x" * 3000, "<script>alert(1)</script>", "%00"):
