@@ -392,7 +392,6 @@ class ResPartner(models.Model):
 
         return self.get_base_url() + portal_path(self.commercial_partner_id, days=days)
 
-
     # Part of the signature of the customer's portal links: rotating it revokes them all.
     ai_portal_secret = fields.Char(
         string="Portal Link Secret", groups="base.group_system", copy=False, readonly=True
