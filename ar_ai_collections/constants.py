@@ -137,3 +137,6 @@ MAX_HISTORY_YEAR = 2200
 # Furthest a promised payment date or a worklist snooze may be from today (days;
 # the company setting ai_promise_horizon_days overrides it).
 DEFAULT_PROMISE_HORIZON_DAYS = 365
+# Customer portal link: submissions (promises, disputes) a customer can send per
+# hour through its links.
+PORTAL_SUBMISSIONS_PER_HOUR = 10

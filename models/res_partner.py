@@ -1,6 +1,8 @@
+import secrets
 from collections import defaultdict
 
 from odoo import fields, models
+from odoo.exceptions import AccessError
 
 from .account_move import ACCOUNTING_USER_GROUPS, COLLECTIONS_USER_GROUP, RISK_BAND_SELECTION
 
@@ -450,3 +452,25 @@ class ResPartner(models.Model):
         from ..controllers.portal import portal_path
 
         return self.get_base_url() + portal_path(self.commercial_partner_id, days=days)
+
+    # Part of the signature of the customer's portal links: rotating it revokes them all.
+    ai_portal_secret = fields.Char(
+        string="Portal Link Secret", groups="base.group_system", copy=False, readonly=True
+    )
+
+    def action_revoke_portal_links(self):
+        """Invalidate every portal link already sent to these customers (new secret)."""
+        if not self.env.user.has_group("ar_ai_collections.group_collections_manager"):
+            raise AccessError(self.env._("Only Collections managers can revoke portal links."))
+        customers = self.commercial_partner_id
+        # Record rules (companies) before the sudo() below.
+        customers.check_access("read")
+        for partner in customers:
+            # sudo: the secret is readable and writable by administrators only.
+            partner.sudo().ai_portal_secret = secrets.token_hex(32)
+            # sudo: an audit note, whatever the manager's rights on contacts.
+            partner.sudo().message_post(
+                body=self.env._("Customer portal links revoked."),
+                author_id=self.env.user.partner_id.id,
+            )
+        return True

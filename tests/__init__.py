@@ -18,7 +18,7 @@ from . import test_tour_worklist
 from . import test_reply_classification
 from . import test_portal
 from . import test_tour_portal
-
+from . import test_portal_fuzz
 from . import test_field_access
 from . import test_rpc_surface
 from . import test_cron_robustness

@@ -18,4 +18,5 @@ class TestPortalTour(HttpCase):
         self.assertEqual(dispute.category, "goods_damaged")
         self.assertEqual(dispute.state, "open")
         self.assertEqual(dispute.move_ids, invoice)
+        self.assertEqual(dispute.amount, 800.0, "the amount field comes filled with what is due")
         self.assertIn("crushed", dispute.description)

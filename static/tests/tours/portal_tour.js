@@ -9,6 +9,10 @@ registry.category("web_tour.tours").add("ar_ai_collections_portal_tour", {
             trigger: ".o_ai_collections_portal td.o_ai_move_name:contains('INV/')",
         },
         {
+            content: "The invoice PDF is served behind the signed link itself",
+            trigger: ".o_ai_collections_portal a.o_ai_pdf_link[href^='/ai_collections/portal/']",
+        },
+        {
             content: "Open the dispute form",
             trigger: ".o_ai_collections_portal .o_ai_dispute_btn",
             run: "click",
