@@ -19,6 +19,7 @@ def fallback_collector(env, company):
     if not env.user.share and not env.user._is_public():
         return env.user
     managers = (
+        # sudo: group members are readable by administrators only
         env.ref("ar_ai_collections.group_collections_manager")
         .sudo()
         .users.filtered(lambda u: company in u.company_ids and not u.share and u.id != SUPERUSER_ID)
@@ -116,6 +117,7 @@ class AiCollectionCaseMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     def _refresh_worklist(self):
         """Keep these customers' worklist lines current (promises, disputes, amount at risk)."""
+        # sudo: the lines are rebuilt in SQL, also for users who may not write the worklist
         self.env["ai.collection.worklist"].sudo()._refresh_partners(
             self.partner_id, self.company_id
         )
@@ -144,6 +146,7 @@ class AiCollectionCaseMixin(models.AbstractModel):
         )
         flagged = {row[0] for row in self.env.cr.fetchall()}
         flag = self._case_move_flag
+        # sudo: the flags follow the open cases, on posted invoices collectors may not edit
         moves = moves.sudo()
         to_set = moves.filtered(lambda m: m.id in flagged and not m[flag])
         to_clear = moves.filtered(lambda m: m.id not in flagged and m[flag])

@@ -17,3 +17,7 @@ from . import test_tour_worklist
 from . import test_reply_classification
 from . import test_portal
 from . import test_tour_portal
+
+from . import test_cross_company
+from . import test_role_access
+from . import test_tour_roles
