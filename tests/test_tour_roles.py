@@ -56,7 +56,7 @@ class TestRolesTour(HttpCase):
     def test_invoicing_user_has_no_collections(self):
         user = self._user("tour_roles_invoicing", "account.group_account_invoice")
         self.start_tour(
-            "/odoo/action-account.action_move_out_invoice_type",
+            "/odoo/action-account.action_move_out_invoice",
             "ar_ai_collections_roles_invoicing_tour",
             login=user.login,
         )
