@@ -1,8 +1,7 @@
 """Company A's collectors and managers cannot act on company B's records.
 
-Each action is called the way the web client calls it, on records whose values are
-already in the ORM cache (as after any earlier read in the same transaction): only an
-explicit access check, not an incidental read, stops an action that then works as
+Each action checks the user's access to its records (record rules included) before it
+does anything, rather than relying on some incidental read to fail before it works as
 superuser. Every action still works on the user's own company's records.
 """
 
