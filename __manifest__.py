@@ -66,6 +66,7 @@
             "ar_ai_collections/static/tests/tours/dunning_tour.js",
             "ar_ai_collections/static/tests/tours/worklist_tour.js",
             "ar_ai_collections/static/tests/tours/portal_tour.js",
+            "ar_ai_collections/static/tests/tours/roles_tour.js",
         ],
     },
 }

@@ -149,6 +149,7 @@ class AiCollectionCaseMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     def _refresh_worklist(self):
         """Keep these customers' worklist lines current (promises, disputes, amount at risk)."""
+        # sudo: the lines are rebuilt in SQL, also for users who may not write the worklist
         self.env["ai.collection.worklist"].sudo()._refresh_partners(
             self.partner_id, self.company_id
         )
@@ -177,6 +178,7 @@ class AiCollectionCaseMixin(models.AbstractModel):
         )
         flagged = {row[0] for row in self.env.cr.fetchall()}
         flag = self._case_move_flag
+        # sudo: the flags follow the open cases, on posted invoices collectors may not edit
         moves = moves.sudo()
         to_set = moves.filtered(lambda m: m.id in flagged and not m[flag])
         to_clear = moves.filtered(lambda m: m.id not in flagged and m[flag])

@@ -117,6 +117,7 @@ class AiCollectionDispute(models.Model):
     # ------------------------------------------------------------------
     def action_confirm(self):
         """Open the dispute: pause dunning on its invoices and route it to the responsible."""
+        self.check_access("write")
         if any(dispute.state != "draft" for dispute in self):
             raise UserError(self.env._("Only draft disputes can be opened."))
         if any(not dispute.move_ids for dispute in self):
@@ -147,18 +148,22 @@ class AiCollectionDispute(models.Model):
 
     def action_resolve(self):
         """Resolved (e.g. credit note issued, copy sent): dunning resumes."""
+        self.check_access("write")
         return self._close("resolved")
 
     def action_reject(self):
         """Rejected (the claim is not founded): dunning resumes."""
+        self.check_access("write")
         return self._close("rejected")
 
     def action_cancel(self):
         """Cancelled (raised by mistake)."""
+        self.check_access("write")
         return self._close("cancelled")
 
     def action_draft(self):
         """Back to draft (cancelled disputes only)."""
+        self.check_access("write")
         if any(dispute.state != "cancelled" for dispute in self):
             raise UserError(self.env._("Only cancelled disputes can be reset to draft."))
         self.write({"state": "draft", "date_opened": False, "date_resolved": False})

@@ -141,6 +141,7 @@ class AiCollectionPromise(models.Model):
     # ------------------------------------------------------------------
     def action_confirm(self):
         """Open the promise: flag its invoices so that dunning pauses them."""
+        self.check_access("write")
         for promise in self:
             if promise.state != "draft":
                 raise UserError(self.env._("Only draft promises can be confirmed."))
@@ -162,6 +163,7 @@ class AiCollectionPromise(models.Model):
 
     def action_cancel(self):
         """Cancel the promise and release its invoices."""
+        self.check_access("write")
         self.write({"state": "cancelled", "date_closed": fields.Date.context_today(self)})
         self._sync_move_flags(self.move_ids)
         self._refresh_worklist()
@@ -169,6 +171,7 @@ class AiCollectionPromise(models.Model):
 
     def action_draft(self):
         """Back to draft (cancelled promises only)."""
+        self.check_access("write")
         if any(promise.state != "cancelled" for promise in self):
             raise UserError(self.env._("Only cancelled promises can be reset to draft."))
         self.write({"state": "draft", "date_closed": False})
@@ -176,6 +179,7 @@ class AiCollectionPromise(models.Model):
 
     def action_check_now(self):
         """Run the payment check on these promises now (same logic as the daily cron)."""
+        self.check_access("write")
         self.filtered(lambda p: p.state == "open")._check_payments(force_due=False)
         return True
 

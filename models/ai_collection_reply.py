@@ -148,14 +148,14 @@ class AiCollectionReply(models.Model):
         from ..ar_ai_collections.replies import DEFAULT_CLASSIFIER_PATH, train_reply_classifier
 
         company = company or self.env.company
+        if company not in self.env.companies:
+            raise AccessError(self.env._("You can only retrain the classifier of your companies."))
         shipped = pd.read_csv(
             DEFAULT_CLASSIFIER_PATH.parent / "replies_labelled.csv",
             dtype=str,
             keep_default_na=False,
         )[["text", "label", "category", "lang", "as_of"]]
-        corrected = self.sudo().search(
-            [("company_id", "=", company.id), ("corrected_label", "!=", False)]
-        )
+        corrected = self.search([("company_id", "=", company.id), ("corrected_label", "!=", False)])
         extra = pd.DataFrame(
             {
                 "text": corrected.mapped("text"),
@@ -175,6 +175,7 @@ class AiCollectionReply(models.Model):
         if attachment:
             attachment.write(values)
         else:
+            # sudo: the classifier is stored on the company, which managers may not edit
             self.env["ir.attachment"].sudo().create(
                 {
                     **values,
@@ -209,6 +210,7 @@ class AiCollectionReply(models.Model):
     @api.model
     def _classifier_attachment(self, company):
         return (
+            # sudo: every classification reads the company's classifier, whoever posts the email
             self.env["ir.attachment"]
             .sudo()
             .search(
@@ -249,6 +251,7 @@ class AiCollectionReply(models.Model):
 
     @api.model
     def _confidence_threshold(self):
+        # sudo: system parameters are readable by administrators only
         value = self.env["ir.config_parameter"].sudo().get_param(THRESHOLD_PARAM)
         try:
             return float(value) if value else DEFAULT_THRESHOLD
@@ -272,6 +275,7 @@ class AiCollectionReply(models.Model):
             customer, move = record.commercial_partner_id, self.env["account.move"]
             company = record.company_id or self.env.company
         author = message.author_id
+        # sudo: whether an internal user wrote the email is checked whoever posts it
         if author.commercial_partner_id != customer or any(
             not user.share for user in author.sudo().user_ids
         ):
@@ -295,6 +299,7 @@ class AiCollectionReply(models.Model):
 
             prediction = ReplyPrediction(label="other", category="none", confidence=0.0)
         reply = (
+            # sudo: replies come through the mail gateway and the portal, whoever posts them
             self.sudo()
             .with_company(company)
             .create(
@@ -374,6 +379,7 @@ class AiCollectionReply(models.Model):
         moves = self._followup_moves()
         if not moves:
             return False
+        # sudo: the draft follow-up is created whoever received the email (mail gateway)
         env = self.env["ai.collection.promise"].sudo().with_company(self.company_id)
         common = {
             "partner_id": self.partner_id.id,

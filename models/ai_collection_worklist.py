@@ -202,6 +202,7 @@ class AiCollectionWorklist(models.Model):
         if "user_id" in vals:
             # Reassigning a line reassigns the customer: the next refresh keeps it.
             for line in self:
+                # sudo: a collector reassigns the customer through its line, not its form
                 line.partner_id.sudo().ai_collector_id = line.user_id
         return res
 
@@ -214,12 +215,14 @@ class AiCollectionWorklist(models.Model):
         A list header button: called on the selected lines (possibly none).
         """
         self.check_access("write")
+        # sudo: the rebuild reads the companies' worklist settings and upserts every line
         self.sudo()._refresh(self.env.companies)
         return {"type": "ir.actions.client", "tag": "soft_reload"}
 
     def action_log_call(self):
         """Open the "Log a call" wizard for this line."""
         self.ensure_one()
+        self.check_access("write")
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Log a Call"),
@@ -232,15 +235,18 @@ class AiCollectionWorklist(models.Model):
     def action_record_promise(self):
         """New promise to pay for this customer, on its open invoices."""
         self.ensure_one()
+        self.check_access("write")
         return self._open_new("ai.collection.promise", self.env._("Promise to Pay"))
 
     def action_raise_dispute(self):
         """New dispute for this customer, on its open invoices."""
         self.ensure_one()
+        self.check_access("write")
         return self._open_new("ai.collection.dispute", self.env._("Dispute"))
 
     def action_snooze(self):
         """Snooze the lines (watch them, no call) for ``snooze_days`` (context) days."""
+        self.check_access("write")
         days = int(self.env.context.get("snooze_days", DEFAULT_SNOOZE_DAYS))
         if not 0 < days <= MAX_DATE_OFFSET_DAYS:
             raise UserError(self.env._("Snooze for 1 to %s days.", MAX_DATE_OFFSET_DAYS))
@@ -251,6 +257,7 @@ class AiCollectionWorklist(models.Model):
 
     def action_escalate(self):
         """Escalate: pin the lines in "Call now" and give the collector an activity."""
+        self.check_access("write")
         for line in self:
             line.write({"escalated": True, "snooze_until": False})
             line.partner_id.activity_schedule(
@@ -271,10 +278,12 @@ class AiCollectionWorklist(models.Model):
     def _refresh_lines(self):
         for company in self.company_id:
             lines = self.filtered(lambda line, company=company: line.company_id == company)
+            # sudo: after a write on the lines, their customers' lines are rebuilt in SQL
             self.sudo()._refresh_partners(lines.partner_id, company)
 
     def action_assign_to_me(self):
         """Reassign the lines (and their customers) to the current user."""
+        self.check_access("write")
         self.write({"user_id": self.env.user.id})
         self._refresh_lines()
         return True
@@ -282,6 +291,7 @@ class AiCollectionWorklist(models.Model):
     def action_open_invoices(self):
         """The customer's open invoices."""
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.actions"]._for_xml_id("account.action_move_out_invoice_type")
         action["domain"] = [
             ("move_type", "=", "out_invoice"),
@@ -337,6 +347,7 @@ class AiCollectionWorklist(models.Model):
         company = self.env["res.company"].browse(company_id or self.env.company.id)
         if company not in self.env.companies and not self.env.su:
             company = self.env.company
+        # sudo: the rebuild reads the company's worklist settings and upserts every line
         self.sudo()._refresh(company)
         return True
 

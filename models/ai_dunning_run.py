@@ -704,7 +704,7 @@ class AiDunningRun(models.AbstractModel):
                     "level_id": [log.level_id.id for log in company_logs],
                 }
             )
-            company_logs.sudo().write(
+            company_logs.write(
                 {
                     "outcome": "sent",
                     "approved_by_id": self.env.user.id,
@@ -715,9 +715,7 @@ class AiDunningRun(models.AbstractModel):
             done = self._execute(company, rows, stats)
             self._record_executed(company_logs, done)
             # Errors stay errors; successful lines become "approved".
-            company_logs.filtered(lambda log: log.outcome == "sent").sudo().write(
-                {"outcome": "approved"}
-            )
+            company_logs.filtered(lambda log: log.outcome == "sent").write({"outcome": "approved"})
             now = fields.Datetime.now()
             self._update_moves(self._prepare_context(company, now), self._moves_of(company_logs))
         return dict(stats)
@@ -788,6 +786,7 @@ class AiDunningRun(models.AbstractModel):
                     for move_id in by_partner[partner.id]:
                         actions[move_id, level.id].append("fee")
             if level.stop_automation:
+                # sudo: the hand-over switches the customer to manual follow-up, whoever runs it
                 partners.sudo().write({"ai_followup_mode": "manual"})
                 for partner in partners:
                     activities.append(
@@ -815,7 +814,10 @@ class AiDunningRun(models.AbstractModel):
         if activities:
             self._create_activities(activities)
         if fees:
-            self.env["account.move"].sudo().with_company(company).create(fees)
+            # Fee invoices go into the books: created with the rights of the user who
+            # runs dunning (a collector's "Run now", a manager's approval), never as
+            # superuser; the scheduled action runs as superuser anyway.
+            self.env["account.move"].sudo(False).with_company(company).create(fees)
         self._log_notes("res.partner", partner_notes)
         self._log_notes("account.move", move_notes)
         done = {
@@ -872,6 +874,7 @@ class AiDunningRun(models.AbstractModel):
                 rounds.append({doc: values})
         # No "activity assigned" email per activity: a run assigns hundreds to each
         # collector, who sees them in the activity menu.
+        # sudo: dunning gives collectors activities on customers the runner may not edit
         Activity = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True)
         for batch in rounds:
             Activity.create(list(batch.values()))
@@ -955,6 +958,7 @@ class AiDunningRun(models.AbstractModel):
         """Queue one reminder per customer; bounced/blacklisted/missing emails -> error."""
         emails = [e for e in partners.ai_dunning_recipient_id.mapped("email_normalized") if e]
         blacklisted = set(
+            # sudo: the blacklist is readable by mail administrators only
             self.env["mail.blacklist"]
             .sudo()
             .search([("email", "in", emails), ("active", "=", True)])
@@ -988,6 +992,7 @@ class AiDunningRun(models.AbstractModel):
         token = uuid.uuid4().hex
         open_render_cache(token)
         try:
+            # sudo: reminders render as in the scheduled action, whoever runs dunning
             template = level.mail_template_id.sudo().with_context(ai_dunning_render_token=token)
             mails = self._queue_mails(template, sendable.ids)
         finally:
@@ -1041,6 +1046,7 @@ class AiDunningRun(models.AbstractModel):
         ids = [move_id for move_ids in move_id_lists for move_id in move_ids]
         return {
             move.id: move.invoice_pdf_report_id
+            # sudo: invoice PDFs are attachments, attached whatever the runner's rights on them
             for move in self.env["account.move"].sudo().browse(ids)
         }
 
@@ -1051,6 +1057,7 @@ class AiDunningRun(models.AbstractModel):
         be produced; the printable HTML rendering is returned instead, with the reason,
         so that a run never crashes on a report and no letter is lost.
         """
+        # sudo: letters and statements show the customer's invoices and payments in full
         Report = self.env["ir.actions.report"].sudo().with_context(**context)
         try:
             pdf, _fmt = Report._render_qweb_pdf(report, partner.ids)
@@ -1070,6 +1077,7 @@ class AiDunningRun(models.AbstractModel):
             # An HTML file is no statement to email: the reminder goes without it.
             return self.env["ir.attachment"]
         return (
+            # sudo: the statement is attached to the customer, which the runner may not edit
             self.env["ir.attachment"]
             .sudo()
             .create(
@@ -1092,6 +1100,7 @@ class AiDunningRun(models.AbstractModel):
                 report, partner, ai_dunning_level_id=level.id
             )
             attachment = (
+                # sudo: the letter is attached to the customer, which the runner may not edit
                 self.env["ir.attachment"]
                 .sudo()
                 .create(
@@ -1202,6 +1211,7 @@ class AiDunningRun(models.AbstractModel):
         second email, and a failed email is never dropped silently.
         """
         logs = (
+            # sudo: the scheduled retry scans the failed reminders of every company
             self.env["ai.dunning.log"]
             .sudo()
             .search([("mail_id.state", "=", "exception"), ("outcome", "in", ("sent", "approved"))])
@@ -1222,6 +1232,7 @@ class AiDunningRun(models.AbstractModel):
                 }
             )
             partner = mail_logs[0].partner_id
+            # sudo: the "fix contact" activity goes to the collector on the customer
             self.env["mail.activity"].sudo().create(
                 self._activity_values(
                     mail_logs[0].level_id,

@@ -223,6 +223,7 @@ class AiRiskScoring(models.AbstractModel):
         :return: dict with the counts and the duration of the run
         """
         started = time.perf_counter()
+        # sudo: scoring reads and writes the whole company's ledger, whoever triggers it
         company = company.sudo()
         if not company.ai_risk_enabled:
             return {"company_id": company.id, "invoices": 0, "partners": 0, "skipped": True}
@@ -252,6 +253,7 @@ class AiRiskScoring(models.AbstractModel):
         only, so a fast-path score can differ slightly from the daily full run,
         which recomputes everything.
         """
+        # sudo: rescoring at posting runs for customers the poster may not read
         commercial_ids = sorted(set(partners.sudo().commercial_partner_id.ids))
         if not commercial_ids:
             return []
@@ -266,6 +268,7 @@ class AiRiskScoring(models.AbstractModel):
         )
         company_ids = [row[0] for row in self.env.cr.fetchall()]
         results = []
+        # sudo: a customer's invoices may belong to companies the poster does not work in
         for company in self.env["res.company"].sudo().browse(company_ids):
             if not company.ai_risk_enabled:
                 continue
@@ -276,6 +279,7 @@ class AiRiskScoring(models.AbstractModel):
     @api.model
     def _cron_score_open_invoices(self):
         """Daily job: score the open invoices of every company with scoring enabled."""
+        # sudo: the scheduled scoring covers every company
         companies = self.env["res.company"].sudo().search([("ai_risk_enabled", "=", True)])
         for company in companies:
             try:
@@ -308,6 +312,7 @@ class AiRiskScoring(models.AbstractModel):
         partner_ids = self.env.cr.precommit.data.pop(RESCORE_KEY, set())
         if not partner_ids:
             return
+        # sudo: the rescoring queued at posting runs whoever posted
         partners = self.env["res.partner"].sudo().browse(sorted(partner_ids)).exists()
         try:
             with self.env.cr.savepoint():
@@ -323,6 +328,7 @@ class AiRiskScoring(models.AbstractModel):
     @api.model
     def _get_scoring_model(self, company):
         """Return ``(RiskModel, ai.risk.model record or empty, is_default)``."""
+        # sudo: every scoring uses the champion, which only managers may read
         champion = self.env["ai.risk.model"].sudo()._get_champion(company)
         if champion:
             return champion._load_risk_model(), champion, False

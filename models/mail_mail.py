@@ -89,7 +89,9 @@ class MailMail(models.Model):
         """
         if not res_ids:
             return self.browse()
+        # sudo: reminders are queued as the scheduled action queues them, whoever runs it
         Mail = self.sudo()
+        # sudo: each queued reminder has its chatter message on the customer
         Message = self.env["mail.message"].sudo()
         defaults = Mail.default_get(list(MESSAGE_COLUMNS + MAIL_COLUMNS))
         now = fields.Datetime.now()

@@ -407,6 +407,7 @@ class ResPartner(models.Model):
         if not partners:
             return
         groups = (
+            # sudo: the rate counts every closed promise, whoever closed this one
             self.env["ai.collection.promise"]
             .sudo()
             ._read_group(
@@ -423,6 +424,7 @@ class ResPartner(models.Model):
             kept, total = stats.get(partner.id, (0.0, 0))
             kept += count * {"kept": 1.0, "partial": 0.5}.get(state, 0.0)
             stats[partner.id] = (kept, total + count)
+        # sudo: the rate is maintained on customers the promise's user may not edit
         for partner in partners.sudo():
             kept, total = stats.get(partner.id, (0.0, 0))
             partner.write(

@@ -22,3 +22,6 @@ from . import test_portal_fuzz
 from . import test_field_access
 from . import test_rpc_surface
 from . import test_cron_robustness
+from . import test_cross_company
+from . import test_role_access
+from . import test_tour_roles

@@ -84,7 +84,8 @@ class TestDispute(WorklistCase):
         inv = self._invoice(partner, 10)
         dispute = self._dispute(partner, inv)
         Dispute = self.env["ai.collection.dispute"]
-        self.assertEqual(Dispute.with_user(self.invoicing_user).search([]), dispute)
+        with self.assertRaises(AccessError):
+            Dispute.with_user(self.invoicing_user).search([])
         with self.assertRaises(AccessError):
             Dispute.with_user(self.invoicing_user).create(
                 {"partner_id": partner.id, "move_ids": [(6, 0, inv.ids)]}

@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import Form, new_test_user, tagged
 
@@ -29,6 +30,19 @@ class TestDunningAccess(DunningCase):
                 ],
             }
         )
+        company = {"company_id": cls.company.id, "company_ids": [Command.set(cls.company.ids)]}
+        cls.collection_user = new_test_user(
+            cls.env,
+            login="dun_collection_user",
+            groups="ar_ai_collections.group_collections_user,base.group_partner_manager",
+            **company,
+        )
+        cls.collections_manager = new_test_user(
+            cls.env,
+            login="dun_collections_manager",
+            groups="ar_ai_collections.group_collections_manager",
+            **company,
+        )
         cls.accountant = Users.create(
             {
                 "name": "Accounting Manager",
@@ -49,23 +63,32 @@ class TestDunningAccess(DunningCase):
             }
         )
 
-    def test_only_accounting_managers_edit_levels(self):
-        level = self.level_first.with_user(self.invoicing_user)
+    def test_collections_managers_edit_levels(self):
+        """Collectors read the levels, Collections managers edit them, plain invoicing
+        users do not see them."""
+        with self.assertRaises(AccessError):
+            self.level_first.with_user(self.invoicing_user).read(["name"])
+        level = self.level_first.with_user(self.collection_user)
         self.assertEqual(level.name, "T first")
         with self.assertRaises(AccessError):
             level.write({"days": 9})
         with self.assertRaises(AccessError):
-            self.env["ai.dunning.level"].with_user(self.invoicing_user).create(
+            self.env["ai.dunning.level"].with_user(self.collection_user).create(
                 {"name": "x", "days": 1, "send_email": False}
             )
-        self.level_first.with_user(self.accountant).write({"days": 9})
+        self.level_first.with_user(self.collections_manager).write({"days": 9})
         self.assertEqual(self.level_first.days, 9)
+        self.env["ai.dunning.level"].with_user(self.collections_manager).create(
+            {"name": "Manager level", "days": 40, "send_email": False}
+        ).unlink()
+        self.level_first.with_user(self.accountant).write({"days": 8})
+        self.assertEqual(self.level_first.days, 8)
 
-    def test_invoicing_user_reads_dunning_screens(self):
+    def test_collector_reads_dunning_screens(self):
         partner = self._customer("Readable")
         inv = self._invoice(partner, 8)
         self._run()
-        env = self.env(user=self.invoicing_user)
+        env = self.env(user=self.collection_user)
         logs = env["ai.dunning.log"].search([("move_id", "=", inv.id)])
         self.assertEqual(len(logs), 1)
         # Views the user can open render without access errors.
@@ -106,11 +129,18 @@ class TestDunningAccess(DunningCase):
         # ...but cannot approve reviews or write the log.
         with self.assertRaises(AccessError):
             logs.write({"outcome": "approved"})
+        # Plain invoicing users see no dunning log at all.
+        with self.assertRaises(AccessError):
+            self.env["ai.dunning.log"].with_user(self.invoicing_user).search([])
 
-    def test_preview_as_invoicing_user(self):
+    def test_preview_access(self):
         partner = self._customer("Preview")
         inv = self._invoice(partner, 8)
-        env = self.env(user=self.invoicing_user)
+        with self.assertRaises(AccessError):
+            self.env["ai.dunning.preview"].with_user(self.invoicing_user).create(
+                {"partner_id": partner.id}
+            )
+        env = self.env(user=self.collection_user)
         wizard = env["ai.dunning.preview"].create({"partner_id": partner.id})
         wizard.action_refresh()
         self.assertEqual(wizard.line_ids.move_id, inv)
@@ -127,6 +157,46 @@ class TestDunningAccess(DunningCase):
         self.assertEqual(action["res_model"], "ai.dunning.level")
         with self.assertRaises(AccessError):
             self.env(user=self.invoicing_user)["res.config.settings"].create({})
+
+    def test_run_now_fee_respects_the_user_rights(self):
+        """ "Run now" creates the level's fee invoice with the collector's own rights: a
+        collector this company does not let issue invoices gets none created (nor
+        anything else of the run); one who may gets the draft fee, as its author."""
+        product = self.env["product.product"].create({"name": "Reminder fee", "type": "service"})
+        self.level_first.write(
+            {"fee_enabled": True, "fee_product_id": product.id, "fee_amount": 15.0}
+        )
+        partner = self._customer("Fee Run Now")
+        inv = self._invoice(partner, 8)
+        Move = self.env["account.move"]
+        fee_domain = [("partner_id", "=", partner.id), ("state", "=", "draft")]
+        self.env["ir.rule"].create(
+            {
+                "name": "This collector issues no invoices in this company",
+                "model_id": self.env["ir.model"]._get_id("account.move"),
+                "domain_force": f"[('company_id', 'not in', [{self.company.id}] "
+                f"if user.id == {self.collection_user.id} else [])]",
+                "perm_read": False,
+                "perm_write": False,
+                "perm_unlink": False,
+            }
+        )
+        wizard = (
+            self.env["ai.dunning.preview"]
+            .with_user(self.collection_user)
+            .create({"partner_id": partner.id})
+        )
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            wizard.action_run_now()
+        self.assertFalse(Move.search(fee_domain))
+        self.assertFalse(self._logs(inv))
+        other = self.collection_user.copy({"login": "dun_other_collector"})
+        self.env["ai.dunning.preview"].with_user(other).create(
+            {"partner_id": partner.id}
+        ).action_run_now()
+        fee = Move.search(fee_domain)
+        self.assertEqual((len(fee), fee.create_uid), (1, other))
+        self.assertIn("fee", self._logs(inv).action)
 
     def test_run_now_from_preview(self):
         partner = self._customer("RunNow", ai_followup_mode="manual", tz="Asia/Tokyo")

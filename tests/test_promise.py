@@ -126,8 +126,9 @@ class TestPromise(WorklistCase):
         promise = self._promise(partner, inv)
         promise.action_confirm()
         Promise = self.env["ai.collection.promise"]
-        # A plain invoicing user reads promises but cannot create or change them.
-        self.assertEqual(Promise.with_user(self.invoicing_user).search([]), promise)
+        # A plain invoicing user neither reads, creates nor changes promises.
+        with self.assertRaises(AccessError):
+            Promise.with_user(self.invoicing_user).search([])
         with self.assertRaises(AccessError):
             Promise.with_user(self.invoicing_user).create(
                 {

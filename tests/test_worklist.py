@@ -165,7 +165,9 @@ class TestWorklist(WorklistCase):
         self._refresh()
         Worklist = self.env["ai.collection.worklist"]
         line = self._line(partner)
-        self.assertEqual(Worklist.with_user(self.invoicing_user).search([]), line)
+        # Plain invoicing users have no worklist.
+        with self.assertRaises(AccessError):
+            Worklist.with_user(self.invoicing_user).search([])
         with self.assertRaises(AccessError):
             line.with_user(self.invoicing_user).action_snooze()
         with self.assertRaises(AccessError):
@@ -186,12 +188,13 @@ class TestWorklist(WorklistCase):
         # The outsider's refresh builds their company's (empty) list only.
         Worklist.with_user(outsider).action_refresh()
         self.assertEqual(self._line(partner), line)
-        # Views render for a plain invoicing user.
+        # Views render for a collector; the invoicing forms for a plain invoicing user.
         for view in ("list", "kanban", "form", "search"):
-            Worklist.with_user(self.invoicing_user).get_views([(False, view)])
+            Worklist.with_user(self.collector).get_views([(False, view)])
         env = self.env(user=self.invoicing_user)
         env["res.partner"].get_views([(False, "form")])
         env["account.move"].get_views([(False, "form"), (False, "search")])
+        env = self.env(user=self.collector)
         env["ai.collection.promise"].get_views(
             [(False, "list"), (False, "form"), (False, "search")]
         )

@@ -29,6 +29,8 @@ class AiCollectionCallWizard(models.TransientModel):
         """Record the call on the customer's chatter, then follow the outcome."""
         self.ensure_one()
         line = self.worklist_id
+        # The line's record rules keep a collector to the lines of their companies.
+        line.check_access("write")
         partner = line.partner_id
         today = fields.Date.context_today(self)
         outcome = dict(CALL_OUTCOME_SELECTION)[self.outcome]
@@ -43,6 +45,7 @@ class AiCollectionCallWizard(models.TransientModel):
         reached = self.outcome not in ("no_answer", "wrong_number")
         vals = {}
         if reached:
+            # sudo: the contact date is the call log's, on customers collectors may not edit
             partner.sudo().ai_last_contact_date = today
             vals["escalated"] = False
         if self.outcome == "callback" and self.callback_date:
@@ -51,6 +54,7 @@ class AiCollectionCallWizard(models.TransientModel):
             line.write(vals)
         # The policy decides the new tier: a customer reached this week is not
         # called again, a snoozed one is watched until the call-back date.
+        # sudo: the customer's lines are rebuilt in SQL (write access checked above)
         self.env["ai.collection.worklist"].sudo()._refresh_partners(partner, line.company_id)
         if self.outcome == "promise":
             return line.action_record_promise()

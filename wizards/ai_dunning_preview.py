@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..models.ai_dunning_log import OUTCOME_SELECTION, SKIP_REASON_SELECTION
 
@@ -47,6 +47,8 @@ class AiDunningPreview(models.TransientModel):
     def action_refresh(self):
         """Compute the decisions of the next run (nothing is sent or logged)."""
         self.ensure_one()
+        self._check_company_and_customer()
+        # sudo: the decisions read the company's dunning settings; nothing is written
         run = self.env["ai.dunning.run"].sudo().with_company(self.company_id)
         decisions = run._preview(
             self.company_id,
@@ -79,9 +81,9 @@ class AiDunningPreview(models.TransientModel):
         self.ensure_one()
         if not self.partner_id:
             raise UserError(self.env._("Choose a customer to run dunning now."))
-        if not self.env.user.has_group("ar_ai_collections.group_collections_user"):
-            raise UserError(self.env._("Only collections users can run dunning."))
+        self._check_company_and_customer()
         stats = (
+            # sudo: run as the scheduled action (log, mails, activities); fees use the user's rights
             self.env["ai.dunning.run"]
             .sudo()
             .with_company(self.company_id)
@@ -95,6 +97,17 @@ class AiDunningPreview(models.TransientModel):
         if stats.get("locked"):
             raise UserError(self.env._("A dunning run is in progress; try again in a minute."))
         return self.partner_id.action_ai_dunning_logs()
+
+    def _check_company_and_customer(self):
+        """The user may use this wizard, work its company and read its customer.
+
+        The company and the customer are free fields of the wizard: without this
+        check, a collector of one company could preview or run another's dunning.
+        """
+        self.check_access("write")
+        if self.company_id not in self.env.companies:
+            raise AccessError(self.env._("You can only preview or run dunning in your companies."))
+        self.partner_id.check_access("read")
 
 
 class AiDunningPreviewLine(models.TransientModel):
