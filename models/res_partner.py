@@ -6,6 +6,10 @@ from odoo.exceptions import AccessError
 
 from .account_move import ACCOUNTING_USER_GROUPS, COLLECTIONS_USER_GROUP, RISK_BAND_SELECTION
 
+COLLECTIONS_MANAGER_GROUP = "ar_ai_collections.group_collections_manager"
+#: Customer fields only Collections managers change (collectors read them).
+MANAGER_ONLY_FIELDS = frozenset({"ai_collector_id", "ai_dunning_sensitive"})
+
 #: Invoice fields read by the reminder templates and ``_ai_dunning_recipient``
 #: (a template reading another field still works: the ORM fetches it then).
 REMINDER_INVOICE_FIELDS = [
@@ -384,6 +388,21 @@ class ResPartner(models.Model):
             partner.ai_promise_open_count = counts.get(("promise", commercial_id), 0)
             partner.ai_dispute_open_count = counts.get(("dispute", commercial_id), 0)
 
+    def write(self, vals):
+        # The form makes these read-only for collectors; RPC must not bypass it. Code
+        # that reassigns a collector on purpose (worklist "Reassign") runs as sudo.
+        if (
+            MANAGER_ONLY_FIELDS.intersection(vals)
+            and not self.env.su
+            and not self.env.user.has_group(COLLECTIONS_MANAGER_GROUP)
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only Collections managers change a customer's collector or sensitivity."
+                )
+            )
+        return super().write(vals)
+
     def action_ai_open_promises(self):
         """The customer's promises to pay."""
         self.ensure_one()
@@ -462,7 +481,7 @@ class ResPartner(models.Model):
 
     def action_revoke_portal_links(self):
         """Invalidate every portal link already sent to these customers (new secret)."""
-        if not self.env.user.has_group("ar_ai_collections.group_collections_manager"):
+        if not self.env.user.has_group(COLLECTIONS_MANAGER_GROUP):
             raise AccessError(self.env._("Only Collections managers can revoke portal links."))
         customers = self.commercial_partner_id
         # Record rules (companies) before the sudo() below.

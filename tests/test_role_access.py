@@ -126,6 +126,23 @@ class TestRoleAccess(RolesCase):
                         )
                         self.assertTrue(offered)
 
+    def test_only_managers_change_collector_and_sensitivity(self):
+        """The form makes them read-only for collectors; a write over RPC is refused too."""
+        collector = self.users[self.company_a]["collector"]
+        for role, allowed in (("collector", False), ("manager", True), ("admin", True)):
+            customer = self._as(self.users[self.company_a][role])["res.partner"].browse(
+                self.customer.id
+            )
+            for values in ({"ai_collector_id": collector.id}, {"ai_dunning_sensitive": True}):
+                with self.subTest(role=role, values=values):
+                    if allowed:
+                        customer.write(values)
+                    else:
+                        with self.assertRaises(AccessError):
+                            customer.write(values)
+                        # Other collections fields stay theirs to write.
+                        customer.write({"ai_dunning_do_not_contact": True})
+
     def test_menus_follow_the_matrix(self):
         for role in ROLES:
             with self.subTest(role=role):
