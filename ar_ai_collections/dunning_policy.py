@@ -464,7 +464,10 @@ def plan_run(
     least ``floor_rank``, the highest level already reached by any of its unpaid
     invoices (a paid invoice leaves the frame, and with it its level), so a
     customer who had a final notice never gets a milder reminder while the
-    invoice it was about stays unpaid.
+    invoice it was about stays unpaid (held invoices count: a disputed invoice at
+    the final notice keeps the customer's tone, it does not trigger a message).
+    Held invoices are not listed; overdue invoices whose next level is not due
+    (or not spaced yet) are listed at their current level.
 
     **Idempotence.** The inputs carry what was executed: per invoice
     ``last_rank``/``last_date``, per customer ``last_contact_date``. A customer
@@ -563,8 +566,10 @@ def plan_run(
     codes, customer_ids = pd.factorize(inv["customer_id"])
     n_customers = customer_ids.size
     cust = pd.DataFrame({"customer_id": customer_ids})
-    extra = customers.drop_duplicates("customer_id", keep="last")
-    cust = _with_defaults(cust.merge(extra, on="customer_id", how="left"), CUSTOMER_DEFAULTS)
+    repeated = customers["customer_id"].duplicated().to_numpy()
+    if repeated.any():
+        raise ValueError(f"customers: row {customers.index[np.argmax(repeated)]!r}: listed twice")
+    cust = _with_defaults(cust.merge(customers, on="customer_id", how="left"), CUSTOMER_DEFAULTS)
 
     def per_customer(values, how, initial):
         out = np.full(n_customers, initial, dtype=np.asarray(values).dtype)

@@ -42,7 +42,6 @@ LEVELS = pd.DataFrame(
         "band_high": [True, True, True, True, True],
         "band_critical": [True, True, True, True, True],
         "spacing_days": [7, 7, 7, 7, 10],
-        "manual_review": [False, False, False, False, True],
     }
 )
 
@@ -182,7 +181,7 @@ def naive_plan(invoices: pd.DataFrame, customers: pd.DataFrame, params: policy.R
         )
         review = cust.sensitive or state["open"] >= params.review_amount
         if rank >= 0:
-            review = review or levels[rank]["manual_review"]
+            review = review or levels[rank].get("manual_review", False)
         decisions[cust.customer_id] = (
             rank,
             "skip" if blocked else ("review" if review else "send"),

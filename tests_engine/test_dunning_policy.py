@@ -560,3 +560,5 @@ def test_bad_input_names_the_row():
         plan([invoice(1, 1, 20, last=7)])
     with pytest.raises(ValueError, match="invoice_id listed twice"):
         plan([invoice(1, 1, 20), invoice(2, 1, 20)])
+    with pytest.raises(ValueError, match="customers: row 1"):
+        plan([invoice(1, 1, 20)], [{"customer_id": 1}, {"customer_id": 1}])
