@@ -294,7 +294,9 @@ class RunPlan:
       conversation level, ``NO_LEVEL`` when nothing is due), ``action``
       (``send``, ``review`` or ``skip``), ``reason`` (``""`` when sent, else a
       code of ``DUNNING_REASONS``), ``floor_rank`` (highest level already reached
-      by an unpaid invoice), the level's channel flags, ``n_listed``,
+      by an unpaid invoice), ``trigger_rank`` (highest level an invoice reaches
+      now: one-off level actions such as a fee belong to it, the tone to
+      ``rank``), the level's channel flags, ``n_listed``,
       ``overdue_amount`` and ``open_amount`` (company currency);
     * ``invoices``: one row per invoice: ``invoice_id``, ``customer_id``,
       ``last_rank``, ``due_rank`` (next level by age, ``NO_LEVEL`` if none),
@@ -672,6 +674,7 @@ def plan_run(
             "action": action,
             "reason": reason,
             "floor_rank": floor_rank,
+            "trigger_rank": np.where(contacted, trigger_rank, NO_LEVEL),
             **{
                 channel: levels[channel].to_numpy(bool)[level_of] & (rank >= 0)
                 for channel in LEVEL_CHANNELS

@@ -247,7 +247,7 @@ def test_tone_never_steps_down_for_a_new_invoice():
     final_sent = invoice(1, 1, 70, last=FINAL, last_date=days_ago(20))
     result = plan([final_sent, invoice(1, 2, 8)])
     row = customer_row(result, 1)
-    assert (row["rank"], row["floor_rank"]) == (FINAL, FINAL)
+    assert (row["rank"], row["floor_rank"], row["trigger_rank"]) == (FINAL, FINAL, FIRST)
     assert invoice_row(result, 2)["new_rank"] == FIRST
     # Once the invoice at the final notice is paid (it leaves the ledger), the floor goes.
     assert customer_row(plan([invoice(1, 2, 8)]), 1)["rank"] == FIRST
