@@ -140,3 +140,28 @@ DEFAULT_PROMISE_HORIZON_DAYS = 365
 # Customer portal link: submissions (promises, disputes) a customer can send per
 # hour through its links.
 PORTAL_SUBMISSIONS_PER_HOUR = 10
+
+# --- Dunning run plan (ar_ai_collections.dunning_policy.plan_run) ---
+# Default days between two levels of the same invoice (a level's own spacing overrides it).
+DEFAULT_DUNNING_LEVEL_SPACING_DAYS = 7
+# Why a customer gets no communication in a run, in the order the guards apply (the
+# first that holds is recorded): customer settings, the run's own idempotence, the
+# customer's answers, then the invoices' holds, then amount, quota, clock, review.
+DUNNING_REASONS = (
+    "excluded",
+    "do_not_contact",
+    "manual_mode",
+    "already_contacted_today",
+    "engaged",
+    "unreconciled_payment",
+    "no_followup",
+    "dispute_open",
+    "plan_active",
+    "promise_open",
+    "spacing",
+    "nothing_due",
+    "below_min_amount",
+    "frequency_cap",
+    "outside_business_hours",
+    "review",
+)
