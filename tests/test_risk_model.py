@@ -13,6 +13,7 @@ from odoo.tools import mute_logger
 
 from ..ar_ai_collections import generator as engine_generator
 from .test_risk_scoring import RiskLedgerMixin
+from .test_rpc_surface import rpc_methods
 
 ADDON = Path(__file__).resolve().parents[1]
 DEFAULT_ONNX = ADDON / "ar_ai_collections" / "data" / "default_model.onnx"
@@ -177,32 +178,19 @@ class TestRiskModelRegistry(AccountTestInvoicingCommon):
 
     def test_only_buttons_are_callable_over_rpc(self):
         """Finding 3: helpers such as _create_from_bytes cannot be called remotely."""
-        from odoo.service.model import get_public_method
-
-        from ..models.ai_risk_model import AiRiskModel
-        from ..wizards.ai_risk_model_upload import AiRiskModelUpload
-
         buttons = {
-            AiRiskModel: {
+            "ai.risk.model": {
                 "action_train_now",
                 "action_promote",
                 "action_set_archived",
                 "action_download_onnx",
                 "action_open_upload_wizard",
             },
-            AiRiskModelUpload: {"action_upload"},
+            "ai.risk.model.upload": {"action_upload"},
         }
-        for cls, expected in buttons.items():
-            model = self.env[cls._name]
-            public = set()
-            for name, value in vars(cls).items():
-                if callable(value):
-                    try:
-                        get_public_method(model, name)
-                        public.add(name)
-                    except AccessError:
-                        pass
-            self.assertEqual(public, expected, cls._name)
+        exposed = rpc_methods(self.env)
+        for model, expected in buttons.items():
+            self.assertEqual({method for name, method in exposed if name == model}, expected)
 
     def _assert_refused_upload(self, data, needle):
         count = self.Model.search_count([])

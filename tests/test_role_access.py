@@ -10,6 +10,7 @@ record a button changes, the call raises no AccessError, and the window it opens
 """
 
 import ast
+import logging
 from collections import deque
 
 from lxml import etree
@@ -19,6 +20,8 @@ from odoo.tests import tagged
 from odoo.tools.safe_eval import safe_eval
 
 from .roles_common import ROLES, RolesCase
+
+_logger = logging.getLogger(__name__)
 
 MODULE = "ar_ai_collections"
 # The role matrix (README, "Security"): rights per model, "r"ead, "w"rite, "c"reate,
@@ -240,11 +243,11 @@ class TestRoleAccess(RolesCase):
                     env[target].browse(result.get("res_id") or ()).check_access("read")
                 raise _Rollback
         except _Rollback:
-            pass
+            _logger.debug("%s: done, rolled back", label)
         except AccessError as error:
             self.fail(f"{label}: {error}")
-        except (UserError, ValidationError):
-            pass  # a business refusal, not an access error
+        except (UserError, ValidationError) as error:
+            _logger.debug("%s: a business refusal, not an access error: %s", label, error)
         finally:
             self.env.invalidate_all(flush=False)
         if not isinstance(result, dict) or result.get("type") != "ir.actions.act_window":
