@@ -8,6 +8,7 @@ manager of the record's company a to-do activity on it, then goes on with the ot
 import logging
 
 from odoo import SUPERUSER_ID, fields
+from odoo.exceptions import AccessError
 
 _logger = logging.getLogger(__name__)
 
@@ -42,9 +43,9 @@ def report_skipped(records, job, error, company=None):
     # sudo: crons and the rescoring at commit run as whoever triggered them; the
     # activity goes to a manager, on records that user may not read.
     records = records.sudo()
-    existing = {
-        activity.res_id
-        for activity in env["mail.activity"]
+    # sudo: the open activities of any user are looked up, not to schedule twice.
+    activities = (
+        env["mail.activity"]
         .sudo()
         .search(
             [
@@ -53,7 +54,8 @@ def report_skipped(records, job, error, company=None):
                 ("summary", "=", summary),
             ]
         )
-    }
+    )
+    existing = set(activities.mapped("res_id"))
     for record in records:
         if record.id in existing:
             continue
@@ -72,7 +74,8 @@ def report_skipped(records, job, error, company=None):
 
 def run_isolated(records, job, method):
     """Run ``method(records)``; if that fails, run it record by record and skip (with
-    :func:`report_skipped`) the records it fails on.
+    :func:`report_skipped`) the records it fails on. An AccessError is raised, not
+    skipped: "Run now" by a user without the rights must say so.
 
     The common case costs one savepoint; a failure costs one savepoint per record.
 
@@ -83,6 +86,8 @@ def run_isolated(records, job, method):
         with env.cr.savepoint():
             method(records)
         return records.browse()
+    except AccessError:
+        raise  # the user's rights, not a bad record: never skipped quietly
     except Exception:
         _logger.warning("%s failed on %d records: retrying them one by one", job, len(records))
     skipped = records.browse()
@@ -90,7 +95,9 @@ def run_isolated(records, job, method):
         try:
             with env.cr.savepoint():
                 method(record)
-        except Exception as error:  # whatever it is, the other records go on
+        except AccessError:
+            raise
+        except Exception as error:  # whatever else it is, the other records go on
             report_skipped(record, job, error)
             skipped |= record
     return skipped

@@ -2,7 +2,7 @@
 
 Usage (with the demo served, see scripts/demo):
     python scripts/screenshots.py [--url http://localhost:8069] [--db ai_collections_demo]
-        [--out .local/screenshots | --update-readme]
+        [--out .local/screenshots | --update-readme] [--roles]
 
 Writes into .local/screenshots/ (git-ignored) unless told otherwise:
 ``--update-readme`` overwrites the tracked screenshots of the README and the
@@ -12,6 +12,10 @@ Logs in as admin/admin through JSON-RPC, then drives headless Chromium over the
 DevTools protocol (websocket-client, already a test requirement) and saves one
 PNG per page: invoice list with risk badges, an invoice's risk panel, the
 collector worklist and the settings block.
+
+``--roles`` looks at the addon as each demo login does (README, "Demo logins"):
+the pages each role works in, saved as ``<role>_<page>.png``; a page showing an
+error dialog (an access error, say) is reported and makes the script fail.
 """
 
 import argparse
@@ -26,9 +30,29 @@ from pathlib import Path
 
 import websocket
 
-WIDTH, HEIGHT = 1440, 900
+WIDTH, HEIGHT = 1400, 900
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / ".local" / "screenshots"
+WORKLIST = "/odoo/action-ar_ai_collections.ai_collection_worklist_action"
+INVOICES = "/odoo/action-account.action_move_out_invoice_type"
+#: Demo login (password = login) -> the pages that role works in (name, path).
+ROLE_PAGES = {
+    "demo": [
+        ("invoices", INVOICES),
+        ("customers", "/odoo/action-account.res_partner_action_customer"),
+    ],
+    "collector": [
+        ("worklist", WORKLIST),
+        ("promises", "/odoo/action-ar_ai_collections.ai_collection_promise_action"),
+        ("disputes", "/odoo/action-ar_ai_collections.ai_collection_dispute_action"),
+    ],
+    "manager": [
+        ("worklist", WORKLIST),
+        ("risk_models", "/odoo/action-ar_ai_collections.ai_risk_model_action"),
+        ("dunning_levels", "/odoo/action-ar_ai_collections.ai_dunning_level_action"),
+    ],
+    "admin": [("settings", "/odoo/action-account.action_account_config"), ("invoices", INVOICES)],
+}
 TRACKED_OUT = ROOT / "static" / "description" / "screenshots"
 
 
@@ -158,7 +182,8 @@ class Browser:
 
     def shot(self, url, selector, path, click=None, scroll_to_text=None):
         """Open ``url``, wait for ``selector``, optionally click ``click`` and
-        scroll a heading containing ``scroll_to_text`` to the top, then save a PNG."""
+        scroll a heading containing ``scroll_to_text`` to the top, then save a PNG.
+        Returns the text of an error dialog on the page, if any."""
         self.send("Page.navigate", url=url)
         time.sleep(1)
         self.wait_for(selector)
@@ -174,10 +199,28 @@ class Browser:
         time.sleep(2.5)  # let lazy widgets and fonts settle
         # no transient notifications (e.g. "page out of date" while assets rebuild)
         self.evaluate("document.querySelectorAll('.o_notification').forEach(n => n.remove())")
+        error = self.evaluate(
+            "document.querySelector('.o_error_dialog, .o_dialog .modal-body')?.innerText || ''"
+        )
         data = self.send("Page.captureScreenshot", format="png")["data"]
         Path(path).write_bytes(base64.b64decode(data))
         shrink(path)
         print(f"saved {path} ({Path(path).stat().st_size // 1024} KiB)")
+        return error
+
+    def log_in(self, url, session_id):
+        """Use ``session_id`` for the next pages (a 1400 px wide window)."""
+        host = url.split("//", 1)[1].split("/", 1)[0].split(":")[0]
+        self.send("Network.enable")
+        self.send("Network.clearBrowserCookies")
+        self.send("Network.setCookie", name="session_id", value=session_id, domain=host, path="/")
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            width=WIDTH,
+            height=HEIGHT,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
 
     def close(self):
         try:
@@ -196,6 +239,7 @@ def main():
     parser.add_argument("--password", default="admin")
     target = parser.add_mutually_exclusive_group()
     target.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"default: {DEFAULT_OUT}")
+    parser.add_argument("--roles", action="store_true", help="the pages of each demo login")
     target.add_argument(
         "--update-readme",
         action="store_true",
@@ -209,6 +253,8 @@ def main():
     elif args.out.resolve().is_relative_to(TRACKED_OUT):
         parser.error(f"{TRACKED_OUT} holds tracked files: use --update-readme to overwrite them")
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.roles:
+        return role_shots(args)
     session_id = login(args.url, args.db, args.login, args.password)
 
     # An overdue high-risk invoice of the demo ledger shows a filled risk panel.
@@ -231,18 +277,7 @@ def main():
     )
     browser = Browser()
     try:
-        host = args.url.split("//", 1)[1].split("/", 1)[0].split(":")[0]
-        browser.send("Network.enable")
-        browser.send(
-            "Network.setCookie", name="session_id", value=session_id, domain=host, path="/"
-        )
-        browser.send(
-            "Emulation.setDeviceMetricsOverride",
-            width=WIDTH,
-            height=HEIGHT,
-            deviceScaleFactor=1,
-            mobile=False,
-        )
+        browser.log_in(args.url, session_id)
         base = args.url.rstrip("/")
         browser.shot(
             f"{base}/odoo/action-account.action_move_out_invoice_type",
@@ -271,5 +306,28 @@ def main():
         browser.close()
 
 
+def role_shots(args):
+    """Each demo login's pages; fails when one shows an error dialog."""
+    base = args.url.rstrip("/")
+    errors = []
+    browser = Browser()
+    try:
+        for role, pages in ROLE_PAGES.items():
+            browser.log_in(args.url, login(args.url, args.db, role, role))
+            for name, path in pages:
+                error = browser.shot(
+                    base + path,
+                    ".o_action_manager .o_view_controller",
+                    args.out / f"{role}_{name}.png",
+                )
+                if error:
+                    errors.append(f"{role} {name}: {error.strip()[:300]}")
+    finally:
+        browser.close()
+    for error in errors:
+        print(f"ERROR {error}")
+    return 1 if errors else 0
+
+
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
