@@ -165,3 +165,8 @@ DUNNING_REASONS = (
     "outside_business_hours",
     "review",
 )
+
+# ONNX opsets of the engine's exports (default domain, ai.onnx.ml): the highest
+# the model guard accepts, too.
+ONNX_OPSET = 17
+ONNX_ML_OPSET = 3

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .constants import DEFAULT_MAX_MODEL_MB
+from .constants import DEFAULT_MAX_MODEL_MB, ONNX_ML_OPSET, ONNX_OPSET
 from .features import FEATURE_NAMES
 from .scoring import INPUT_NAME, OUTPUT_NAMES, ModelMetadata, ModelSignatureError
 
@@ -81,8 +81,8 @@ ALLOWED_OPERATORS: dict[str, frozenset[str]] = {
     ),
     "ai.onnx.ml": frozenset({"TreeEnsembleClassifier", "TreeEnsembleRegressor"}),
 }
-#: Highest opset version accepted per domain (the export's ``_OPSET``/``_ML_OPSET``).
-MAX_OPSET_VERSIONS: dict[str, int] = {"": 17, "ai.onnx.ml": 3}
+#: Highest opset version accepted per domain (the engine's exports use these).
+MAX_OPSET_VERSIONS: dict[str, int] = {"": ONNX_OPSET, "ai.onnx.ml": ONNX_ML_OPSET}
 #: The engine's graph has about 30 nodes (a tree ensemble is ONE node).
 MAX_GRAPH_NODES = 200
 #: ``metadata_props`` entries; the engine writes one.

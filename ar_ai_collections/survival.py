@@ -61,6 +61,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from .constants import ONNX_ML_OPSET, ONNX_OPSET
 from .features import FEATURE_NAMES, MAX_DAYS, PRIOR_WEIGHT, _days, build_snapshot_features
 from .scoring import ModelSignatureError
 
@@ -100,7 +101,6 @@ INPUT_NAME = "features"
 OUTPUT_NAMES = ("p_paid_7d", "p_paid_30d", "p_paid_90d", "survival", "hazard")
 DEFAULT_TTP_MODEL_PATH = Path(__file__).parent / "data" / "default_ttp_model.onnx"
 _EPS = 1e-6
-_OPSET = 17
 
 #: Features added to the risk features: the customer's behaviour at this age.
 AGE_FEATURE_NAMES = (
@@ -615,7 +615,7 @@ def export_ttp_onnx(head: HazardHead, metadata: TTPMetadata) -> bytes:
             head.model,
             initial_types=[("periods_in", FloatTensorType([None, F + 3]))],
             options={id(head.model): {"zipmap": False}},
-            target_opset={"": _OPSET, "ai.onnx.ml": 3},
+            target_opset={"": ONNX_OPSET, "ai.onnx.ml": ONNX_ML_OPSET},
         )
         sub = onnx.compose.add_prefix(onx, "hz_")
         nodes.append(node("Identity", ["periods"], ["hz_periods_in"]))
@@ -665,16 +665,9 @@ def export_ttp_onnx(head: HazardHead, metadata: TTPMetadata) -> bytes:
         ],
         initializer=inits,
     )
-    model = helper.make_model(
-        graph,
-        opset_imports=[helper.make_opsetid("", _OPSET), helper.make_opsetid("ai.onnx.ml", 3)],
-        producer_name="ar_ai_collections",
-        producer_version=__version__,
-    )
-    model.ir_version = 8
-    helper.set_model_props(model, {METADATA_KEY: json.dumps(metadata.to_dict(), default=str)})
-    onnx.checker.check_model(model)
-    return model.SerializeToString()
+    from .training import serialize_graph
+
+    return serialize_graph(graph, METADATA_KEY, metadata.to_dict())
 
 
 @dataclass

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .constants import DEFAULT_HORIZON_DAYS, DEFAULT_LATE_DAYS
+from .constants import DEFAULT_HORIZON_DAYS, DEFAULT_LATE_DAYS, ONNX_ML_OPSET, ONNX_OPSET
 from .features import FEATURE_NAMES, _days, build_snapshot_features
 from .scoring import INPUT_NAME, METADATA_KEY, ModelMetadata
 
@@ -320,8 +320,6 @@ def _round_thresholds_to_float32(model) -> None:
 # --------------------------------------------------------------------------- #
 # ONNX export
 # --------------------------------------------------------------------------- #
-_OPSET = 17
-_ML_OPSET = 3
 
 
 def _sub_graph(estimator, prefix: str):
@@ -335,7 +333,7 @@ def _sub_graph(estimator, prefix: str):
         estimator,
         initial_types=[(INPUT_NAME, FloatTensorType([None, len(FEATURE_NAMES)]))],
         options=options,
-        target_opset={"": _OPSET, "ai.onnx.ml": _ML_OPSET},
+        target_opset={"": ONNX_OPSET, "ai.onnx.ml": ONNX_ML_OPSET},
     )
     return onnx.compose.add_prefix(onx, prefix)
 
@@ -416,7 +414,6 @@ def _head_nodes(head, prefix: str, out_name: str):
 
 def export_onnx(heads: dict, metadata: ModelMetadata) -> bytes:
     """One ONNX graph from the three heads, with ``metadata`` in metadata_props."""
-    import onnx
     from onnx import TensorProto, helper
 
     nodes, inits = [], []
@@ -438,14 +435,26 @@ def export_onnx(heads: dict, metadata: ModelMetadata) -> bytes:
         ],
         initializer=inits,
     )
+    return serialize_graph(graph, METADATA_KEY, metadata.to_dict())
+
+
+def serialize_graph(graph, metadata_key: str, metadata: dict) -> bytes:
+    """The bytes of an engine model: ``graph`` with the engine's opsets and
+    producer, ``metadata`` as JSON under ``metadata_key``, checked by onnx."""
+    import onnx
+    from onnx import helper
+
     model = helper.make_model(
         graph,
-        opset_imports=[helper.make_opsetid("", _OPSET), helper.make_opsetid("ai.onnx.ml", 3)],
+        opset_imports=[
+            helper.make_opsetid("", ONNX_OPSET),
+            helper.make_opsetid("ai.onnx.ml", ONNX_ML_OPSET),
+        ],
         producer_name="ar_ai_collections",
         producer_version=__version__,
     )
     model.ir_version = 8
-    helper.set_model_props(model, {METADATA_KEY: json.dumps(metadata.to_dict(), default=str)})
+    helper.set_model_props(model, {metadata_key: json.dumps(metadata, default=str)})
     onnx.checker.check_model(model)
     return model.SerializeToString()
 
