@@ -27,6 +27,7 @@ RPC_ALLOWLIST = {
     ("ai.collection.dispute", "create"): "ORM create: ACL and record rules",
     ("ai.collection.dispute", "write"): "ORM write: ACL and record rules",
     ("ai.collection.worklist", "write"): "ORM write: ACL (collectors) and record rules",
+    ("res.partner", "write"): "ORM write: managers only for collector and sensitive flag",
     # Buttons of the addon's views (or its server action): what they act on is
     # checked by the ORM (ACL, record rules) or by an explicit check first.
     ("res.partner", "action_ai_open_invoices_by_risk"): "opens an action on invoices (ACL)",
