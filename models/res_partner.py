@@ -41,6 +41,15 @@ class ResPartner(models.Model):
         groups=ACCOUNTING_USER_GROUPS,
         copy=False,
     )
+    ai_p_paid_30d = fields.Float(
+        string="P(paid in 30 days)",
+        digits=(5, 1),
+        readonly=True,
+        help="Share (%) of the customer's open amount expected to be paid within 30 days "
+        "of the scoring date (time-to-payment model).",
+        groups=ACCOUNTING_USER_GROUPS,
+        copy=False,
+    )
     # Aggregates over the customer's open invoices, written in bulk (SQL) by
     # ai.risk.scoring on the commercial entity, amounts in the company currency.
     ai_risk_currency_id = fields.Many2one(
