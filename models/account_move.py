@@ -79,7 +79,7 @@ class AccountMove(models.Model):
     )
     ai_p_paid_7d = fields.Float(
         string="P(paid in 7 days)",
-        digits=(5, 1),
+        digits=(5, 2),
         readonly=True,
         copy=False,
         help="Probability (%) that this invoice is paid within 7 days of the scoring date.",
@@ -87,7 +87,7 @@ class AccountMove(models.Model):
     )
     ai_p_paid_30d = fields.Float(
         string="P(paid in 30 days)",
-        digits=(5, 1),
+        digits=(5, 2),
         readonly=True,
         copy=False,
         help="Probability (%) that this invoice is paid within 30 days of the scoring date.",
@@ -95,7 +95,7 @@ class AccountMove(models.Model):
     )
     ai_p_paid_90d = fields.Float(
         string="P(paid in 90 days)",
-        digits=(5, 1),
+        digits=(5, 2),
         readonly=True,
         copy=False,
         help="Probability (%) that this invoice is paid within 90 days of the scoring date.",

@@ -447,7 +447,9 @@ class AiRiskScoring(models.AbstractModel):
         pay_lows = _dates_to_iso(scores["pay_date_low"])
         pay_highs = _dates_to_iso(scores["pay_date_high"])
         p_paid = {
-            days: np.round(scores[f"p_paid_{days}d"].to_numpy(dtype=float) * 100.0, 1)
+            # Two decimals: most overdue invoices are under 1%, and one decimal
+            # would show many of them with the very same figure.
+            days: np.round(scores[f"p_paid_{days}d"].to_numpy(dtype=float) * 100.0, 2)
             for days in (7, 30, 90)
         }
         bands = scores["risk_band"].astype(str).tolist()
@@ -603,7 +605,7 @@ class AiRiskScoring(models.AbstractModel):
                     ids.tolist(),
                     _floats(customers["score"].round(1)),
                     customers["band"].astype(str).tolist(),
-                    _floats(customers["p_paid_30d"].round(1)),
+                    _floats(customers["p_paid_30d"].round(2)),
                     _floats(customers["avg_days_late"]),
                     _floats(customers["dso"]),
                     _floats(customers["trend"]),

@@ -22,3 +22,5 @@ from . import test_portal_fuzz
 from . import test_field_access
 from . import test_rpc_surface
 from . import test_cron_robustness
+from . import test_cash_forecast
+from . import test_tour_cash_forecast
