@@ -24,3 +24,4 @@ from . import test_rpc_surface
 from . import test_cron_robustness
 from . import test_cash_forecast
 from . import test_tour_cash_forecast
+from . import test_migration
