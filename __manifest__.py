@@ -4,7 +4,7 @@
     "name": "AI Collections",
     "summary": "Payment-risk scores, risk-aware dunning and a collector worklist "
     "on the invoicing screens, powered by ONNX models trained on your own history",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/ar-ai-collections/ar_ai_collections",
     "author": "AI Collections contributors",
@@ -30,6 +30,7 @@
         "data/ai_dunning_level_data.xml",
         # Sequences, promise check and worklist crons
         "data/ai_collection_data.xml",
+        "data/ai_cash_forecast_data.xml",
         # views
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
@@ -50,11 +51,14 @@
         "views/ai_collection_reply_views.xml",
         "views/res_config_settings_reply_views.xml",
         "views/ai_collections_portal_templates.xml",
+        "views/ai_cash_forecast_views.xml",
+        "views/res_partner_cash_forecast_views.xml",
         # menus last
         "views/menus.xml",
         "views/ai_dunning_menus.xml",
         "views/ai_collection_menus.xml",
         "views/ai_collection_reply_menus.xml",
+        "views/ai_cash_forecast_menus.xml",
     ],
     "demo": [
         # Generated receivables ledger (loaded only with demo data)
@@ -67,6 +71,7 @@
             "ar_ai_collections/static/tests/tours/worklist_tour.js",
             "ar_ai_collections/static/tests/tours/portal_tour.js",
             "ar_ai_collections/static/tests/tours/roles_tour.js",
+            "ar_ai_collections/static/tests/tours/cash_forecast_tour.js",
         ],
     },
 }

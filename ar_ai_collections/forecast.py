@@ -26,7 +26,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .survival import WEEK_DAYS, TTPModel, TTPScores, load_default_ttp_model, ttp_bands
+from .survival import (
+    DEFAULT_TTP_BAND_THRESHOLDS,
+    WEEK_DAYS,
+    TTPModel,
+    TTPScores,
+    load_default_ttp_model,
+    ttp_bands,
+)
 
 #: Weeks forecast by default (a quarter).
 DEFAULT_FORECAST_WEEKS = 13
@@ -34,6 +41,8 @@ DEFAULT_FORECAST_WEEKS = 13
 Z_P90 = 1.2815515655446004
 #: Columns of the company-level forecast (``forecast`` CLI output).
 FORECAST_COLUMNS = ("week", "start", "end", "expected", "p10", "p90")
+#: Columns of the detailed forecast (one row per currency, customer, band and week).
+DETAIL_COLUMNS = ("currency", "customer_id", "band", *FORECAST_COLUMNS, "open_amount")
 
 
 def weekly_pmf(survival: np.ndarray, weeks: int) -> np.ndarray:
@@ -58,7 +67,9 @@ class CashForecast:
     * ``total``: one row per week (company currency): FORECAST_COLUMNS;
     * ``by_currency``: the same per original ``currency`` code;
     * ``by_band``: expected per week and risk band (P(not paid within 30 days));
-    * ``by_customer``: expected per week and customer (rows with expected > 0).
+    * ``by_customer``: expected per week and customer (rows with expected > 0);
+    * ``detail``: DETAIL_COLUMNS, one row per currency, customer, band and week
+      (rows with expected > 0), P10/P90 of that group alone and its open amount.
     """
 
     as_of: pd.Timestamp
@@ -68,6 +79,7 @@ class CashForecast:
     by_band: pd.DataFrame
     by_customer: pd.DataFrame
     open_amount: float
+    detail: pd.DataFrame
 
 
 def _week_frame(as_of: pd.Timestamp, weeks: int) -> pd.DataFrame:
@@ -86,8 +98,16 @@ def _bands(expected: np.ndarray, variance: np.ndarray, cap: float) -> tuple[np.n
     return np.maximum(expected - Z_P90 * sd, 0.0), np.minimum(expected + Z_P90 * sd, cap)
 
 
-def cash_forecast(scores: TTPScores, weeks: int = DEFAULT_FORECAST_WEEKS) -> CashForecast:
-    """Weekly collections forecast from scored open invoices (see module doc)."""
+def cash_forecast(
+    scores: TTPScores,
+    weeks: int = DEFAULT_FORECAST_WEEKS,
+    band_thresholds=DEFAULT_TTP_BAND_THRESHOLDS,
+) -> CashForecast:
+    """Weekly collections forecast from scored open invoices (see module doc).
+
+    ``band_thresholds``: lower bounds (%) of P(not paid within 30 days) of the
+    medium, high and critical bands (:func:`~.survival.ttp_bands`).
+    """
     if weeks < 1:
         raise ValueError("weeks must be at least 1")
     frame = scores.frame
@@ -119,12 +139,18 @@ def cash_forecast(scores: TTPScores, weeks: int = DEFAULT_FORECAST_WEEKS) -> Cas
         else pd.DataFrame(columns=["currency", *FORECAST_COLUMNS])
     )
 
-    band = ttp_bands(1.0 - frame["p_paid_30d"].to_numpy()) if len(frame) else np.array([])
+    band = (
+        ttp_bands(1.0 - frame["p_paid_30d"].to_numpy(), band_thresholds)
+        if len(frame)
+        else np.array([])
+    )
     long = pd.DataFrame(
         {
             "row": np.repeat(np.arange(len(frame)), weeks),
             "week": np.tile(np.arange(1, weeks + 1), len(frame)),
             "expected": cash.reshape(-1),
+            "variance": var.reshape(-1),
+            "open_amount": np.repeat(amount, weeks),
         }
     )
     long["band"] = np.repeat(band, weeks)
@@ -135,7 +161,19 @@ def cash_forecast(scores: TTPScores, weeks: int = DEFAULT_FORECAST_WEEKS) -> Cas
         "expected"
     ].sum()
     by_customer = by_customer[by_customer["expected"] > 0].reset_index(drop=True)
-    return CashForecast(scores.as_of, weeks, total, by_currency, by_band, by_customer, open_amount)
+    detail = long.groupby(["currency", "customer_id", "band", "week"], as_index=False)[
+        ["expected", "variance", "open_amount"]
+    ].sum()
+    detail = detail[detail["expected"] > 0].merge(calendar, on="week", how="left")
+    p10, p90 = _bands(
+        detail["expected"].to_numpy(),
+        detail["variance"].to_numpy(),
+        detail["open_amount"].to_numpy(),
+    )
+    detail = detail.assign(p10=p10, p90=p90)[list(DETAIL_COLUMNS)].reset_index(drop=True)
+    return CashForecast(
+        scores.as_of, weeks, total, by_currency, by_band, by_customer, open_amount, detail
+    )
 
 
 def forecast_collections(
@@ -143,10 +181,11 @@ def forecast_collections(
     as_of,
     weeks: int = DEFAULT_FORECAST_WEEKS,
     model: TTPModel | None = None,
+    band_thresholds=DEFAULT_TTP_BAND_THRESHOLDS,
 ) -> CashForecast:
     """Score the invoices open on ``as_of`` and forecast their weekly collections."""
     model = model or load_default_ttp_model()
-    return cash_forecast(model.score(history, as_of), weeks)
+    return cash_forecast(model.score(history, as_of), weeks, band_thresholds)
 
 
 def write_forecast(forecast: CashForecast, path) -> None:

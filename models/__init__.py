@@ -26,3 +26,4 @@ from . import ai_collection_dispute
 from . import ai_collection_worklist
 
 from . import ai_collection_reply
+from . import ai_cash_forecast

@@ -51,7 +51,22 @@ class AccountMove(models.Model):
         index=True,
         readonly=True,
         copy=False,
-        help="Date at which the risk model expects this invoice to be paid.",
+        help="Most likely payment date (the median of the time-to-payment model's "
+        "payment-date distribution), always after the scoring date.",
+        groups=ACCOUNTING_USER_GROUPS,
+    )
+    ai_pay_date_low = fields.Date(
+        string="Paid From",
+        readonly=True,
+        copy=False,
+        help="Earliest likely payment date: 10% chance of being paid before it.",
+        groups=ACCOUNTING_USER_GROUPS,
+    )
+    ai_pay_date_high = fields.Date(
+        string="Paid By",
+        readonly=True,
+        copy=False,
+        help="Latest likely payment date: 90% chance of being paid by then.",
         groups=ACCOUNTING_USER_GROUPS,
     )
     ai_expected_days_late = fields.Float(
@@ -59,7 +74,31 @@ class AccountMove(models.Model):
         digits=(6, 1),
         readonly=True,
         copy=False,
-        help="Expected number of days between the due date and the payment.",
+        help="Predicted payment date minus the due date, in days.",
+        groups=ACCOUNTING_USER_GROUPS,
+    )
+    ai_p_paid_7d = fields.Float(
+        string="P(paid in 7 days)",
+        digits=(5, 2),
+        readonly=True,
+        copy=False,
+        help="Probability (%) that this invoice is paid within 7 days of the scoring date.",
+        groups=ACCOUNTING_USER_GROUPS,
+    )
+    ai_p_paid_30d = fields.Float(
+        string="P(paid in 30 days)",
+        digits=(5, 2),
+        readonly=True,
+        copy=False,
+        help="Probability (%) that this invoice is paid within 30 days of the scoring date.",
+        groups=ACCOUNTING_USER_GROUPS,
+    )
+    ai_p_paid_90d = fields.Float(
+        string="P(paid in 90 days)",
+        digits=(5, 2),
+        readonly=True,
+        copy=False,
+        help="Probability (%) that this invoice is paid within 90 days of the scoring date.",
         groups=ACCOUNTING_USER_GROUPS,
     )
     ai_risk_reasons = fields.Text(

@@ -122,17 +122,25 @@ HISTORY_DTYPES = {
     "industry": str,
 }
 
-_DEFAULT_MODEL = []
-_MODEL_CACHE = {}
+_BUNDLED_MODELS = {}
 
 
 def default_risk_model():
-    """Return the bundled default model, loaded once per process."""
-    if not _DEFAULT_MODEL:
+    """Return the bundled default risk model, loaded once per process."""
+    if "risk" not in _BUNDLED_MODELS:
         from ..ar_ai_collections import scoring as engine_scoring
 
-        _DEFAULT_MODEL.append(engine_scoring.load_default_model())
-    return _DEFAULT_MODEL[0]
+        _BUNDLED_MODELS["risk"] = engine_scoring.load_default_model()
+    return _BUNDLED_MODELS["risk"]
+
+
+def default_ttp_model():
+    """Return the bundled time-to-payment model (checked by model_guard), loaded once."""
+    if "ttp" not in _BUNDLED_MODELS:
+        from ..ar_ai_collections import survival as engine_survival
+
+        _BUNDLED_MODELS["ttp"] = engine_survival.load_default_ttp_model()
+    return _BUNDLED_MODELS["ttp"]
 
 
 class AiRiskScoring(models.AbstractModel):
@@ -359,13 +367,17 @@ class AiRiskScoring(models.AbstractModel):
         matrix = engine_features.build_features(history, as_of)
         n_open = len(matrix.frame)
         if n_open:
-            batch = model.score(matrix, band_thresholds=thresholds, reasons=True)
-            scores = batch.to_frame()
-            # One reason per line on screen; low risks may have no driver at all.
-            no_driver = self.env._("Nothing raises the risk above usual for this customer.")
-            scores["reasons"] = [
-                "\n".join(reasons) or no_driver for reasons in batch.reasons
-            ] or no_driver
+            scores = model.score(matrix, band_thresholds=thresholds, reasons=False).to_frame()
+            # The time-to-payment model (bundled; per-company training comes later)
+            # answers when each invoice gets paid: dates, P(paid within 7/30/90
+            # days), P(default), the invoice band and its own reasons.
+            ttp = default_ttp_model().score(history, as_of, reasons=True).frame
+            scores = _with_time_to_payment(
+                scores,
+                ttp,
+                company._ai_ttp_band_thresholds(),
+                self.env._("Nothing delays the payment more than usual for this company."),
+            )
         else:
             scores = pd.DataFrame(columns=list(engine_scoring.SCORE_COLUMNS))
         invoice_ids = scores["invoice_id"].astype(np.int64).to_numpy()
@@ -400,7 +412,12 @@ class AiRiskScoring(models.AbstractModel):
             "ai_default_probability",
             "ai_risk_band",
             "ai_predicted_pay_date",
+            "ai_pay_date_low",
+            "ai_pay_date_high",
             "ai_expected_days_late",
+            "ai_p_paid_7d",
+            "ai_p_paid_30d",
+            "ai_p_paid_90d",
             "ai_risk_reasons",
             "ai_scored_at",
             "ai_risk_model_id",
@@ -414,6 +431,7 @@ class AiRiskScoring(models.AbstractModel):
             "ai_risk_score",
             "ai_risk_band",
             "ai_risk_currency_id",
+            "ai_p_paid_30d",
             "ai_avg_days_late",
             "ai_predicted_dso",
             "ai_open_amount",
@@ -432,6 +450,14 @@ class AiRiskScoring(models.AbstractModel):
         p_default = np.round(scores["p_default"].to_numpy(dtype=float) * 100.0, 1)
         days_late = np.round(scores["expected_days_late"].to_numpy(dtype=float), 1)
         pay_dates = _dates_to_iso(scores["predicted_pay_date"])
+        pay_lows = _dates_to_iso(scores["pay_date_low"])
+        pay_highs = _dates_to_iso(scores["pay_date_high"])
+        p_paid = {
+            # Two decimals: most overdue invoices are under 1%, and one decimal
+            # would show many of them with the very same figure.
+            days: np.round(scores[f"p_paid_{days}d"].to_numpy(dtype=float) * 100.0, 2)
+            for days in (7, 30, 90)
+        }
         bands = scores["risk_band"].astype(str).tolist()
         reasons = scores["reasons"].astype(str).tolist()
         for start in range(0, len(scores), WRITE_BATCH):
@@ -443,15 +469,22 @@ class AiRiskScoring(models.AbstractModel):
                        ai_default_probability = v.p_default,
                        ai_risk_band = v.band,
                        ai_predicted_pay_date = v.pay_date,
+                       ai_pay_date_low = v.pay_low,
+                       ai_pay_date_high = v.pay_high,
                        ai_expected_days_late = v.days_late,
+                       ai_p_paid_7d = v.p7,
+                       ai_p_paid_30d = v.p30,
+                       ai_p_paid_90d = v.p90,
                        ai_risk_reasons = v.reasons,
                        ai_scored_at = %s,
                        ai_risk_model_id = %s,
                        ai_risk_model_version = %s,
                        ai_scored_by_default_model = %s
                   FROM unnest(%s::int[], %s::float8[], %s::float8[], %s::varchar[],
-                              %s::date[], %s::float8[], %s::text[])
-                       AS v(id, score, p_default, band, pay_date, days_late, reasons)
+                              %s::date[], %s::date[], %s::date[], %s::float8[],
+                              %s::float8[], %s::float8[], %s::float8[], %s::text[])
+                       AS v(id, score, p_default, band, pay_date, pay_low, pay_high,
+                            days_late, p7, p30, p90, reasons)
                  WHERE m.id = v.id AND m.company_id = %s
                 """,
                 [
@@ -464,7 +497,12 @@ class AiRiskScoring(models.AbstractModel):
                     p_default[chunk].tolist(),
                     bands[chunk],
                     pay_dates[chunk],
+                    pay_lows[chunk],
+                    pay_highs[chunk],
                     days_late[chunk].tolist(),
+                    p_paid[7][chunk].tolist(),
+                    p_paid[30][chunk].tolist(),
+                    p_paid[90][chunk].tolist(),
                     reasons[chunk],
                     company.id,
                 ],
@@ -475,7 +513,9 @@ class AiRiskScoring(models.AbstractModel):
         """Drop the band of scored invoices that are no longer open."""
         assignments = """
                SET ai_risk_band = NULL, ai_risk_score = 0, ai_default_probability = 0,
-                   ai_expected_days_late = 0, ai_predicted_pay_date = NULL
+                   ai_expected_days_late = 0, ai_predicted_pay_date = NULL,
+                   ai_pay_date_low = NULL, ai_pay_date_high = NULL,
+                   ai_p_paid_7d = 0, ai_p_paid_30d = 0, ai_p_paid_90d = 0
         """
         if partner_ids is None:
             self.env.cr.execute(
@@ -551,6 +591,7 @@ class AiRiskScoring(models.AbstractModel):
                 UPDATE res_partner AS p
                    SET ai_risk_score = v.score,
                        ai_risk_band = v.band,
+                       ai_p_paid_30d = v.p30,
                        ai_risk_currency_id = %s,
                        ai_avg_days_late = v.avg_days_late,
                        ai_predicted_dso = v.dso,
@@ -559,8 +600,8 @@ class AiRiskScoring(models.AbstractModel):
                        ai_scored_at = %s,
                        ai_scored_by_default_model = %s
                   FROM unnest(%s::int[], %s::float8[], %s::varchar[], %s::float8[],
-                              %s::float8[], %s::float8[], %s::text[])
-                       AS v(id, score, band, avg_days_late, dso, trend, reasons)
+                              %s::float8[], %s::float8[], %s::float8[], %s::text[])
+                       AS v(id, score, band, p30, avg_days_late, dso, trend, reasons)
                  WHERE p.id = v.id
                 """,
                 [
@@ -570,6 +611,7 @@ class AiRiskScoring(models.AbstractModel):
                     ids.tolist(),
                     _floats(customers["score"].round(1)),
                     customers["band"].astype(str).tolist(),
+                    _floats(customers["p_paid_30d"].round(2)),
                     _floats(customers["avg_days_late"]),
                     _floats(customers["dso"]),
                     _floats(customers["trend"]),
@@ -612,7 +654,7 @@ class AiRiskScoring(models.AbstractModel):
         self.env.cr.execute(
             """
             UPDATE res_partner
-               SET ai_risk_band = NULL, ai_risk_score = 0, ai_risk_trend = 0,
+               SET ai_risk_band = NULL, ai_risk_score = 0, ai_risk_trend = 0, ai_p_paid_30d = 0,
                    ai_open_amount = 0, ai_overdue_amount = 0, ai_predicted_dso = 0,
                    ai_risk_reasons = NULL
              WHERE ai_risk_band IS NOT NULL
@@ -639,27 +681,31 @@ class AiRiskScoring(models.AbstractModel):
 
 
 def _customer_risk(scores, matrix):
-    """Per customer: amount-weighted risk (%), predicted DSO and the top reasons.
+    """Per customer: amount-weighted risk and P(paid in 30 days) (%), DSO, top reasons.
 
     The customer's score is the probability of paying late averaged over its open
     invoices weighted by amount; its reasons are those of its riskiest invoice.
+    Scores without the time-to-payment columns (the trend's past run) give no
+    ``p_paid_30d``.
     """
     if not len(scores):
         empty = pd.Index([], name="customer_id")
-        return pd.DataFrame(columns=["score", "dso", "reasons"], index=empty)
+        return pd.DataFrame(columns=["score", "p_paid_30d", "dso", "reasons"], index=empty)
     frame = matrix.frame[["invoice_id", "invoice_date", "amount"]].merge(
         scores, on="invoice_id", how="inner"
     )
     weight = frame["amount"].clip(lower=0.0).to_numpy(dtype=float) + 1e-9
     frame["w"] = weight
     frame["w_late"] = weight * frame["p_late"].to_numpy(dtype=float)
+    frame["w_paid_30d"] = weight * frame.get("p_paid_30d", np.nan)
     pay = pd.to_datetime(frame["predicted_pay_date"])
     frame["w_dso"] = weight * (pay - pd.to_datetime(frame["invoice_date"])).dt.days.clip(lower=0)
     grouped = frame.groupby("customer_id", sort=False)
-    sums = grouped[["w", "w_late", "w_dso"]].sum()
+    sums = grouped[["w", "w_late", "w_paid_30d", "w_dso"]].sum(min_count=1)
     result = pd.DataFrame(index=sums.index)
     # Unrounded: the band is computed from it; rounded when written.
     result["score"] = sums["w_late"] / sums["w"] * 100.0
+    result["p_paid_30d"] = sums["w_paid_30d"] / sums["w"] * 100.0
     result["dso"] = (sums["w_dso"] / sums["w"]).round(1)
     if "reasons" in frame:
         riskiest = frame.loc[grouped["p_late"].idxmax()].set_index("customer_id")
@@ -667,6 +713,27 @@ def _customer_risk(scores, matrix):
     else:
         result["reasons"] = ""
     return result
+
+
+def _with_time_to_payment(scores, ttp, thresholds, no_driver):
+    """The risk scores with the time-to-payment model's answer, matched on invoice.
+
+    Dates, days late, P(paid within 7/30/90 days) and P(default) come from the
+    time-to-payment frame ``ttp``; the band is on P(not paid within 30 days)
+    (``thresholds`` in %); the reasons are that model's, one per line.
+    """
+    from ..ar_ai_collections import survival as engine_survival
+
+    ttp = ttp.set_index("invoice_id").reindex(scores["invoice_id"])
+    out = scores.copy()
+    columns = (*engine_survival.TTP_SCORE_COLUMNS, *engine_survival.TTP_REPLACED_COLUMNS)
+    for column in (*columns, "p_default"):
+        out[column] = ttp[column].to_numpy()
+    p_not_paid_30d = 1.0 - out["p_paid_30d"].to_numpy(dtype=float)
+    out["risk_band"] = engine_survival.ttp_bands(p_not_paid_30d, thresholds)
+    reasons = ttp["reasons"].fillna("").astype(str).str.split("; ")
+    out["reasons"] = ["\n".join(r for r in items if r) or no_driver for items in reasons]
+    return out
 
 
 def _floats(series):

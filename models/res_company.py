@@ -14,6 +14,7 @@ from ..ar_ai_collections.constants import (
     DEFAULT_PROMISE_HORIZON_DAYS,
     DEFAULT_WEEKLY_CALL_CAPACITY,
 )
+from ..ar_ai_collections.survival import DEFAULT_TTP_BAND_THRESHOLDS
 from .account_move import ACCOUNTING_USER_GROUPS
 
 #: Furthest from today (10 years) a date the addon schedules may be: the largest
@@ -54,6 +55,22 @@ class ResCompany(models.Model):
         default=DEFAULT_BAND_THRESHOLDS[2],
         groups=ACCOUNTING_USER_GROUPS,
     )
+    # The bands shown on invoices: P(not paid within 30 days of the scoring date).
+    ai_ttp_threshold_medium = fields.Float(
+        string="Medium From (% not paid in 30 days)",
+        default=DEFAULT_TTP_BAND_THRESHOLDS[0],
+        groups=ACCOUNTING_USER_GROUPS,
+    )
+    ai_ttp_threshold_high = fields.Float(
+        string="High From (% not paid in 30 days)",
+        default=DEFAULT_TTP_BAND_THRESHOLDS[1],
+        groups=ACCOUNTING_USER_GROUPS,
+    )
+    ai_ttp_threshold_critical = fields.Float(
+        string="Critical From (% not paid in 30 days)",
+        default=DEFAULT_TTP_BAND_THRESHOLDS[2],
+        groups=ACCOUNTING_USER_GROUPS,
+    )
     ai_risk_min_history = fields.Integer(
         string="Minimum Settled Invoices",
         default=DEFAULT_MIN_HISTORY,
@@ -82,18 +99,23 @@ class ResCompany(models.Model):
     )
 
     @api.constrains(
-        "ai_risk_threshold_medium", "ai_risk_threshold_high", "ai_risk_threshold_critical"
+        "ai_risk_threshold_medium",
+        "ai_risk_threshold_high",
+        "ai_risk_threshold_critical",
+        "ai_ttp_threshold_medium",
+        "ai_ttp_threshold_high",
+        "ai_ttp_threshold_critical",
     )
     def _check_ai_risk_thresholds(self):
         for company in self:
-            bounds = company._ai_risk_band_thresholds()
-            if not (0.0 < bounds[0] < bounds[1] < bounds[2] < 100.0):
-                raise ValidationError(
-                    self.env._(
-                        "Risk band thresholds must increase strictly between 0 and 100 "
-                        "(medium < high < critical)."
+            for bounds in (company._ai_risk_band_thresholds(), company._ai_ttp_band_thresholds()):
+                if not (0.0 < bounds[0] < bounds[1] < bounds[2] < 100.0):
+                    raise ValidationError(
+                        self.env._(
+                            "Risk band thresholds must increase strictly between 0 and 100 "
+                            "(medium < high < critical)."
+                        )
                     )
-                )
 
     @api.constrains("ai_risk_model_max_mb")
     def _check_ai_risk_model_max_mb(self):
@@ -113,6 +135,15 @@ class ResCompany(models.Model):
             self.ai_risk_threshold_medium,
             self.ai_risk_threshold_high,
             self.ai_risk_threshold_critical,
+        )
+
+    def _ai_ttp_band_thresholds(self):
+        """Return the (medium, high, critical) lower bounds in % of P(not paid in 30 days)."""
+        self.ensure_one()
+        return (
+            self.ai_ttp_threshold_medium,
+            self.ai_ttp_threshold_high,
+            self.ai_ttp_threshold_critical,
         )
 
     # ------------------------------------------------------------------

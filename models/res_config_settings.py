@@ -18,6 +18,13 @@ class ResConfigSettings(models.TransientModel):
     ai_risk_threshold_critical = fields.Float(
         related="company_id.ai_risk_threshold_critical", readonly=False
     )
+    ai_ttp_threshold_medium = fields.Float(
+        related="company_id.ai_ttp_threshold_medium", readonly=False
+    )
+    ai_ttp_threshold_high = fields.Float(related="company_id.ai_ttp_threshold_high", readonly=False)
+    ai_ttp_threshold_critical = fields.Float(
+        related="company_id.ai_ttp_threshold_critical", readonly=False
+    )
     ai_risk_min_history = fields.Integer(related="company_id.ai_risk_min_history", readonly=False)
     ai_risk_retrain_interval = fields.Integer(
         related="company_id.ai_risk_retrain_interval", readonly=False
@@ -25,9 +32,7 @@ class ResConfigSettings(models.TransientModel):
     ai_risk_promotion_margin = fields.Float(
         related="company_id.ai_risk_promotion_margin", readonly=False
     )
-    ai_risk_model_max_mb = fields.Integer(
-        related="company_id.ai_risk_model_max_mb", readonly=False
-    )
+    ai_risk_model_max_mb = fields.Integer(related="company_id.ai_risk_model_max_mb", readonly=False)
     ai_risk_model_status = fields.Char(
         string="Scoring Model", compute="_compute_ai_risk_model_status"
     )

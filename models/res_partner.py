@@ -45,6 +45,22 @@ class ResPartner(models.Model):
         groups=ACCOUNTING_USER_GROUPS,
         copy=False,
     )
+    ai_p_paid_30d = fields.Float(
+        string="P(paid in 30 days)",
+        digits=(5, 2),
+        readonly=True,
+        help="Share (%) of the customer's open amount expected to be paid within 30 days "
+        "of the scoring date (time-to-payment model).",
+        groups=ACCOUNTING_USER_GROUPS,
+        copy=False,
+    )
+    ai_cash_forecast_ids = fields.Many2many(
+        "ai.cash.forecast",
+        string="Expected Collections by Week",
+        compute="_compute_ai_cash_forecast_ids",
+        help="The current cash forecast of this customer, week by week.",
+        groups=COLLECTIONS_USER_GROUP,
+    )
     # Aggregates over the customer's open invoices, written in bulk (SQL) by
     # ai.risk.scoring on the commercial entity, amounts in the company currency.
     ai_risk_currency_id = fields.Many2one(
@@ -135,6 +151,19 @@ class ResPartner(models.Model):
         counts = {partner.id: count for partner, count in groups}
         for partner in self:
             partner.ai_open_invoice_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    def _compute_ai_cash_forecast_ids(self):
+        rows = self.env["ai.cash.forecast"].search(
+            [
+                ("partner_id", "in", self.commercial_partner_id.ids),
+                ("is_snapshot", "=", False),
+            ],
+            order="week, band",
+        )
+        for partner in self:
+            partner.ai_cash_forecast_ids = rows.filtered(
+                lambda row, p=partner: row.partner_id == p.commercial_partner_id
+            )
 
     def action_ai_open_invoices_by_risk(self):
         """Open the customer's open invoices, riskiest first."""

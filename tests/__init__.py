@@ -25,3 +25,6 @@ from . import test_cron_robustness
 from . import test_cross_company
 from . import test_role_access
 from . import test_tour_roles
+from . import test_cash_forecast
+from . import test_tour_cash_forecast
+from . import test_migration

@@ -11,7 +11,7 @@ from odoo.tests import tagged
 
 from ..ar_ai_collections import generator as engine_generator
 from ..ar_ai_collections import history as engine_history
-from ..models.ai_risk_scoring import default_risk_model
+from ..models.ai_risk_scoring import default_risk_model, default_ttp_model
 
 END = dt.date(2025, 6, 30)
 COMPARED = (
@@ -252,23 +252,38 @@ class TestRiskScoring(RiskLedgerMixin, AccountTestInvoicingCommon):
                 "ai_risk_threshold_medium": 1.0,
                 "ai_risk_threshold_high": 2.0,
                 "ai_risk_threshold_critical": 99.99,
+                "ai_ttp_threshold_medium": 20.0,
+                "ai_ttp_threshold_high": 50.0,
+                "ai_ttp_threshold_critical": 90.0,
                 "ai_risk_late_days": 5,
             }
         )
         settings.execute()
         self.assertEqual(self.company._ai_risk_band_thresholds(), (1.0, 2.0, 99.99))
+        self.assertEqual(self.company._ai_ttp_band_thresholds(), (20.0, 50.0, 90.0))
         self.assertEqual(self.company.ai_risk_late_days, 5)
         self.scoring.score_company(self.company, as_of=END)
         scored = self.env["account.move"].search(
             [("company_id", "=", self.company.id), ("ai_risk_band", "!=", False)]
         )
         self.assertTrue(scored)
+        # Invoices: banded on P(not paid within 30 days); customers: on their risk score.
+        ttp_bounds = [("critical", 90.0), ("high", 50.0), ("medium", 20.0), ("low", 0.0)]
         for move in scored:
-            bounds = [("critical", 99.99), ("high", 2.0), ("medium", 1.0), ("low", 0.0)]
-            expected = next(band for band, low in bounds if move.ai_risk_score >= low)
-            self.assertEqual(move.ai_risk_band, expected, move.ai_risk_score)
+            # Probabilities are written rounded to 0.01 point: skip the exact edges.
+            p_not_paid = 100.0 - move.ai_p_paid_30d
+            if any(abs(p_not_paid - low) < 0.01 for _band, low in ttp_bounds[:-1]):
+                continue
+            expected = next(band for band, low in ttp_bounds if p_not_paid >= low)
+            self.assertEqual(move.ai_risk_band, expected, move.ai_p_paid_30d)
+        risk_bounds = [("critical", 99.99), ("high", 2.0), ("medium", 1.0), ("low", 0.0)]
+        for customer in scored.commercial_partner_id:
+            expected = next(band for band, low in risk_bounds if customer.ai_risk_score >= low)
+            self.assertEqual(customer.ai_risk_band, expected, customer.ai_risk_score)
         with self.assertRaises(ValidationError):
             self.company.ai_risk_threshold_high = 0.5
+        with self.assertRaises(ValidationError):
+            self.company.ai_ttp_threshold_critical = 40.0
         # Cold start is visible in Settings too.
         self.assertIn("Bundled default model", settings.ai_risk_model_status)
 
@@ -344,6 +359,50 @@ class TestRiskScoring(RiskLedgerMixin, AccountTestInvoicingCommon):
         open_moves.invalidate_recordset()
         after = open_moves.read(["ai_risk_score", "ai_risk_band", "ai_predicted_pay_date"])
         self.assertEqual(before, after)
+
+    def test_open_invoices_get_the_time_to_payment_answer(self):
+        """P(paid within 7/30/90 days), dates, days late and P(default) from the TTP model."""
+        # Two months after the ledger's end: some open invoices are overdue.
+        end = END + dt.timedelta(days=60)
+        self.scoring.score_company(self.company, as_of=end)
+        history = self.scoring._extract_history(self.company)
+        expected = default_ttp_model().score(history, end).frame.set_index("invoice_id")
+        self.assertGreater(len(expected), 5)
+        moves = self.env["account.move"].browse(expected.index.astype(int).tolist())
+        self.assertTrue(all(moves.mapped("ai_risk_band")))
+        for move in moves:
+            row = expected.loc[str(move.id)]
+            for days in (7, 30, 90):
+                self.assertAlmostEqual(
+                    move[f"ai_p_paid_{days}d"], row[f"p_paid_{days}d"] * 100, delta=0.0051
+                )
+            self.assertLessEqual(move.ai_p_paid_7d, move.ai_p_paid_30d)
+            self.assertLessEqual(move.ai_p_paid_30d, move.ai_p_paid_90d)
+            self.assertAlmostEqual(move.ai_default_probability, row["p_default"] * 100, delta=0.051)
+            self.assertEqual(move.ai_predicted_pay_date, row["predicted_pay_date"].date())
+            self.assertEqual(move.ai_pay_date_low, row["pay_date_low"].date())
+            self.assertEqual(move.ai_pay_date_high, row["pay_date_high"].date())
+            # Never before the day after the scoring date; P10 <= median <= P90.
+            self.assertGreater(move.ai_pay_date_low, end, move.name)
+            self.assertLessEqual(move.ai_pay_date_low, move.ai_predicted_pay_date)
+            self.assertLessEqual(move.ai_predicted_pay_date, move.ai_pay_date_high)
+            # Days late consistent with the date shown.
+            self.assertEqual(
+                move.ai_expected_days_late,
+                (move.ai_predicted_pay_date - move.invoice_date_due).days,
+            )
+            self.assertTrue(move.ai_risk_reasons)
+        overdue = moves.filtered(lambda m: m.invoice_date_due < end)
+        self.assertTrue(overdue, "the ledger must have overdue invoices")
+        # The bands discriminate on this ledger: more than one band in use.
+        self.assertGreater(len(set(moves.mapped("ai_risk_band"))), 1)
+        # A paid invoice loses the answer.
+        paid = moves[0]
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=paid.ids
+        ).create({"payment_date": end})._create_payments()
+        self.scoring.score_company(self.company, as_of=end)
+        self.assertFalse(paid.ai_risk_band or paid.ai_p_paid_30d or paid.ai_pay_date_low)
 
     def test_cold_start_uses_default_model(self):
         self.company.ai_risk_min_history = 10_000

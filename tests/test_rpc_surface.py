@@ -70,6 +70,7 @@ RPC_ALLOWLIST = {
     ("ai.risk.model", "action_download_onnx"): "reads the model (ACL, rules)",
     ("ai.risk.model", "action_open_upload_wizard"): "opens the wizard (managers' ACL)",
     ("ai.risk.model.upload", "action_upload"): "managers only, checked first",
+    ("ai.cash.forecast", "action_refresh"): "check_access('create') first (managers)",
 }
 
 

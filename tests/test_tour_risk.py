@@ -14,6 +14,9 @@ class TestRiskTour(HttpCase):
                 "ai_risk_threshold_medium": 0.1,
                 "ai_risk_threshold_high": 0.2,
                 "ai_risk_threshold_critical": 99.99,
+                "ai_ttp_threshold_medium": 0.1,
+                "ai_ttp_threshold_high": 0.2,
+                "ai_ttp_threshold_critical": 99.99,
             }
         )
         partner = self.env["res.partner"].create({"name": "Risky Customer", "is_company": True})

@@ -12,6 +12,7 @@ import pytest
 from ar_ai_collections import cli
 from ar_ai_collections import survival as sv
 from ar_ai_collections.forecast import (
+    DETAIL_COLUMNS,
     FORECAST_COLUMNS,
     cash_forecast,
     forecast_collections,
@@ -68,6 +69,28 @@ def test_forecast_sums_and_bands(scores):
         np.testing.assert_allclose(per_week.to_numpy(), total["expected"].to_numpy(), rtol=1e-9)
     assert set(fc.by_currency["currency"]) == {"EUR", "USD"}
     assert set(fc.by_band["band"]) <= {"low", "medium", "high", "critical"}
+
+
+def test_forecast_detail_rows(scores):
+    fc = cash_forecast(scores, weeks=13, band_thresholds=(10.0, 20.0, 30.0))
+    detail = fc.detail
+    assert list(detail.columns) == list(DETAIL_COLUMNS)
+    # one row per currency, customer, band and week; they add up to the total
+    keys = ["currency", "customer_id", "band", "week"]
+    assert not detail.duplicated(keys).any()
+    per_week = detail.groupby("week")["expected"].sum().reindex(fc.total["week"], fill_value=0)
+    np.testing.assert_allclose(per_week.to_numpy(), fc.total["expected"].to_numpy(), rtol=1e-9)
+    assert (detail["p10"] <= detail["expected"] + 1e-9).all()
+    assert (detail["expected"] <= detail["p90"] + 1e-9).all()
+    assert (detail["p90"] <= detail["open_amount"] + 1e-6).all()
+    # a group's weeks never forecast more than its open amount
+    group = detail.groupby(["currency", "customer_id", "band"])
+    assert (group["expected"].sum() <= group["open_amount"].first() + 1e-6).all()
+    # the thresholds drive the bands
+    expected = sv.ttp_bands(1.0 - scores.frame["p_paid_30d"].to_numpy(), (10.0, 20.0, 30.0))
+    assert set(detail["band"]) <= set(expected)
+    starts = detail.set_index("week")["start"]
+    assert (starts.loc[1] == AS_OF + pd.Timedelta(days=1)).all()
 
 
 def test_forecast_of_nothing_open(history):

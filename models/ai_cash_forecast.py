@@ -1,0 +1,272 @@
+"""13-week cash forecast from the open customer invoices, and how it fared.
+
+A refresh asks the engine (time-to-payment model, :mod:`..ar_ai_collections.forecast`)
+for the expected collections of the next 13 weeks and stores them, one row per
+company, invoice currency, week, band and customer (amounts in the company
+currency). Once a week the current forecast is kept as a snapshot (one row per
+invoice currency, week and customer): as its weeks pass, the payments received
+on the invoices it covered are added as "collected", next to what was expected.
+Rows are written with set-based SQL: a company has thousands of them.
+"""
+
+import datetime as dt
+
+import numpy as np
+
+from odoo import api, fields, models
+
+from .account_move import RISK_BAND_SELECTION
+from .cron_isolation import run_isolated
+
+#: Weeks forecast (a quarter).
+FORECAST_WEEKS = 13
+#: A new snapshot is kept when the latest one is at least this old (days).
+SNAPSHOT_EVERY_DAYS = 7
+#: Snapshots older than this (days) are deleted.
+SNAPSHOT_KEEP_DAYS = 731
+#: Snapshot weeks whose collected amount is recomputed: those ended less than
+#: this many days ago (payments are usually registered within a few weeks).
+ACTUALS_LOOKBACK_DAYS = 35
+
+# Payments received in each snapshot week on the invoices issued by its forecast
+# date (a payment after that date means the invoice was open then), credit notes
+# excluded: collected cash, in the company currency.
+_ACTUALS_SQL = """
+    WITH collected AS (
+        SELECT f.id, COALESCE(sum(p.amount) FILTER (
+                   WHERE cm.move_type IS DISTINCT FROM 'out_refund'), 0) AS amount
+          FROM ai_cash_forecast f
+          LEFT JOIN account_move m
+                 ON m.company_id = f.company_id
+                AND m.commercial_partner_id = f.partner_id
+                AND m.currency_id = f.invoice_currency_id
+                AND m.move_type = 'out_invoice'
+                AND m.state = 'posted'
+                AND m.invoice_date <= f.forecast_date
+          LEFT JOIN account_move_line l
+                 ON l.move_id = m.id AND l.display_type = 'payment_term'
+          LEFT JOIN account_partial_reconcile p
+                 ON p.debit_move_id = l.id AND p.max_date BETWEEN f.date_start AND f.date_end
+          LEFT JOIN account_move_line cl ON cl.id = p.credit_move_id
+          LEFT JOIN account_move cm ON cm.id = cl.move_id
+         WHERE f.is_snapshot
+           AND f.company_id = %(company_id)s
+           AND f.date_start <= %(today)s
+           AND f.date_end >= %(since)s
+         GROUP BY f.id
+    )
+    UPDATE ai_cash_forecast f
+       SET actual_amount = c.amount,
+           error_amount = c.amount - f.expected_amount,
+           abs_error_amount = abs(c.amount - f.expected_amount),
+           write_date = now() AT TIME ZONE 'UTC'
+      FROM collected c
+     WHERE f.id = c.id
+"""
+
+
+class AiCashForecast(models.Model):
+    _name = "ai.cash.forecast"
+    _description = "Cash Forecast"
+    _order = "forecast_date desc, week, partner_id"
+
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    currency_id = fields.Many2one(
+        "res.currency",
+        string="Currency",
+        required=True,
+        readonly=True,
+        help="The company currency: every amount is in it.",
+    )
+    invoice_currency_id = fields.Many2one(
+        "res.currency",
+        string="Invoice Currency",
+        readonly=True,
+        help="Currency of the invoices (amounts are converted to the company currency).",
+    )
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True, index=True)
+    band = fields.Selection(
+        RISK_BAND_SELECTION,
+        readonly=True,
+        help="Band of the invoices on P(not paid within 30 days); empty on snapshots.",
+    )
+    week = fields.Integer(readonly=True, aggregator=None, help="1 = the next 7 days.")
+    date_start = fields.Date(string="Week From", readonly=True)
+    date_end = fields.Date(string="Week To", readonly=True, index=True)
+    forecast_date = fields.Date(string="Forecast On", readonly=True, index=True)
+    is_snapshot = fields.Boolean(string="Snapshot", readonly=True, index=True)
+    expected_amount = fields.Monetary(string="Expected", readonly=True)
+    p10_amount = fields.Monetary(
+        string="Low (P10)",
+        readonly=True,
+        help="90% chance of collecting at least this (independent invoices assumed).",
+    )
+    p90_amount = fields.Monetary(
+        string="High (P90)",
+        readonly=True,
+        help="90% chance of collecting at most this (independent invoices assumed).",
+    )
+    actual_amount = fields.Monetary(
+        string="Collected",
+        readonly=True,
+        help="Snapshots: payments received that week on the invoices open at the forecast.",
+    )
+    error_amount = fields.Monetary(string="Collected - Expected", readonly=True)
+    abs_error_amount = fields.Monetary(string="Absolute Error", readonly=True)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_refresh(self):
+        """Recompute the forecast of the user's companies, then reload the view.
+
+        A list header button (managers): called on the selected rows, possibly none.
+        """
+        self.check_access("create")
+        # sudo: the rows are written in SQL for the companies the user works in;
+        # the history read covers invoices a manager may read anyway.
+        self.sudo()._refresh(self.env.companies)
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
+
+    # ------------------------------------------------------------------
+    # Business
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_refresh(self):
+        """Daily: refresh the forecast of every company with scoring enabled, keep a
+        weekly snapshot and fill in what was collected (a failing company is
+        reported, the others go on)."""
+        companies = self.env["res.company"].search([("ai_risk_enabled", "=", True)])
+        run_isolated(companies, self.env._("Cash forecast"), self._refresh)
+        return True
+
+    @api.model
+    def _refresh(self, companies, today=None):
+        """Forecast, snapshot (weekly) and collected amounts of ``companies`` on ``today``."""
+        for company in companies:
+            day = today or fields.Date.context_today(self.with_company(company))
+            self._refresh_company(company, day)
+            self._keep_snapshot(company, day)
+            self._update_actuals(company, day)
+        self.env.invalidate_all()
+        return True
+
+    @api.model
+    def _refresh_company(self, company, as_of):
+        """Replace the current forecast rows of ``company`` by the engine's."""
+        from ..ar_ai_collections import forecast as engine_forecast
+        from .ai_risk_scoring import default_ttp_model
+
+        history = self.env["ai.risk.scoring"]._extract_history(company)
+        self.env.cr.execute(
+            "DELETE FROM ai_cash_forecast WHERE company_id = %s AND NOT is_snapshot",
+            [company.id],
+        )
+        if history is None:
+            return 0
+        detail = engine_forecast.forecast_collections(
+            history,
+            as_of,
+            weeks=FORECAST_WEEKS,
+            model=default_ttp_model(),
+            band_thresholds=company._ai_ttp_band_thresholds(),
+        ).detail
+        if not len(detail):
+            return 0
+        currencies = {
+            currency.name: currency.id
+            for currency in self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "in", detail["currency"].unique().tolist())])
+        }
+        n = len(detail)
+        self.env.cr.execute(
+            """
+            INSERT INTO ai_cash_forecast (
+                company_id, currency_id, invoice_currency_id, partner_id, band, week,
+                date_start, date_end, forecast_date, is_snapshot, expected_amount,
+                p10_amount, p90_amount, actual_amount, error_amount, abs_error_amount,
+                create_uid, write_uid, create_date, write_date)
+            SELECT %(company)s, %(currency)s, v.invoice_currency, v.partner, v.band, v.week,
+                   v.date_start, v.date_end, %(as_of)s, FALSE, v.expected, v.p10, v.p90,
+                   0, 0, 0, %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC',
+                   now() AT TIME ZONE 'UTC'
+              FROM unnest(%(invoice_currency)s::int[], %(partner)s::int[],
+                          %(band)s::varchar[], %(week)s::int[], %(date_start)s::date[],
+                          %(date_end)s::date[], %(expected)s::numeric[], %(p10)s::numeric[],
+                          %(p90)s::numeric[])
+                   AS v(invoice_currency, partner, band, week, date_start, date_end,
+                        expected, p10, p90)
+            """,
+            {
+                "company": company.id,
+                "currency": company.currency_id.id,
+                "as_of": as_of,
+                "uid": self.env.uid,
+                "invoice_currency": [currencies.get(code) for code in detail["currency"]],
+                "partner": detail["customer_id"].astype(np.int64).tolist(),
+                "band": detail["band"].astype(str).tolist(),
+                "week": detail["week"].astype(np.int64).tolist(),
+                "date_start": [d.date() for d in detail["start"]],
+                "date_end": [d.date() for d in detail["end"]],
+                **{
+                    key: np.round(detail[key].to_numpy(dtype=float), 2).tolist()
+                    for key in ("expected", "p10", "p90")
+                },
+            },
+        )
+        return n
+
+    @api.model
+    def _keep_snapshot(self, company, today):
+        """Keep the current forecast as a snapshot when the latest is a week old.
+
+        Snapshot rows drop the band (the band of each invoice at the forecast date
+        is not kept, so collected amounts could not be split by it).
+        """
+        cr = self.env.cr
+        cr.execute(
+            "SELECT max(forecast_date) FROM ai_cash_forecast WHERE company_id = %s AND is_snapshot",
+            [company.id],
+        )
+        latest = cr.fetchone()[0]
+        if latest and latest > today - dt.timedelta(days=SNAPSHOT_EVERY_DAYS):
+            return False
+        cr.execute(
+            "DELETE FROM ai_cash_forecast"
+            " WHERE company_id = %s AND is_snapshot AND forecast_date < %s",
+            [company.id, today - dt.timedelta(days=SNAPSHOT_KEEP_DAYS)],
+        )
+        cr.execute(
+            """
+            INSERT INTO ai_cash_forecast (
+                company_id, currency_id, invoice_currency_id, partner_id, band, week,
+                date_start, date_end, forecast_date, is_snapshot, expected_amount,
+                p10_amount, p90_amount, actual_amount, error_amount, abs_error_amount,
+                create_uid, write_uid, create_date, write_date)
+            SELECT company_id, currency_id, invoice_currency_id, partner_id, NULL, week,
+                   date_start, date_end, forecast_date, TRUE, sum(expected_amount),
+                   NULL, NULL, 0, -sum(expected_amount), sum(expected_amount),
+                   %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+              FROM ai_cash_forecast
+             WHERE company_id = %(company)s AND NOT is_snapshot
+             GROUP BY company_id, currency_id, invoice_currency_id, partner_id, week,
+                      date_start, date_end, forecast_date
+            """,
+            {"company": company.id, "uid": self.env.uid},
+        )
+        return bool(cr.rowcount)
+
+    @api.model
+    def _update_actuals(self, company, today):
+        """Collected amounts of the snapshot weeks started by ``today`` (recent ones)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            _ACTUALS_SQL,
+            {
+                "company_id": company.id,
+                "today": today,
+                "since": today - dt.timedelta(days=ACTUALS_LOOKBACK_DAYS),
+            },
+        )
+        return self.env.cr.rowcount
