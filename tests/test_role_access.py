@@ -38,6 +38,7 @@ RIGHTS = {
     "ai.collection.promise": ("", "rwc", "rwcu", "rwcu"),
     "ai.collection.dispute": ("", "rwc", "rwcu", "rwcu"),
     "ai.collection.reply": ("", "rw", "rwcu", "rwcu"),
+    "ai.cash.forecast": ("", "r", "rwcu", "rwcu"),
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 COLLECTOR_MENUS = {
@@ -50,6 +51,9 @@ COLLECTOR_MENUS = {
     "ai_dunning_preview_menu",
     "collections_menu_configuration",
     "ai_dunning_level_menu",
+    "collections_menu_reporting",
+    "ai_cash_forecast_menu",
+    "ai_cash_forecast_menu_snapshot",
 }
 MANAGER_MENUS = COLLECTOR_MENUS | {"ai_dunning_log_review_menu", "ai_risk_model_menu"}
 MENUS = {
@@ -84,6 +88,15 @@ class TestRoleAccess(RolesCase):
             "ai.dunning.level": records["levels"],
             "ai.dunning.log": records["log"],
             "ai.risk.model": cls.risk_models,
+            "ai.cash.forecast": cls.env["ai.cash.forecast"].create(
+                {
+                    "company_id": cls.company_a.id,
+                    "currency_id": cls.company_a.currency_id.id,
+                    "partner_id": cls.customer.id,
+                    "week": 1,
+                    "expected_amount": 100.0,
+                }
+            ),
         }
         # Wizards are created by the user (with the context of the action opening them).
         cls.wizard_values = {
