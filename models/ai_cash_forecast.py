@@ -73,14 +73,12 @@ class AiCashForecast(models.Model):
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     currency_id = fields.Many2one(
         "res.currency",
-        string="Currency",
         required=True,
         readonly=True,
         help="The company currency: every amount is in it.",
     )
     invoice_currency_id = fields.Many2one(
         "res.currency",
-        string="Invoice Currency",
         readonly=True,
         help="Currency of the invoices (amounts are converted to the company currency).",
     )
