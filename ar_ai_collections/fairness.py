@@ -47,6 +47,7 @@ from .constants import (
     FAIRNESS_MIN_RATIO,
     RISK_BANDS,
 )
+from .history import invoices_of
 
 #: Bands counted as "high" risk (the high band and above).
 HIGH_BANDS = RISK_BANDS[RISK_BANDS.index("high") :]
@@ -170,15 +171,8 @@ def audit(
     missing = [c for c in ("invoice_id", "p_late") if c not in scores.columns]
     if missing:
         raise ValueError(f"scores lack column(s): {', '.join(missing)}")
-    h = history.set_index("invoice_id")
-    unknown = ~scores["invoice_id"].isin(h.index)
-    if unknown.any():
-        raise ValueError(
-            f"{int(unknown.sum())} scored invoice(s) not in the history, "
-            f"first {scores.loc[unknown, 'invoice_id'].iloc[0]!r}"
-        )
     s = scores.reset_index(drop=True).copy()
-    inv = h.loc[s["invoice_id"]]
+    inv = invoices_of(history, s["invoice_id"], "scored")
     s["customer_id"] = inv["customer_id"].to_numpy()
     s["invoice_date"] = inv["invoice_date"].to_numpy()
     p = pd.to_numeric(s["p_late"], errors="coerce").to_numpy(dtype=np.float64)

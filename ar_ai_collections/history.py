@@ -433,6 +433,23 @@ def _parse_bools(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
 # --------------------------------------------------------------------------- #
 # Writing
 # --------------------------------------------------------------------------- #
+def invoices_of(history: pd.DataFrame, invoice_ids: pd.Series, what: str) -> pd.DataFrame:
+    """The history rows of ``invoice_ids``, in their order, indexed by invoice id.
+
+    Raises:
+        ValueError: some ids are not in the history; the message counts the
+            ``what`` invoices (e.g. "scored") that are unknown and names the first.
+    """
+    h = history.set_index("invoice_id")
+    unknown = ~invoice_ids.isin(h.index)
+    if unknown.any():
+        raise ValueError(
+            f"{int(unknown.sum())} {what} invoice(s) not in the history, "
+            f"first {invoice_ids[unknown].iloc[0]!r}"
+        )
+    return h.loc[invoice_ids]
+
+
 def write_history(df: pd.DataFrame, dest: str | os.PathLike | IO[str]) -> None:
     """Write a history frame as canonical CSV to a path or text stream.
 

@@ -41,6 +41,7 @@ from .constants import (
     MONITOR_PSI_ALERT,
     PSI_BINS,
 )
+from .history import invoices_of
 from .training import brier, ece, roc_auc
 
 #: Days after the snapshot of the ``p_paid_30`` target.
@@ -76,20 +77,12 @@ def realized_outcomes(
     """
     if target not in ("p_late", "p_paid_30"):
         raise ValueError(f"unknown target {target!r} (p_late or p_paid_30)")
-    h = history.set_index("invoice_id")
-    unknown = ~predictions["invoice_id"].isin(h.index)
-    if unknown.any():
-        raise ValueError(
-            f"{int(unknown.sum())} predicted invoice(s) not in the history, "
-            f"first {predictions.loc[unknown, 'invoice_id'].iloc[0]!r}"
-        )
+    inv = invoices_of(history, predictions["invoice_id"], "predicted")
     out = predictions.copy()
     out["snapshot_date"] = pd.to_datetime(out["snapshot_date"])
-    paid = h["paid_date"].reindex(out["invoice_id"]).to_numpy()
+    paid = inv["paid_date"].to_numpy()
     if target == "p_late":
-        deadline = h["due_date"].reindex(out["invoice_id"]).to_numpy() + np.timedelta64(
-            late_days, "D"
-        )
+        deadline = inv["due_date"].to_numpy() + np.timedelta64(late_days, "D")
         positive = ~(paid <= deadline)  # unpaid (NaT) counts as late
     else:
         deadline = out["snapshot_date"].to_numpy() + np.timedelta64(PAID_WITHIN_DAYS, "D")

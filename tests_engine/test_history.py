@@ -310,3 +310,13 @@ def test_semicolon_separated_file_gets_a_hint(rows, tmp_path):
             load_history(source)
         assert "looks semicolon-separated; use commas" in str(info.value)
         assert info.value.errors[0].row == 1
+
+
+def test_invoices_of_keeps_the_order_and_names_unknown_ids():
+    from ar_ai_collections.history import invoices_of
+
+    history = pd.DataFrame({"invoice_id": ["A", "B", "C"], "amount": [1.0, 2.0, 3.0]})
+    rows = invoices_of(history, pd.Series(["C", "A", "C"]), "scored")
+    assert rows["amount"].tolist() == [3.0, 1.0, 3.0]
+    with pytest.raises(ValueError, match=r"2 scored invoice\(s\) not in the history, first 'X'"):
+        invoices_of(history, pd.Series(["A", "X", "Y"]), "scored")
