@@ -118,7 +118,7 @@ def _cmd_score(args, say) -> int:
 
     from .features import build_features
     from .scoring import SCORE_COLUMNS, RiskModel, load_default_model
-    from .survival import TTP_SCORE_COLUMNS
+    from .ttp_model import TTP_SCORE_COLUMNS
 
     model = RiskModel.from_path(args.model) if args.model else load_default_model()
     history = _load(args.history, say)
@@ -212,7 +212,7 @@ def _cmd_classify(args, say) -> int:
 # --- time to payment and cash forecast (ar_ai_collections.survival / forecast) ---
 def _with_time_to_payment(frame, history, as_of, model_path, say):
     """Score columns with P(paid within 7/30/90 days) and the model's pay dates."""
-    from .survival import TTPModel, load_default_ttp_model, merge_time_to_payment
+    from .ttp_model import TTPModel, load_default_ttp_model, merge_time_to_payment
 
     model = TTPModel.from_path(model_path) if model_path else load_default_ttp_model()
     say("time to payment of the open invoices")
@@ -239,7 +239,7 @@ def _cmd_forecast(args, say) -> int:
     import pandas as pd
 
     from .forecast import forecast_collections, write_forecast
-    from .survival import TTPModel
+    from .ttp_model import TTPModel
 
     if not 1 <= args.weeks <= 104:
         raise _UsageError(f"--weeks must be between 1 and 104, got {args.weeks}")

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .survival import (
+from .survival import WEEK_DAYS
+from .ttp_model import (
     DEFAULT_TTP_BAND_THRESHOLDS,
-    WEEK_DAYS,
     TTPModel,
     TTPScores,
     load_default_ttp_model,

@@ -10,12 +10,19 @@ single vectorized inference. Only drivers that RAISE the risk are phrased.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .features import FEATURE_NAMES, FeatureMatrix
+from .survival import AGE_ONLY_FEATURES, TTP_FEATURE_NAMES
 
-#: Minimum drop of logit(p_late) for a feature to count as a driver (0.05 is
-#: about 1 percentage point around p = 50%).
+if TYPE_CHECKING:
+    from .ttp_model import TTPModel
+
+#: Minimum drop of logit(p_late), or of logit P(not paid within 30 days) for the
+#: time-to-payment model, for a feature to count as a driver (0.05 is about 1
+#: percentage point around p = 50%).
 MIN_EFFECT = 0.05
 _P_EPS = 1e-7
 _CHUNK_CELLS = 400_000
@@ -178,6 +185,86 @@ def explain(model, features: FeatureMatrix, top: int = 3) -> list[list[str]]:
             text = phrase(name, row)
             if text:
                 groups.add(group)
+                texts.append(text)
+        out.append(texts)
+    return out
+
+
+# --------------------------------------------------------------------------- #
+# Time-to-payment reasons: the model's own attributions, relative to the company
+# average (MIN_EFFECT on the logit of P(not paid within 30 days))
+# --------------------------------------------------------------------------- #
+#: Invoices per batched call: each becomes F + 1 rows, and each row K weeks in the graph.
+_TTP_CHUNK_ROWS = 2_000
+
+
+def driver_effects_ttp(model: TTPModel, X: np.ndarray) -> np.ndarray:
+    """Rise of logit P(not paid within 30 days) due to each feature (N x F).
+
+    Each feature is reset in turn to the company average (the median training
+    snapshot, in the model metadata) and the graph re-scores; the effect is how
+    much the invoice's actual value delays payment compared with an average one.
+    """
+    X = np.asarray(X, dtype=np.float32)
+    n, f = X.shape
+    ref = np.asarray(model.metadata.reference_values, dtype=np.float32)
+    if ref.shape != (f,):
+        ref = np.median(X, axis=0).astype(np.float32)
+    effects = np.zeros((n, f))
+    cols = np.arange(f)
+    for start in range(0, n, _TTP_CHUNK_ROWS):
+        block = X[start : start + _TTP_CHUNK_ROWS]
+        m = len(block)
+        pert = np.repeat(block[:, None, :], f + 1, axis=1)
+        pert[:, cols + 1, cols] = ref
+        p = model.predict(pert.reshape(m * (f + 1), f))["p_paid_30d"].reshape(m, f + 1)
+        p = np.clip(p, 1e-7, 1 - 1e-7)
+        z = np.log((1 - p) / p)  # logit of NOT paid within 30 days
+        effects[start : start + m] = z[:, :1] - z[:, 1:]
+    return effects
+
+
+def phrase_ttp(name: str, row: dict) -> str | None:
+    """A sentence for a feature that delays payment (risk features via :func:`phrase`)."""
+    v = float(row[name])
+    if name == "cust_mean_days_late":
+        return f"pays {v:.0f} days after the due date on average" if v > 0 else None
+    if name == "cust_share_paid_30d_at_age":
+        return f"at this age, this customer paid only {v * 100:.0f}% of invoices within 30 days"
+    if name == "cust_residual_days_at_age":
+        return f"at this age, this customer's invoices took {v:.0f} more days to be paid"
+    if name == "cust_n_at_age_log":
+        return None
+    if name == "habit_days_to_pay":
+        return f"the customer usually pays in {v:.0f} days from today" if v > 0 else None
+    return phrase(name, row)
+
+
+def explain_ttp(model: TTPModel, X: np.ndarray, top: int = 3) -> list[list[str]]:
+    """Top ``top`` reasons delaying each invoice's payment.
+
+    Features that only restate the invoice's age (:data:`AGE_ONLY_FEATURES`)
+    are used only when no other feature passes :data:`MIN_EFFECT`.
+    """
+    if not len(X):
+        return []
+    effects = driver_effects_ttp(model, X)
+    names = TTP_FEATURE_NAMES
+    age_cols = np.array([n in AGE_ONLY_FEATURES for n in names])
+    order = np.argsort(-effects, axis=1)
+    out: list[list[str]] = []
+    for i in range(len(X)):
+        row = dict(zip(names, X[i].astype(float), strict=True))
+        strong = effects[i] >= MIN_EFFECT
+        allow_age = not (strong & ~age_cols).any()
+        texts: list[str] = []
+        for j in order[i]:
+            if len(texts) >= top or not strong[j]:
+                break
+            if age_cols[j] and not allow_age:
+                continue
+            text = phrase_ttp(names[j], row)
+            if text and text not in texts:
                 texts.append(text)
         out.append(texts)
     return out

@@ -37,16 +37,9 @@ import pandas as pd
 from .evaluation import naive_baselines
 from .features import _days, open_mask
 from .forecast import weekly_pmf
-from .survival import (
-    DEFAULT_KIND,
-    HORIZON_WEEKS,
-    TTPModel,
-    build_snapshots,
-    survival_days,
-    survival_quantile_days,
-    train_ttp_model,
-)
+from .survival import DEFAULT_KIND, HORIZON_WEEKS, build_snapshots
 from .training import NotEnoughHistoryError, default_as_of, ece, roc_auc
+from .ttp_model import TTPModel, survival_days, survival_quantile_days, train_ttp_model
 
 #: Days-overdue bucket edges of the Kaplan-Meier baseline (lower bounds).
 KM_BUCKET_EDGES = (0, 31, 61, 91)

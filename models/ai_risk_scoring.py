@@ -137,9 +137,9 @@ def default_risk_model():
 def default_ttp_model():
     """Return the bundled time-to-payment model (checked by model_guard), loaded once."""
     if "ttp" not in _BUNDLED_MODELS:
-        from ..ar_ai_collections import survival as engine_survival
+        from ..ar_ai_collections import ttp_model as engine_ttp
 
-        _BUNDLED_MODELS["ttp"] = engine_survival.load_default_ttp_model()
+        _BUNDLED_MODELS["ttp"] = engine_ttp.load_default_ttp_model()
     return _BUNDLED_MODELS["ttp"]
 
 
@@ -722,15 +722,15 @@ def _with_time_to_payment(scores, ttp, thresholds, no_driver):
     time-to-payment frame ``ttp``; the band is on P(not paid within 30 days)
     (``thresholds`` in %); the reasons are that model's, one per line.
     """
-    from ..ar_ai_collections import survival as engine_survival
+    from ..ar_ai_collections import ttp_model as engine_ttp
 
     ttp = ttp.set_index("invoice_id").reindex(scores["invoice_id"])
     out = scores.copy()
-    columns = (*engine_survival.TTP_SCORE_COLUMNS, *engine_survival.TTP_REPLACED_COLUMNS)
+    columns = (*engine_ttp.TTP_SCORE_COLUMNS, *engine_ttp.TTP_REPLACED_COLUMNS)
     for column in (*columns, "p_default"):
         out[column] = ttp[column].to_numpy()
     p_not_paid_30d = 1.0 - out["p_paid_30d"].to_numpy(dtype=float)
-    out["risk_band"] = engine_survival.ttp_bands(p_not_paid_30d, thresholds)
+    out["risk_band"] = engine_ttp.ttp_bands(p_not_paid_30d, thresholds)
     reasons = ttp["reasons"].fillna("").astype(str).str.split("; ")
     out["reasons"] = ["\n".join(r for r in items if r) or no_driver for items in reasons]
     return out

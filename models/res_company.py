@@ -14,7 +14,7 @@ from ..ar_ai_collections.constants import (
     DEFAULT_PROMISE_HORIZON_DAYS,
     DEFAULT_WEEKLY_CALL_CAPACITY,
 )
-from ..ar_ai_collections.survival import DEFAULT_TTP_BAND_THRESHOLDS
+from ..ar_ai_collections.ttp_model import DEFAULT_TTP_BAND_THRESHOLDS
 from .account_move import ACCOUNTING_USER_GROUPS
 
 #: Furthest from today (10 years) a date the addon schedules may be: the largest

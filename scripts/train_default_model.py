@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ar_ai_collections.generator import generate_ledger  # noqa: E402
-from ar_ai_collections.survival import DEFAULT_TTP_MODEL_PATH, train_ttp_model  # noqa: E402
+from ar_ai_collections.survival import DEFAULT_TTP_MODEL_PATH  # noqa: E402
 from ar_ai_collections.training import train_model  # noqa: E402
+from ar_ai_collections.ttp_model import train_ttp_model  # noqa: E402
 
 OUT = {
     "risk": ROOT / "ar_ai_collections" / "data" / "default_model.onnx",

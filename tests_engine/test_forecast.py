@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from ar_ai_collections import cli
-from ar_ai_collections import survival as sv
+from ar_ai_collections import ttp_model as tm
 from ar_ai_collections.forecast import (
     DETAIL_COLUMNS,
     FORECAST_COLUMNS,
@@ -34,8 +34,8 @@ def history() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def scores(history) -> sv.TTPScores:
-    return sv.load_default_ttp_model().score(history, AS_OF)
+def scores(history) -> tm.TTPScores:
+    return tm.load_default_ttp_model().score(history, AS_OF)
 
 
 def test_weekly_pmf_of_a_known_curve():
@@ -87,7 +87,7 @@ def test_forecast_detail_rows(scores):
     group = detail.groupby(["currency", "customer_id", "band"])
     assert (group["expected"].sum() <= group["open_amount"].first() + 1e-6).all()
     # the thresholds drive the bands
-    expected = sv.ttp_bands(1.0 - scores.frame["p_paid_30d"].to_numpy(), (10.0, 20.0, 30.0))
+    expected = tm.ttp_bands(1.0 - scores.frame["p_paid_30d"].to_numpy(), (10.0, 20.0, 30.0))
     assert set(detail["band"]) <= set(expected)
     starts = detail.set_index("week")["start"]
     assert (starts.loc[1] == AS_OF + pd.Timedelta(days=1)).all()
@@ -107,7 +107,7 @@ def test_km_baseline_curves_are_survival_curves(history):
 
 
 def test_backtest_reports_model_and_both_baselines(history):
-    report = backtest_time_to_payment(history, step_days=28, model=sv.load_default_ttp_model())
+    report = backtest_time_to_payment(history, step_days=28, model=tm.load_default_ttp_model())
     data = report.to_dict()
     assert data["n_rows"] > 0 and data["n_paid"] > 0
     for metric in ("mae_days", "auc_30d", "ece_30d", "wape_13w"):

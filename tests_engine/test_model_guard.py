@@ -297,16 +297,16 @@ def _ttp_bytes() -> bytes:
 
 
 def test_bundled_ttp_model_passes_the_guard():
-    from ar_ai_collections import survival
+    from ar_ai_collections import ttp_model
 
-    model = survival.TTPModel.from_bytes(_ttp_bytes())
+    model = ttp_model.TTPModel.from_bytes(_ttp_bytes())
     assert model.metadata.kind == "blend"
 
 
 def test_ttp_model_with_external_data_is_refused(tmp_path, monkeypatch):
     from onnx import ModelProto
 
-    from ar_ai_collections import survival
+    from ar_ai_collections import survival, ttp_model
 
     secret = tmp_path / "secret.bin"
     secret.write_bytes(np.arange(64, dtype=np.float32).tobytes())
@@ -315,14 +315,14 @@ def test_ttp_model_with_external_data_is_refused(tmp_path, monkeypatch):
     tensor = proto.graph.initializer[0]
     _external(tensor, "secret.bin")
     with pytest.raises(survival.TTPModelError, match="external data") as error:
-        survival.TTPModel.from_bytes(proto.SerializeToString())
+        ttp_model.TTPModel.from_bytes(proto.SerializeToString())
     assert "secret" not in str(error.value)
 
 
 def test_ttp_model_giving_no_probabilities_is_refused():
     from onnx import ModelProto, numpy_helper
 
-    from ar_ai_collections import survival
+    from ar_ai_collections import survival, ttp_model
 
     proto = ModelProto.FromString(_ttp_bytes())
     # Weights that are not numbers: the curves stop being finite.
@@ -332,4 +332,4 @@ def test_ttp_model_giving_no_probabilities_is_refused():
             doctored = numpy_helper.from_array(np.full_like(values, np.nan), tensor.name)
             proto.graph.initializer[index].CopyFrom(doctored)
     with pytest.raises(survival.TTPModelError, match="trial prediction"):
-        survival.TTPModel.from_bytes(proto.SerializeToString())
+        ttp_model.TTPModel.from_bytes(proto.SerializeToString())

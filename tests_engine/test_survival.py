@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ar_ai_collections import reasons
 from ar_ai_collections import survival as sv
+from ar_ai_collections import ttp_model as tm
 from ar_ai_collections.features import FEATURE_NAMES, _days, open_mask
 from ar_ai_collections.generator import generate_ledger
 from ar_ai_collections.scoring import DEFAULT_MODEL_PATH, ModelSignatureError
@@ -23,20 +25,20 @@ def history() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def trained(history) -> sv.TrainedTTPModel:
+def trained(history) -> tm.TrainedTTPModel:
     # a small model (few rows, few rounds): the tests check mechanics, not skill
-    return sv.train_ttp_model(
+    return tm.train_ttp_model(
         history, as_of=AS_OF, kind="blend", seed=1, max_period_rows=15_000, max_rounds=25
     )
 
 
 @pytest.fixture(scope="module")
-def model(trained) -> sv.TTPModel:
-    return sv.TTPModel.from_bytes(trained.onnx_bytes)
+def model(trained) -> tm.TTPModel:
+    return tm.TTPModel.from_bytes(trained.onnx_bytes)
 
 
 @pytest.fixture(scope="module")
-def scores(model, history) -> sv.TTPScores:
+def scores(model, history) -> tm.TTPScores:
     return model.score(history, AS_OF, reasons=True)
 
 
@@ -142,10 +144,10 @@ def test_onnx_parity_every_output(history, trained, kind):
     if kind == "blend":
         result = trained
     else:
-        result = sv.train_ttp_model(
+        result = tm.train_ttp_model(
             history, as_of=AS_OF, kind=kind, max_period_rows=15_000, max_rounds=25
         )
-    model = sv.TTPModel.from_bytes(result.onnx_bytes)
+    model = tm.TTPModel.from_bytes(result.onnx_bytes)
     rows = np.flatnonzero(open_mask(history, AS_OF))
     X = sv.ttp_features(history, rows, np.full(len(rows), _day(AS_OF)))
     onnx_out = model.predict(X)
@@ -186,63 +188,63 @@ def test_dates_after_scoring_day_and_consistent(scores, history):
 def test_curve_readers_on_a_known_curve():
     # constant weekly hazard 0.5: S(k) = 0.5 ** k
     S = 0.5 ** np.arange(1, 53, dtype=float)[None, :]
-    np.testing.assert_allclose(sv.survival_days(S, np.array([7.0])), [0.5])
-    np.testing.assert_allclose(sv.survival_days(S, np.array([3.5])), [0.5**0.5])
-    np.testing.assert_allclose(sv.survival_days(S, np.array([0.0])), [1.0])
-    np.testing.assert_allclose(sv.survival_quantile_days(S, 0.5), [7.0])
-    np.testing.assert_allclose(sv.survival_quantile_days(S, 0.75), [14.0])
+    np.testing.assert_allclose(tm.survival_days(S, np.array([7.0])), [0.5])
+    np.testing.assert_allclose(tm.survival_days(S, np.array([3.5])), [0.5**0.5])
+    np.testing.assert_allclose(tm.survival_days(S, np.array([0.0])), [1.0])
+    np.testing.assert_allclose(tm.survival_quantile_days(S, 0.5), [7.0])
+    np.testing.assert_allclose(tm.survival_quantile_days(S, 0.75), [14.0])
     # a curve that never reaches its quantile: tail extrapolated, then capped
     flat = np.full((1, 52), 0.99)
-    assert sv.survival_quantile_days(flat, 0.5)[0] == sv.MAX_DAYS_AHEAD
-    out = sv.summarize_curve(S, np.array(["2026-03-20"], dtype="datetime64[D]"), AS_OF)
+    assert tm.survival_quantile_days(flat, 0.5)[0] == sv.MAX_DAYS_AHEAD
+    out = tm.summarize_curve(S, np.array(["2026-03-20"], dtype="datetime64[D]"), AS_OF)
     assert out["predicted_pay_date"][0] == np.datetime64("2026-04-07")
     assert out["expected_days_late"][0] == 18
 
 
 def test_reasons_relative_to_company_average(model, scores):
-    effects = sv.driver_effects_ttp(model, scores.X[:20])
+    effects = reasons.driver_effects_ttp(model, scores.X[:20])
     assert effects.shape == (20, len(sv.TTP_FEATURE_NAMES))
-    reasons = scores.frame["reasons"]
-    assert reasons.str.len().gt(0).any()
+    texts = scores.frame["reasons"]
+    assert texts.str.len().gt(0).any()
     # age is named only when nothing else delays the payment
-    strong = effects >= sv.MIN_EFFECT
+    strong = effects >= reasons.MIN_EFFECT
     age_cols = np.array([n in sv.AGE_ONLY_FEATURES for n in sv.TTP_FEATURE_NAMES])
     other = (strong & ~age_cols).any(axis=1)
     for i in np.flatnonzero(other):
-        text = reasons.iloc[i]
+        text = texts.iloc[i]
         assert not re.search(r"days past due|^due in|; due in|issued \d+ days ago", text), text
 
 
 def test_bands_and_company_calibration(model, history):
-    bands = sv.ttp_bands(np.array([0.1, 0.4, 0.7, 0.9]))
+    bands = tm.ttp_bands(np.array([0.1, 0.4, 0.7, 0.9]))
     assert list(bands) == ["low", "medium", "high", "critical"]
-    cal = sv.calibrate_company(model, history, as_of=AS_OF, window_days=84)
+    cal = tm.calibrate_company(model, history, as_of=AS_OF, window_days=84)
     assert cal.n > 0
     p = np.linspace(0, 1, 11)
     mapped = cal.apply(p)
     assert (np.diff(mapped) >= 0).all() and (mapped >= 0).all() and (mapped <= 1).all()
-    assert sv.Calibration.from_json(cal.to_json()) == cal
-    identity = sv.fit_calibration(np.array([0.2, 0.3]), np.array([0.0, 1.0]))
+    assert tm.Calibration.from_json(cal.to_json()) == cal
+    identity = tm.fit_calibration(np.array([0.2, 0.3]), np.array([0.0, 1.0]))
     np.testing.assert_allclose(identity.apply(p), p)
     # a model systematically 20 points too high is pulled back down
     rng = np.random.default_rng(0)
     truth = rng.random(5000)
     y = (rng.random(5000) < truth).astype(float)
-    fitted = sv.fit_calibration(np.clip(truth + 0.2, 0, 1), y)
+    fitted = tm.fit_calibration(np.clip(truth + 0.2, 0, 1), y)
     assert abs(fitted.apply(np.array([0.7]))[0] - 0.5) < 0.08
 
 
 def test_refuses_other_files(tmp_path):
     with pytest.raises(sv.TTPModelError, match="time-to-payment"):
-        sv.TTPModel.from_path(DEFAULT_MODEL_PATH)
+        tm.TTPModel.from_path(DEFAULT_MODEL_PATH)
     with pytest.raises(ModelSignatureError, match="empty"):
-        sv.TTPModel.from_bytes(b"")
+        tm.TTPModel.from_bytes(b"")
     with pytest.raises(sv.TTPModelError, match="cannot read"):
-        sv.TTPModel.from_path(tmp_path / "missing.onnx")
+        tm.TTPModel.from_path(tmp_path / "missing.onnx")
 
 
 def test_bundled_default_model_scores(history):
-    model = sv.load_default_ttp_model()
+    model = tm.load_default_ttp_model()
     assert sv.DEFAULT_TTP_MODEL_PATH.stat().st_size < 2_000_000
     frame = model.score(history, AS_OF).frame
     assert len(frame) and frame["p_paid_90d"].between(0, 1).all()
@@ -250,7 +252,7 @@ def test_bundled_default_model_scores(history):
 
 def test_training_is_deterministic(history):
     def train() -> bytes:
-        return sv.train_ttp_model(
+        return tm.train_ttp_model(
             history,
             as_of=AS_OF,
             seed=3,
