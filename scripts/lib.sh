@@ -5,6 +5,7 @@
 #   .local/pg-<name>/data   PostgreSQL cluster (one per purpose: demo, test)
 #   .local/pg-<name>/run    its unix socket directory
 #   .local/addons/          addons folder holding ar_ai_collections -> repo root
+#   .local/oca-addons/      OCA addons unpacked from their wheels (queue_job)
 #   .local/<name>.conf      Odoo configuration file
 #   .local/filestore-<name> Odoo data_dir
 #   .local/demo-run/        pid files of the demo's Odoo server and mail catcher
@@ -16,6 +17,10 @@ MODULE=ar_ai_collections
 DB_ROLE=odoo
 DB_PASSWORD=odoo
 DEMO_RUN="$LOCAL/demo-run"
+OCA_ADDONS="$LOCAL/oca-addons"
+# OCA addons the tests install beside the addon: optional for users (the
+# dunning run uses queue_job when a database has it, and works without).
+OCA_TEST_MODULES=(queue_job)
 
 log() { printf '\033[1m[%s]\033[0m %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '\033[31mERROR:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -156,6 +161,7 @@ ensure_addons_link() {
         ln -s "$ROOT" "$link"
     fi
     ADDONS_PATH="$ODOO_ADDONS,$LOCAL/addons"
+    [ -d "$OCA_ADDONS" ] && ADDONS_PATH="$ADDONS_PATH,$OCA_ADDONS"
     export ADDONS_PATH
 }
 
