@@ -221,3 +221,26 @@ stop_pid() {
     fi
     rm -f "$file"
 }
+
+# ensure_oca_addons MODULE...: each OCA 18.0 addon unpacked from its wheel into
+# $OCA_ADDONS (once). Their pip packages pin `odoo` as a requirement that a source
+# install of Odoo does not satisfy, and installing them into site-packages would
+# shadow that install's `odoo.addons`: the addon folder is taken out of the wheel.
+ensure_oca_addons() {
+    local module wheels
+    for module in "$@"; do
+        [ -f "$OCA_ADDONS/$module/__manifest__.py" ] && continue
+        log "OCA $module 18.0 into $OCA_ADDONS"
+        wheels="$(mktemp -d)"
+        "$PY" -m pip download --disable-pip-version-check -q --no-deps --only-binary=:all: \
+            -d "$wheels" "odoo-addon-${module//_/-}==18.0.*" \
+            || die "cannot download odoo-addon-${module//_/-} 18.0 from the package index"
+        rm -rf "$OCA_ADDONS/.unpack"
+        "$PY" -m zipfile -e "$wheels"/*.whl "$OCA_ADDONS/.unpack"
+        [ -f "$OCA_ADDONS/.unpack/odoo/addons/$module/__manifest__.py" ] \
+            || die "the odoo-addon-${module//_/-} wheel holds no odoo/addons/$module"
+        rm -rf "${OCA_ADDONS:?}/$module"
+        mv "$OCA_ADDONS/.unpack/odoo/addons/$module" "$OCA_ADDONS/$module"
+        rm -rf "$OCA_ADDONS/.unpack" "$wheels"
+    done
+}
