@@ -10,7 +10,8 @@ slow bulk load happens once.
 
 The addons path is the installed Odoo's own addons plus ``.local/addons`` of
 this repository (the folder scripts/demo and scripts/test use, holding a
-``ar_ai_collections`` link to the repository root).
+``ar_ai_collections`` link to the repository root) and ``.local/oca-addons``
+(OCA addons unpacked by scripts/setup).
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ def addons_path() -> str:
             link.unlink()
         link.symlink_to(ROOT)
     paths.append(link_dir)
+    # OCA addons unpacked by scripts/setup (queue_job, account_credit_control).
+    oca = ROOT / ".local" / "oca-addons"
+    if oca.is_dir():
+        paths.append(oca)
     return ",".join(str(p) for p in paths)
 
 
