@@ -108,7 +108,8 @@ CUSTOMERS_SQL = """
       LEFT JOIN LATERAL (
            SELECT MAX(r.create_date)::date AS last_reply
              FROM ai_collection_reply r
-            WHERE r.partner_id = p.id AND r.create_date >= %(since)s
+            WHERE r.partner_id = p.id AND r.company_id = %(company_id)s
+              AND r.create_date >= %(since)s
       ) reply ON TRUE
       LEFT JOIN LATERAL (
            SELECT MAX(mm.date)::date AS last_email

@@ -59,10 +59,12 @@ class AiDunningPreview(models.TransientModel):
         self._check_company_and_customer()
         # sudo: the plan reads the company's dunning settings; nothing is written
         run = self.env["ai.dunning.run"].sudo().with_company(self.company_id)
+        # One customer: what "Run now" would do (manual mode and the clock bypassed).
         plan, levels = run._preview(
             self.company_id,
             partners=self.partner_id or None,
             force_manual=bool(self.partner_id),
+            ignore_hours=bool(self.partner_id),
         )
         commands = [(5, 0, 0)]
         if plan is not None:
