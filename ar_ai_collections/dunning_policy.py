@@ -13,10 +13,8 @@ Levels are described by three parallel arrays, ordered by sequence:
 * the level's position (0..n_levels-1) is its rank on the escalation ladder.
 
 An invoice's ``last_rank`` is the rank of the last level executed for it (-1
-when none). The next level due is the highest-ranked applicable level whose
-``days`` have been reached and whose rank is above ``last_rank``: an invoice
-that missed a level (e.g. created very late) jumps straight to the level its age
-calls for, it never receives a backlog of reminders.
+when none). The ladder is graduated (:func:`graduated_next_rank`): one applicable
+level at a time, each spaced from the previous one.
 
 :func:`plan_run` decides a whole run at once and is what a run should call: one
 communication per customer at most (at its most advanced invoice's level, tone
@@ -57,63 +55,6 @@ def band_index(bands: Sequence[str | None] | np.ndarray) -> np.ndarray:
     """
     codes = pd.Categorical(np.asarray(bands, dtype=object), categories=RISK_BANDS).codes
     return np.where(codes >= 0, codes, RISK_BANDS.index(DEFAULT_BAND)).astype(np.int64)
-
-
-def next_level_rank(
-    days_overdue: np.ndarray,
-    bands: Sequence[str | None] | np.ndarray,
-    last_rank: np.ndarray,
-    level_days: np.ndarray,
-    level_bands: np.ndarray,
-) -> np.ndarray:
-    """Return, per invoice, the rank of the next level due, or ``NO_LEVEL``.
-
-    :param days_overdue: int array (n,), today minus due date (negative before due)
-    :param bands: risk band per invoice (n,)
-    :param last_rank: int array (n,), rank of the last level executed, -1 if none
-    :param level_days: int array (L,), ordered by rank
-    :param level_bands: bool array (L, len(RISK_BANDS))
-    """
-    days_overdue = np.asarray(days_overdue, dtype=np.int64)
-    last_rank = np.asarray(last_rank, dtype=np.int64)
-    level_days = np.asarray(level_days, dtype=np.int64)
-    level_bands = np.asarray(level_bands, dtype=bool)
-    n, n_levels = days_overdue.shape[0], level_days.shape[0]
-    if n == 0 or n_levels == 0:
-        return np.full(n, NO_LEVEL, dtype=np.int64)
-    band_col = band_index(bands)
-    # (n, L) eligibility: age reached, band applies, above the last executed rank.
-    reached = days_overdue[:, None] >= level_days[None, :]
-    applies = level_bands[:, band_col].T
-    above = np.arange(n_levels)[None, :] > last_rank[:, None]
-    eligible = reached & applies & above
-    # Highest eligible rank: argmax over the reversed columns.
-    any_eligible = eligible.any(axis=1)
-    highest = n_levels - 1 - np.argmax(eligible[:, ::-1], axis=1)
-    return np.where(any_eligible, highest, NO_LEVEL).astype(np.int64)
-
-
-def next_level_date_offset(
-    bands: Sequence[str | None] | np.ndarray,
-    last_rank: np.ndarray,
-    level_days: np.ndarray,
-    level_bands: np.ndarray,
-) -> np.ndarray:
-    """Days after the due date at which the next level (after ``last_rank``) falls due.
-
-    Returns a float array with NaN where no further level applies (end of ladder).
-    """
-    last_rank = np.asarray(last_rank, dtype=np.int64)
-    level_days = np.asarray(level_days, dtype=np.float64)
-    level_bands = np.asarray(level_bands, dtype=bool)
-    n, n_levels = last_rank.shape[0], level_days.shape[0]
-    if n == 0 or n_levels == 0:
-        return np.full(n, np.nan)
-    applies = level_bands[:, band_index(bands)].T
-    above = np.arange(n_levels)[None, :] > last_rank[:, None]
-    days = np.where(applies & above, level_days[None, :], np.inf)
-    first = days.min(axis=1)
-    return np.where(np.isfinite(first), first, np.nan)
 
 
 # ----------------------------------------------------------------------
@@ -315,6 +256,19 @@ class RunPlan:
     summary: dict[str, int] = field(default_factory=dict)
 
 
+def _ladder_arrays(days_overdue, rank, days_since_last, level_days, level_bands, level_spacing):
+    """The ladder functions' inputs as arrays: ints for days and ranks, floats (NaN:
+    never executed) for the days since the last level and the spacing."""
+    return (
+        np.asarray(days_overdue, dtype=np.int64),
+        np.asarray(rank, dtype=np.int64),
+        np.asarray(days_since_last, dtype=np.float64),
+        np.asarray(level_days, dtype=np.int64),
+        np.asarray(level_bands, dtype=bool),
+        np.asarray(level_spacing, dtype=np.float64),
+    )
+
+
 def graduated_next_rank(
     days_overdue: np.ndarray,
     bands: Sequence[str | None] | np.ndarray,
@@ -327,8 +281,8 @@ def graduated_next_rank(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Next level of each invoice on a graduated ladder, and whether spacing allows it.
 
-    Unlike :func:`next_level_rank` (which jumps to the highest level the age calls
-    for), the ladder is climbed one applicable level at a time:
+    The ladder is climbed one applicable level at a time (never a jump to the
+    level the invoice's age alone would call for):
 
     * before the due date (``days_overdue <= 0``) the next level is the highest
       courtesy level (``days <= 0``) reached, applicable and above ``last_rank``;
@@ -346,12 +300,9 @@ def graduated_next_rank(
     :return: ``(due_rank, spaced)``: ``due_rank`` is ``NO_LEVEL`` where nothing is
         due by age; ``spaced`` is True where the spacing lets ``due_rank`` go now.
     """
-    days_overdue = np.asarray(days_overdue, dtype=np.int64)
-    last_rank = np.asarray(last_rank, dtype=np.int64)
-    since = np.asarray(days_since_last, dtype=np.float64)
-    level_days = np.asarray(level_days, dtype=np.int64)
-    level_bands = np.asarray(level_bands, dtype=bool)
-    spacing = np.asarray(level_spacing, dtype=np.float64)
+    days_overdue, last_rank, since, level_days, level_bands, spacing = _ladder_arrays(
+        days_overdue, last_rank, days_since_last, level_days, level_bands, level_spacing
+    )
     n, n_levels = days_overdue.shape[0], level_days.shape[0]
     broken = np.zeros(n, dtype=bool) if promise_broken is None else np.asarray(promise_broken, bool)
     if n == 0 or n_levels == 0:
@@ -373,6 +324,43 @@ def graduated_next_rank(
     wait = spacing[due_rank.clip(0)]
     spaced = np.isnan(since) | (since >= wait) | broken
     return due_rank.astype(np.int64), spaced & (due_rank >= 0)
+
+
+def next_level_days(
+    days_overdue: np.ndarray,
+    bands: Sequence[str | None] | np.ndarray,
+    rank: np.ndarray,
+    days_since_last: np.ndarray,
+    level_days: np.ndarray,
+    level_bands: np.ndarray,
+    level_spacing: np.ndarray,
+) -> np.ndarray:
+    """Days from today until the next level of each invoice may be reached.
+
+    The next level is the one :func:`graduated_next_rank` climbs to after ``rank``:
+    the lowest applicable overdue level above it, reached when both its ``days``
+    after the due date and its spacing after the last execution have passed.
+
+    :return: float array, 0 when due now, NaN at the end of the ladder
+    """
+    days_overdue, rank, since, level_days, level_bands, spacing = _ladder_arrays(
+        days_overdue, rank, days_since_last, level_days, level_bands, level_spacing
+    )
+    n, n_levels = rank.shape[0], level_days.shape[0]
+    if n == 0 or n_levels == 0:
+        return np.full(n, np.nan)
+    ranks = np.arange(n_levels)
+    upcoming = (
+        level_bands[:, band_index(bands)].T
+        & (ranks[None, :] > rank[:, None])
+        & (level_days[None, :] > 0)
+    )
+    found = upcoming.any(axis=1)
+    nxt = np.argmax(upcoming, axis=1)
+    by_age = (level_days[nxt] - days_overdue).astype(np.float64)
+    by_spacing = np.where(np.isnan(since), 0.0, spacing[nxt] - since)
+    wait = np.maximum(np.maximum(by_age, by_spacing), 0.0)
+    return np.where(found, wait, np.nan)
 
 
 def _day_numbers(values: pd.Series) -> np.ndarray:

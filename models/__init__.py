@@ -15,9 +15,9 @@ from . import ai_collections_demo
 from . import ai_dunning_level
 from . import ai_dunning_log
 from . import ai_dunning_run
-from . import ir_qweb
-from . import mail_mail
-from . import mail_render_mixin
+from . import ai_dunning_run_select
+from . import ai_dunning_run_execute
+from . import ai_dunning_run_queue
 
 from . import res_users
 from . import ai_collection_case_mixin

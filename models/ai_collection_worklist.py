@@ -61,7 +61,7 @@ SELECT p.id AS customer_id,
         SELECT MAX(l.date)::date AS last_date
           FROM ai_dunning_log l
          WHERE l.partner_id = p.id AND l.company_id = %(company_id)s
-           AND l.outcome IN ('sent', 'approved')
+           AND l.outcome IN ('queued', 'sent', 'bounced', 'failed', 'done')
        ) dl ON TRUE
   LEFT JOIN LATERAL (
         SELECT o.id, o.promised_date

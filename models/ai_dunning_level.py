@@ -3,7 +3,7 @@ import math
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..ar_ai_collections.constants import RISK_BANDS
+from ..ar_ai_collections.constants import DEFAULT_DUNNING_LEVEL_SPACING_DAYS, RISK_BANDS
 from .res_company import MAX_DATE_OFFSET_DAYS
 
 TONE_SELECTION = [
@@ -35,6 +35,12 @@ class AiDunningLevel(models.Model):
         required=True,
         help="Days after the due date at which the level falls due; negative values send "
         "a courtesy reminder before the due date.",
+    )
+    spacing_days = fields.Integer(
+        string="Days Between Levels",
+        default=DEFAULT_DUNNING_LEVEL_SPACING_DAYS,
+        help="An invoice reaches this level only this many days or more after its "
+        "previous level was executed.",
     )
     band_low = fields.Boolean(string="Low Risk", default=True)
     band_medium = fields.Boolean(string="Medium Risk", default=True)
@@ -112,13 +118,21 @@ class AiDunningLevel(models.Model):
                     self.env._("A dunning fee needs a product and a positive amount.")
                 )
 
-    @api.constrains("days", "activity_delay_days", "fee_amount")
+    @api.constrains("days", "spacing_days", "activity_delay_days", "fee_amount")
     def _check_bounds(self):
         for level in self:
             if abs(level.days) > MAX_DATE_OFFSET_DAYS:
                 raise ValidationError(
                     self.env._(
                         "Level %(name)s: days from due date must be between -%(max)s and %(max)s.",
+                        name=level.name,
+                        max=MAX_DATE_OFFSET_DAYS,
+                    )
+                )
+            if not 0 <= level.spacing_days <= MAX_DATE_OFFSET_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "Level %(name)s: days between levels must be between 0 and %(max)s.",
                         name=level.name,
                         max=MAX_DATE_OFFSET_DAYS,
                     )

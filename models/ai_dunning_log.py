@@ -1,31 +1,56 @@
+from collections import defaultdict
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+# Mail failures about the address, not the server: retrying will not help.
+ADDRESS_FAILURES = ("mail_email_invalid", "mail_email_missing", "mail_bounce")
+
+# Reads each followed reminder's mail: its state, why it failed, whether the
+# address bounced since (bounce handling raises the recipient's bounce counter).
+MAIL_STATUS_SQL = """
+    SELECT l.id, l.outcome, l.mail_retry_count, mm.id, mm.state, mm.failure_type,
+           mm.failure_reason, COALESCE(rcp.message_bounce, 0) > 0
+      FROM ai_dunning_log l
+      LEFT JOIN mail_mail mm ON mm.id = l.mail_id
+      LEFT JOIN res_partner rcp ON rcp.id = l.recipient_id
+     WHERE l.outcome IN ('queued', 'sent')
+       AND l.action LIKE '%%email%%'
+       AND l.date >= %(since)s
+"""
+
 OUTCOME_SELECTION = [
-    ("sent", "Done"),
+    ("queued", "Queued"),
+    ("sent", "Sent"),
+    ("bounced", "Bounced"),
+    ("failed", "Failed"),
+    ("done", "Done"),
     ("skipped", "Skipped"),
     ("queued_review", "Waiting for Review"),
-    ("approved", "Approved"),
     ("rejected", "Rejected"),
-    ("error", "Error"),
 ]
-# Outcomes that count as an execution of (invoice, level): at most one each.
-EXECUTED_OUTCOMES = ("sent", "queued_review", "approved", "rejected", "error")
 # Outcomes that count as a contact for the rolling 7-day frequency cap.
-CONTACT_OUTCOMES = ("sent", "approved")
+CONTACT_OUTCOMES = ("queued", "sent", "bounced", "failed", "done")
 
+# Why a customer was not contacted (``DUNNING_REASONS``, in the guards' order).
 SKIP_REASON_SELECTION = [
-    ("frequency_cap", "Contact limit reached (7 days)"),
-    ("quiet_hours", "Outside business hours"),
-    ("do_not_contact", "Do not contact"),
     ("excluded", "Customer excluded"),
+    ("do_not_contact", "Do not contact"),
     ("manual_mode", "Manual follow-up"),
-    ("dispute", "Invoice in dispute"),
-    ("promise", "Open promise to pay"),
-    ("engaged", "Customer engaged (part payment or reply)"),
-    ("no_followup", "No follow-up on invoice"),
-    ("min_amount", "Below minimum overdue amount"),
+    ("already_contacted_today", "Already contacted today"),
+    ("engaged", "Customer engaged (payment, reply or call)"),
     ("unreconciled_payment", "Unreconciled payment on account"),
+    ("no_followup", "No follow-up on invoice"),
+    ("dispute_open", "Invoice in dispute"),
+    ("plan_active", "Payment plan running"),
+    ("promise_open", "Open promise to pay"),
+    ("spacing", "Too soon after the previous level"),
+    ("nothing_due", "No level due"),
+    ("below_min_amount", "Below minimum overdue amount"),
+    ("frequency_cap", "Contact limit reached (7 days)"),
+    ("outside_business_hours", "Outside business hours"),
+    ("review", "Waiting for review"),
 ]
 
 
@@ -33,10 +58,14 @@ class AiDunningLog(models.Model):
     """Audit trail: one line per decision of the dunning run for one invoice and level.
 
     Executed decisions are unique per (invoice, level) (partial unique index, see
-    ``init``): the run records a batch's executed levels with ``INSERT ... ON
-    CONFLICT DO NOTHING`` and rolls the batch's actions back if one was recorded
-    meanwhile, so a level is never executed twice for the same invoice, even by
-    two concurrent runs. Skips are recorded once per (invoice, level, reason).
+    ``init``): the run claims a customer's levels with ``INSERT ... ON CONFLICT DO
+    NOTHING`` before acting and drops the customer if one was recorded meanwhile,
+    so a level is never executed twice for the same invoice, even by two
+    concurrent runs. Skips are recorded once per (invoice, level, reason).
+
+    ``outcome`` says what really happened: ``queued`` (the email waits in the mail
+    queue), ``sent`` / ``bounced`` / ``failed`` (read back from the ``mail.mail``
+    by ``_cron_follow_mails``), ``done`` (a level without email: activity, letter).
 
     A run inserts up to one line per open invoice: only columns that queries
     filter on selectively are indexed (invoice, customer, date, outcome), and the
@@ -109,9 +138,8 @@ class AiDunningLog(models.Model):
         )
         cr.execute(
             """
-            CREATE INDEX IF NOT EXISTS ai_dunning_log_partner_contact_idx
+            CREATE INDEX IF NOT EXISTS ai_dunning_log_partner_date_idx
                 ON ai_dunning_log (partner_id, date)
-                WHERE outcome IN ('sent', 'approved')
             """
         )
         return res
@@ -166,8 +194,72 @@ class AiDunningLog(models.Model):
                     WHERE aml.move_id = m.id
               ) pay ON TRUE
              WHERE l.move_id = m.id
-               AND l.outcome IN ('sent', 'approved')
+               AND l.outcome = ANY(%s)
                AND l.date >= NOW() - INTERVAL '400 days'
-            """
+            """,
+            [list(CONTACT_OUTCOMES)],
         )
         self.invalidate_model(["paid_within_window", "paid_date"])
+
+    @api.model
+    def _cron_follow_mails(self, since_days=30):
+        """Read the reminders' mails back and record what happened to them.
+
+        ``queued`` becomes ``sent`` once the ``mail.mail`` is sent (or deleted after
+        sending), ``failed`` when it is in exception for good (an address problem at
+        once, a server problem after the company's retries: it is put back in the
+        queue meanwhile), ``bounced`` when the address bounced since. A failed or
+        bounced reminder gives the customer's collector a "fix contact" activity.
+
+        :return: ``{outcome: count}`` of the lines changed
+        """
+        self.env.flush_all()
+        self.env.cr.execute(
+            MAIL_STATUS_SQL, {"since": fields.Datetime.now() - timedelta(days=since_days)}
+        )
+        changes = defaultdict(list)  # (outcome, note) -> log ids
+        retry = defaultdict(list)  # retry count -> log ids
+        retry_mails = []
+        for (
+            log_id,
+            outcome,
+            retries,
+            mail_id,
+            state,
+            failure,
+            reason,
+            bounced,
+        ) in self.env.cr.fetchall():
+            new, note = outcome, None
+            if mail_id is None or state == "sent":
+                new = "bounced" if bounced else "sent"
+            elif state in ("exception", "cancel"):
+                note = reason or failure or self.env._("Unknown error")
+                if failure == "mail_bounce":
+                    new = "bounced"
+                elif failure in ADDRESS_FAILURES or state == "cancel":
+                    new = "failed"
+                elif retries < self.browse(log_id).company_id.ai_dunning_mail_max_retries:
+                    retry[retries + 1].append(log_id)
+                    retry_mails.append(mail_id)
+                    continue
+                else:
+                    new = "failed"
+            if new != outcome:
+                changes[new, note].append(log_id)
+        if retry_mails:
+            # sudo: the queue's reminders are requeued whoever runs the follow-up
+            self.env["mail.mail"].sudo().browse(set(retry_mails)).mark_outgoing()
+        for count, log_ids in retry.items():
+            self.browse(log_ids).write({"mail_retry_count": count})
+        stats = defaultdict(int)
+        for (outcome, note), log_ids in changes.items():
+            logs = self.browse(log_ids)
+            values = {"outcome": outcome}
+            if note:
+                values["note"] = self.env._("Email failed: %(reason)s", reason=note)
+            logs.write(values)
+            stats[outcome] += len(logs)
+            if outcome in ("failed", "bounced"):
+                self.env["ai.dunning.run"]._fix_contact_activities(logs, note or outcome)
+        return dict(stats)

@@ -201,6 +201,14 @@ class ResCompany(models.Model):
         default=3,
         groups=ACCOUNTING_USER_GROUPS,
     )
+    ai_dunning_manager_id = fields.Many2one(
+        "res.users",
+        string="Collections Manager",
+        domain="[('share', '=', False)]",
+        help="Dunning activities go to the customer's collector, else the invoice's "
+        "salesperson, else this user.",
+        groups=ACCOUNTING_USER_GROUPS,
+    )
 
     @api.constrains("ai_dunning_hour_start", "ai_dunning_hour_end", "ai_dunning_max_contacts_7d")
     def _check_ai_dunning_guards(self):

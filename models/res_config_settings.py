@@ -76,6 +76,9 @@ class ResConfigSettings(models.TransientModel):
     ai_dunning_payment_window_days = fields.Integer(
         related="company_id.ai_dunning_payment_window_days", readonly=False
     )
+    ai_dunning_manager_id = fields.Many2one(
+        related="company_id.ai_dunning_manager_id", readonly=False
+    )
     ai_dunning_level_count = fields.Integer(compute="_compute_ai_dunning_level_count")
 
     @api.depends("company_id")

@@ -285,6 +285,23 @@ class ResPartner(models.Model):
         for partner in self:
             partner.ai_dunning_log_count = counts.get(partner.commercial_partner_id.id, 0)
 
+    def _ai_dunning_lines(self):
+        """``(invoice, level)`` pairs a reminder lists: the run's plan when it renders
+        one (context ``ai_dunning_lines``), else the overdue invoices at their level."""
+        self.ensure_one()
+        planned = self.env.context.get("ai_dunning_lines", {}).get(self.id)
+        if planned is None:
+            return [(move, move.ai_dunning_level_id) for move in self.ai_dunning_invoice_ids]
+        Move, Level = self.env["account.move"], self.env["ai.dunning.level"]
+        return [(Move.browse(move_id), Level.browse(level_id)) for move_id, level_id in planned]
+
+    def _ai_dunning_totals(self):
+        """``(currency, amount due)`` of the listed invoices, per currency."""
+        totals = defaultdict(float)
+        for move, _level in self._ai_dunning_lines():
+            totals[move.currency_id] += move.amount_residual
+        return sorted(totals.items(), key=lambda item: item[0].name)
+
     def _compute_ai_dunning_recipient_id(self):
         for partner in self:
             partner.ai_dunning_recipient_id = partner._ai_dunning_recipient()

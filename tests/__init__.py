@@ -1,8 +1,11 @@
 from . import test_risk_scoring
 from . import test_risk_model
 from . import test_dunning
+from . import test_dunning_status
+from . import test_dunning_cron
+from . import test_dunning_documents
+from . import test_dunning_migration
 from . import test_dunning_access
-from . import test_dunning_render
 from . import test_dunning_pdf
 
 from . import test_demo_ledger

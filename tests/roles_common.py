@@ -2,7 +2,7 @@
 real records of every Collections model in each company."""
 
 import base64
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from odoo import Command, fields
@@ -129,6 +129,8 @@ class RolesCase(AccountTestInvoicingCommon):
                     "currency_id": company.currency_id.id,
                     "amount_residual": 2000.0,
                     "outcome": "queued_review",
+                    # Queued a month ago: a run today is not its rerun.
+                    "date": datetime.combine(cls.today - timedelta(days=30), time(9)),
                 }
             )
         )

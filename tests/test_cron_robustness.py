@@ -189,7 +189,8 @@ class TestDunningRobustness(ReportedMixin, DunningCase):
         reminded = self._customer("Reminded")
         reminded_invoice = self._invoice(reminded, 10)
         called = self._customer("Called")
-        self._invoice(called, 20, band="high")
+        called_invoice = self._invoice(called, 40, band="high")
+        self._executed(called_invoice, self.level_second, days_ago=10)
         # A level corrupted in SQL: its activity would be due in 27,000 years.
         self._sql(
             "UPDATE ai_dunning_level SET activity_delay_days = 10000000 WHERE id = %s",
@@ -197,7 +198,7 @@ class TestDunningRobustness(ReportedMixin, DunningCase):
         )
         stats = self.env["ai.dunning.run"].run(self.company, now=NOW)
         self.assertEqual(stats["skipped_customers"], 1)
-        self.assertEqual(self._logs(reminded_invoice).outcome, "sent", "the others are dunned")
+        self.assertEqual(self._logs(reminded_invoice).outcome, "queued", "the others are dunned")
         self.assertEqual(len(self._reports(called, "Dunning run")), 1)
 
     def test_dunning_level_offsets_are_bounded(self):

@@ -196,4 +196,4 @@ class TestDunningAccess(DunningCase):
         inv = self._invoice(partner, 8)
         wizard = self.env["ai.dunning.preview"].create({"partner_id": partner.id})
         wizard.action_run_now()
-        self.assertEqual(self._logs(inv).outcome, "sent")
+        self.assertEqual(self._logs(inv).outcome, "queued", "the email waits in the mail queue")

@@ -16,65 +16,26 @@ RISKY = [band in ("high", "critical") for band in RISK_BANDS]
 LEVEL_BANDS = np.array([RISKY, ALL, RISKY, ALL])
 
 
-def rank(days, band, last=-1):
-    return policy.next_level_rank(
-        np.array([days]), [band], np.array([last]), LEVEL_DAYS, LEVEL_BANDS
-    )[0]
-
-
-def test_risk_dependent_timing_before_due():
-    assert rank(-3, "high") == 0
-    assert rank(-3, "low") == policy.NO_LEVEL
-    assert rank(-6, "critical") == policy.NO_LEVEL
-
-
-def test_low_risk_first_email_a_week_after_due():
-    assert rank(6, "low") == policy.NO_LEVEL
-    assert rank(7, "low") == 1
-    # Call level does not apply to low risk: still the first reminder at 20 days.
-    assert rank(20, "low", last=-1) == 1
-    assert rank(20, "low", last=1) == policy.NO_LEVEL
-    assert rank(20, "high", last=1) == 2
-
-
-def test_jumps_to_highest_due_level_without_backlog_and_never_repeats():
-    assert rank(60, "medium") == 3
-    assert rank(60, "medium", last=3) == policy.NO_LEVEL
-    assert rank(8, "high", last=0) == 1
-    assert rank(8, "high", last=1) == policy.NO_LEVEL
-
-
-def test_unscored_invoice_uses_default_band():
-    assert rank(-3, None) == policy.NO_LEVEL  # medium: no courtesy
-    assert rank(7, None) == 1
-
-
-def test_vectorized_matches_scalar():
-    rng = np.random.default_rng(0)
-    n = 500
-    days = rng.integers(-20, 100, n)
-    bands = rng.choice(np.array([*RISK_BANDS, None], dtype=object), n)
-    last = rng.integers(-1, 4, n)
-    out = policy.next_level_rank(days, bands, last, LEVEL_DAYS, LEVEL_BANDS)
-    for i in range(n):
-        assert out[i] == rank(days[i], bands[i], last[i])
-
-
-def test_empty_inputs():
-    assert policy.next_level_rank(np.array([]), [], np.array([]), LEVEL_DAYS, LEVEL_BANDS).size == 0
-    out = policy.next_level_rank(
-        np.array([10]), ["low"], np.array([-1]), np.array([]), np.zeros((0, 4), bool)
+def test_next_level_days_follows_the_graduated_ladder():
+    # low: first (7) then final (45); high: first, call (15), final.
+    out = policy.next_level_days(
+        np.array([3, 10, 10, 60, 50]),
+        ["low", "low", "high", "low", "low"],
+        np.array([-1, 1, 1, 3, 1]),
+        np.array([np.nan, 2, 2, 1, 1]),
+        LEVEL_DAYS,
+        LEVEL_BANDS,
+        np.array([7, 7, 7, 7]),
     )
-    assert out.tolist() == [policy.NO_LEVEL]
-
-
-def test_next_level_date_offset():
-    out = policy.next_level_date_offset(
-        ["low", "high", "low"], np.array([-1, 1, 3]), LEVEL_DAYS, LEVEL_BANDS
+    assert out[0] == 4  # first reminder at +7: four days to go
+    assert out[1] == 35  # low skips the call level: final at +45
+    assert out[2] == 5  # call at +15, spacing (7 - 2) waits as long
+    assert np.isnan(out[3])  # end of the ladder
+    assert out[4] == 6  # final is due by age, spacing waits 7 - 1 days
+    empty = policy.next_level_days(
+        np.array([]), [], np.array([]), np.array([]), LEVEL_DAYS, LEVEL_BANDS, np.ones(4)
     )
-    assert out[0] == 7
-    assert out[1] == 15
-    assert np.isnan(out[2])
+    assert empty.size == 0
 
 
 def test_frequency_cap():

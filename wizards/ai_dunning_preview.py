@@ -1,7 +1,14 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..models.ai_dunning_log import OUTCOME_SELECTION, SKIP_REASON_SELECTION
+from ..ar_ai_collections.dunning_policy import NO_LEVEL, SKIP
+from ..models.ai_dunning_log import SKIP_REASON_SELECTION
+
+ACTION_SELECTION = [
+    ("send", "Send"),
+    ("review", "Wait for review"),
+    ("skip", "Skip"),
+]
 
 
 class AiDunningPreview(models.TransientModel):
@@ -45,36 +52,62 @@ class AiDunningPreview(models.TransientModel):
         }
 
     def action_refresh(self):
-        """Compute the decisions of the next run (nothing is sent or logged)."""
+        """Show the plan of the next run (nothing is sent or logged): per customer its
+        action and level, the invoices its reminder lists (each at its own level), or
+        why it is skipped."""
         self.ensure_one()
         self._check_company_and_customer()
-        # sudo: the decisions read the company's dunning settings; nothing is written
+        # sudo: the plan reads the company's dunning settings; nothing is written
         run = self.env["ai.dunning.run"].sudo().with_company(self.company_id)
-        decisions = run._preview(
+        # One customer: what "Run now" would do (manual mode and the clock bypassed).
+        plan, levels = run._preview(
             self.company_id,
             partners=self.partner_id or None,
             force_manual=bool(self.partner_id),
+            ignore_hours=bool(self.partner_id),
         )
         commands = [(5, 0, 0)]
-        if not decisions.empty:
-            commands += [
-                (
-                    0,
-                    0,
-                    {
-                        "partner_id": int(row.partner_id),
-                        "move_id": int(row.move_id),
-                        "level_id": int(row.level_id),
-                        "days_overdue": int(row.days_overdue),
-                        "risk_band": row.band if isinstance(row.band, str) else False,
-                        "outcome": row.outcome,
-                        "reason": row.reason or False,
-                    },
-                )
-                for row in decisions.itertuples()
-            ]
+        if plan is not None:
+            commands += [(0, 0, values) for values in self._plan_lines(plan, levels)]
         self.line_ids = commands
         return self._reopen()
+
+    @staticmethod
+    def _plan_lines(plan, levels):
+        """Preview lines of ``plan``: the listed invoices of each customer contacted,
+        one line per skipped customer with a level due (its reason)."""
+        level_ids = levels.ids
+
+        def level(rank):
+            return level_ids[rank] if rank != NO_LEVEL else False
+
+        customers = plan.customers.set_index("customer_id")
+        invoices = plan.invoices
+        lines = []
+        for customer_id, row in customers.iterrows():
+            base = {
+                "partner_id": int(customer_id),
+                "conversation_level_id": level(int(row["rank"])),
+                "action": row["action"],
+                "reason": row["reason"] or False,
+            }
+            if row["action"] == SKIP:
+                if row["reason"] in ("nothing_due", "spacing", "already_contacted_today"):
+                    continue
+                lines.append(base)
+                continue
+            listed = invoices[(invoices["customer_id"] == customer_id) & invoices["listed"]]
+            for inv in listed.itertuples():
+                lines.append(
+                    {
+                        **base,
+                        "move_id": int(inv.invoice_id),
+                        "level_id": level(int(inv.new_rank)),
+                        "reached": bool(inv.reached),
+                        "days_overdue": int(inv.days_overdue),
+                    }
+                )
+        return lines
 
     def action_run_now(self):
         """Run dunning now for the selected customer (business hours bypassed)."""
@@ -117,9 +150,16 @@ class AiDunningPreviewLine(models.TransientModel):
 
     preview_id = fields.Many2one("ai.dunning.preview", required=True, ondelete="cascade")
     partner_id = fields.Many2one("res.partner", string="Customer")
+    action = fields.Selection(ACTION_SELECTION)
+    conversation_level_id = fields.Many2one(
+        "ai.dunning.level", string="Reminder", help="Level (tone) of the customer's reminder."
+    )
     move_id = fields.Many2one("account.move", string="Invoice")
-    level_id = fields.Many2one("ai.dunning.level")
+    level_id = fields.Many2one(
+        "ai.dunning.level", string="Invoice Level", help="Level the reminder lists it at."
+    )
+    reached = fields.Boolean(
+        string="Steps Up", help="The invoice reaches this level now (else it stays there)."
+    )
     days_overdue = fields.Integer()
-    risk_band = fields.Char()
-    outcome = fields.Selection(OUTCOME_SELECTION)
     reason = fields.Selection(SKIP_REASON_SELECTION)
