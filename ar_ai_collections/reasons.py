@@ -198,9 +198,7 @@ def explain(model, features: FeatureMatrix, top: int = 3) -> list[list[str]]:
 _TTP_CHUNK_ROWS = 100_000
 
 
-def driver_effects_ttp(
-    model: TTPModel, X: np.ndarray, groups: np.ndarray | None = None
-) -> np.ndarray:
+def driver_effects_ttp(model: TTPModel, X: np.ndarray) -> np.ndarray:
     """Rise of logit P(not paid within 30 days) due to each feature (N x F).
 
     Each feature is reset in turn to the company average (the median training
@@ -210,26 +208,14 @@ def driver_effects_ttp(
     Vectorized: only cells that differ from the average are re-scored (a reset
     to the same value changes nothing: effect 0), all through the 30-day graph
     (:meth:`~ar_ai_collections.ttp_model.TTPModel.predict_paid_within_30d`) in a
-    few batched calls. With ``groups`` (one label per row, e.g. the customer), a
-    feature with one value across a group's rows (the customer's history,
-    exposure, habits) is reset once, on the group's first row, and its effect
-    shared by the group; the invoice's own features are reset on every row. A
-    group of one row gets exactly the per-row effect.
+    few batched calls.
     """
     X = np.asarray(X, dtype=np.float32)
     n, f = X.shape
     ref = np.asarray(model.metadata.reference_values, dtype=np.float32)
     if ref.shape != (f,):
         ref = np.median(X, axis=0).astype(np.float32)
-    if groups is None:
-        first = np.arange(n)
-    else:
-        _, first_of, inverse = np.unique(np.asarray(groups), return_index=True, return_inverse=True)
-        first = first_of[inverse.ravel()]
-    shared = (X[first] == X).all(axis=0)  # columns constant within every group
-    differs = ref != X
-    differs[:, shared] &= (first == np.arange(n))[:, None]
-    rows, cols = np.nonzero(differs)
+    rows, cols = np.nonzero(ref != X)
     p = np.empty(n + len(rows))
     for start in range(0, len(p), _TTP_CHUNK_ROWS):
         stop = min(start + _TTP_CHUNK_ROWS, len(p))
@@ -243,7 +229,6 @@ def driver_effects_ttp(
     z = np.log((1 - p) / p)  # logit of NOT paid within 30 days
     effects = np.zeros((n, f))
     effects[rows, cols] = z[rows] - z[n:]
-    effects[:, shared] = effects[first][:, shared]
     return effects
 
 
@@ -263,18 +248,15 @@ def phrase_ttp(name: str, row: dict) -> str | None:
     return phrase(name, row)
 
 
-def explain_ttp(
-    model: TTPModel, X: np.ndarray, top: int = 3, groups: np.ndarray | None = None
-) -> list[list[str]]:
+def explain_ttp(model: TTPModel, X: np.ndarray, top: int = 3) -> list[list[str]]:
     """Top ``top`` reasons delaying each invoice's payment.
 
     Features that only restate the invoice's age (:data:`AGE_ONLY_FEATURES`)
-    are used only when no other feature passes :data:`MIN_EFFECT`. ``groups``:
-    see :func:`driver_effects_ttp`.
+    are used only when no other feature passes :data:`MIN_EFFECT`.
     """
     if not len(X):
         return []
-    effects = driver_effects_ttp(model, X, groups)
+    effects = driver_effects_ttp(model, X)
     names = TTP_FEATURE_NAMES
     age_cols = np.array([n in AGE_ONLY_FEATURES for n in names])
     order = np.argsort(-effects, axis=1)

@@ -28,7 +28,6 @@ from .features import _days
 from .reasons import explain_ttp
 from .scoring import ModelSignatureError
 from .survival import (
-    AGE_THRESHOLDS,
     DATE_QUANTILES,
     DEFAULT_AFTER_DUE_DAYS,
     DEFAULT_KIND,
@@ -316,9 +315,13 @@ class TTPModel:
 
     def __init__(self, session, metadata: TTPMetadata, onnx_bytes: bytes):
         self._session = session
+        self._bulk_session = None
         self._p30_session = None
         self.metadata = metadata
         self.onnx_bytes = onnx_bytes
+        #: The company's :class:`Calibration` of P(paid within 30 days), applied by
+        #: :meth:`score_rows` (None: the graph's probabilities as they are).
+        self.calibration: Calibration | None = None
 
     @classmethod
     def from_path(cls, path: str | os.PathLike) -> TTPModel:
@@ -411,6 +414,17 @@ class TTPModel:
         (p,) = self._p30_session.run(["p_paid_30d"], {INPUT_NAME: X})
         return np.asarray(p, dtype=np.float64)
 
+    def _session_for(self, rows: int):
+        """The one-thread session, or from ``BULK_ROWS`` invoices (each K weekly
+        rows in the graph) one using every core, as the risk model does."""
+        from .scoring import BULK_ROWS, BULK_THREADS, _session
+
+        if rows * self.metadata.horizon_weeks < BULK_ROWS or BULK_THREADS < 2:
+            return self._session
+        if self._bulk_session is None:
+            self._bulk_session = _session(self.onnx_bytes, threads=BULK_THREADS)
+        return self._bulk_session
+
     def predict(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """Graph outputs (float64): ``p_paid_7d/30d/90d`` (N), ``survival``, ``hazard`` (N x K)."""
         X = np.ascontiguousarray(X, dtype=np.float32)
@@ -424,7 +438,7 @@ class TTPModel:
                 n: np.zeros((0, K)) if n in ("survival", "hazard") else np.zeros(0)
                 for n in OUTPUT_NAMES
             }
-        values = self._session.run(list(OUTPUT_NAMES), {INPUT_NAME: X})
+        values = self._session_for(len(X)).run(list(OUTPUT_NAMES), {INPUT_NAME: X})
         return {
             n: np.asarray(v, dtype=np.float64) for n, v in zip(OUTPUT_NAMES, values, strict=True)
         }
@@ -442,6 +456,12 @@ class TTPModel:
             else np.zeros((0, len(TTP_FEATURE_NAMES)), np.float32)
         )
         out = self.predict(X)
+        if self.calibration is not None:
+            # 7 <= 30 <= 90 days stays true around the calibrated 30-day figure
+            p30 = self.calibration.apply(out["p_paid_30d"])
+            out["p_paid_7d"] = np.minimum(out["p_paid_7d"], p30)
+            out["p_paid_90d"] = np.maximum(out["p_paid_90d"], p30)
+            out["p_paid_30d"] = p30
         due = history["due_date"].to_numpy(dtype="datetime64[ns]")[rows].astype("datetime64[D]")
         frame = history.iloc[rows][
             ["invoice_id", "customer_id", "due_date", "amount", "currency"]
@@ -452,8 +472,7 @@ class TTPModel:
         for key, value in derived.items():
             frame[key] = value
         if reasons and len(rows):
-            groups = reason_groups(frame["customer_id"].to_numpy(), X)
-            frame["reasons"] = ["; ".join(r) for r in explain_ttp(self, X, groups=groups)]
+            frame["reasons"] = ["; ".join(r) for r in explain_ttp(self, X)]
         return TTPScores(as_of, frame, out["survival"], X)
 
     def score(self, history: pd.DataFrame, as_of, reasons: bool = False) -> TTPScores:
@@ -495,17 +514,6 @@ def short_horizon_graph(onnx_bytes: bytes, horizon: int) -> bytes:
     del graph.output[:]
     graph.output.extend(keep)
     return model.SerializeToString()
-
-
-def reason_groups(customer_ids: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """Group of each invoice whose shared features are explained once: the
-    customer and the age bucket (:data:`AGE_THRESHOLDS`), the interaction the
-    customer's features depend on most (an overdue invoice and one not yet due
-    of the same customer can owe their delay to different habits)."""
-    overdue = -X[:, TTP_FEATURE_NAMES.index("days_to_due")].astype(np.float64)
-    bucket = np.searchsorted(np.asarray(AGE_THRESHOLDS), overdue, side="right")
-    customers = pd.factorize(np.asarray(customer_ids), sort=False)[0]
-    return customers.astype(np.int64) * (len(AGE_THRESHOLDS) + 1) + bucket
 
 
 def load_default_ttp_model() -> TTPModel:

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from ar_ai_collections import reasons, scoring, training, ttp_model
-from ar_ai_collections import survival as sv
 from ar_ai_collections.features import FEATURE_NAMES, build_features
 from ar_ai_collections.generator import generate_ledger
 
@@ -131,26 +130,3 @@ def test_ttp_vectorized_effects_equal_the_reference(setup):
         np.testing.assert_allclose(reasons.driver_effects_ttp(model, X), fast, atol=1e-5)
     finally:
         reasons._TTP_CHUNK_ROWS = chunk
-
-
-def test_ttp_grouped_effects_share_customer_features(setup):
-    history, _ = setup
-    model = ttp_model.load_default_ttp_model()
-    scores = model.score(history, "2026-06-30")
-    X = scores.X
-    groups = ttp_model.reason_groups(scores.frame["customer_id"].to_numpy(), X)
-    grouped = reasons.driver_effects_ttp(model, X, groups)
-    exact = reasons.driver_effects_ttp(model, X)
-    labels, counts = np.unique(groups, return_counts=True)
-    alone = np.isin(groups, labels[counts == 1])
-    assert alone.any() and (~alone).any()
-    # a group of one invoice gets exactly the per-invoice effects
-    np.testing.assert_allclose(grouped[alone], exact[alone], atol=1e-5)
-    # the invoice's own features (days to due, amount) are always its own
-    for name in ("amount_log", "days_to_due"):
-        j = sv.TTP_FEATURE_NAMES.index(name)
-        np.testing.assert_allclose(grouped[:, j], exact[:, j], atol=1e-5)
-    # a customer-level feature has one effect per group
-    j = sv.TTP_FEATURE_NAMES.index("share_late")
-    first = {g: grouped[i, j] for i, g in reversed(list(enumerate(groups)))}
-    np.testing.assert_array_equal(grouped[:, j], [first[g] for g in groups])
