@@ -30,6 +30,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.sql import create_index
 
+from . import risk_model_evaluation as evaluation
 from .cron_isolation import report_skipped
 
 _logger = logging.getLogger(__name__)
@@ -394,7 +395,7 @@ class AiRiskModel(models.Model):
             calibration_json=calibration.to_json(),
         )
         record = self.create(values)
-        record.auc = record._compare_ttp(history, model)["auc"]
+        record.auc = evaluation.compare_ttp(record, history, model)["auc"]
         record._promote_if_better(history)
         return record
 
@@ -408,7 +409,7 @@ class AiRiskModel(models.Model):
             self._promote()
             return
         if self.model_type == "ttp":
-            held_out = champion._compare_ttp(history, cut=self.train_end)
+            held_out = evaluation.compare_ttp(champion, history, cut=self.train_end)
             comparison = {
                 "start": held_out["start"],
                 "n": held_out["n"],
@@ -416,7 +417,7 @@ class AiRiskModel(models.Model):
                 "champion_auc": held_out["auc"],
             }
         else:
-            comparison = self._compare_with(champion, history)
+            comparison = evaluation.compare_risk(self, champion, history)
         margin = company.ai_risk_promotion_margin
         beats = comparison["challenger_auc"] >= comparison["champion_auc"] + margin
         self.message_post(
@@ -435,22 +436,6 @@ class AiRiskModel(models.Model):
         )
         if beats:
             self._promote()
-
-    def _compare_ttp(self, history, model=None, cut=None):
-        """AUC of this time-to-payment model's (calibrated) P(paid within 30 days)
-        on the invoices open 30 days before ``cut`` (default: its training end),
-        whose outcome is known by then: ``{"start", "n", "auc"}``."""
-        from ..ar_ai_collections import features as engine_features
-
-        self.ensure_one()
-        end = pd.Timestamp(cut or self.train_end or fields.Date.today())
-        start = end - pd.Timedelta(days=30)
-        rows = np.flatnonzero(engine_features.open_mask(history, start))
-        model = model or self._load_risk_model()
-        p30 = model.score_rows(history, rows, start).frame["p_paid_30d"].to_numpy()
-        paid = history["paid_date"].iloc[rows]
-        y = (paid.notna() & (paid <= end)).to_numpy()
-        return {"start": start.date(), "n": len(rows), "auc": _auc(y, p30)}
 
     @api.model
     def _cron_retrain(self):
@@ -472,47 +457,9 @@ class AiRiskModel(models.Model):
                 report_skipped(company, self.env._("Risk model retraining"), error)
         return True
 
-    def _compare_with(self, champion, history):
-        """AUC of this model and ``champion`` on the same held-out snapshot.
-
-        The held-out snapshot is the set of invoices open at the end of this
-        model's training window whose outcome (late or not) is known today.
-        """
-        from ..ar_ai_collections import features as engine_features
-
-        self.ensure_one()
-        start = pd.Timestamp(self.train_end or fields.Date.today())
-        matrix = engine_features.build_features(history, start)
-        frame = matrix.frame[["invoice_id"]].merge(
-            history[["invoice_id", "due_date", "paid_date"]], on="invoice_id", how="left"
-        )
-        today = pd.Timestamp(fields.Date.today())
-        deadline = frame["due_date"] + pd.Timedelta(days=self.company_id.ai_risk_late_days)
-        paid = frame["paid_date"]
-        known = paid.notna() | (deadline < today)
-        late = (paid.isna() & (deadline < today)) | (paid > deadline)
-        mask = known.to_numpy()
-        y = late.to_numpy()[mask]
-        result = {"start": start.date(), "n": int(mask.sum())}
-        for key, model in (("challenger_auc", self), ("champion_auc", champion)):
-            p_late = model._load_risk_model().predict(matrix.X)[0]
-            result[key] = _auc(y, np.asarray(p_late)[mask])
-        return result
-
 
 def _to_date(value):
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return False
     stamp = pd.Timestamp(value)
     return False if pd.isna(stamp) else stamp.date()
-
-
-def _auc(y_true, score):
-    """ROC AUC by the rank formula (ties averaged); 0.5 when one class is missing."""
-    y_true = np.asarray(y_true, dtype=bool)
-    n_pos = int(y_true.sum())
-    n_neg = len(y_true) - n_pos
-    if not n_pos or not n_neg:
-        return 0.5
-    ranks = pd.Series(score).rank(method="average").to_numpy()
-    return float((ranks[y_true].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
