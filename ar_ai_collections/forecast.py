@@ -69,7 +69,10 @@ class CashForecast:
     * ``by_band``: expected per week and risk band (P(not paid within 30 days));
     * ``by_customer``: expected per week and customer (rows with expected > 0);
     * ``detail``: DETAIL_COLUMNS, one row per currency, customer, band and week
-      (rows with expected > 0), P10/P90 of that group alone and its open amount.
+      (rows with expected > 0), P10/P90 of that group alone and its open amount;
+    * ``invoices``: the band of each open invoice (``invoice_id``,
+      ``customer_id``, ``currency``, ``band``), so that what is collected later
+      can be split by the band the invoice had when forecast.
     """
 
     as_of: pd.Timestamp
@@ -80,6 +83,7 @@ class CashForecast:
     by_customer: pd.DataFrame
     open_amount: float
     detail: pd.DataFrame
+    invoices: pd.DataFrame
 
 
 def _week_frame(as_of: pd.Timestamp, weeks: int) -> pd.DataFrame:
@@ -171,8 +175,16 @@ def cash_forecast(
         detail["open_amount"].to_numpy(),
     )
     detail = detail.assign(p10=p10, p90=p90)[list(DETAIL_COLUMNS)].reset_index(drop=True)
+    invoices = pd.DataFrame(
+        {
+            "invoice_id": frame["invoice_id"].to_numpy(),
+            "customer_id": frame["customer_id"].to_numpy(),
+            "currency": currency,
+            "band": band,
+        }
+    )
     return CashForecast(
-        scores.as_of, weeks, total, by_currency, by_band, by_customer, open_amount, detail
+        scores.as_of, weeks, total, by_currency, by_band, by_customer, open_amount, detail, invoices
     )
 
 

@@ -39,7 +39,13 @@ from .features import _days, open_mask
 from .forecast import weekly_pmf
 from .survival import DEFAULT_KIND, HORIZON_WEEKS, build_snapshots
 from .training import NotEnoughHistoryError, default_as_of, ece, roc_auc
-from .ttp_model import TTPModel, survival_days, survival_quantile_days, train_ttp_model
+from .ttp_model import (
+    TTPModel,
+    calibrate_company,
+    survival_days,
+    survival_quantile_days,
+    train_ttp_model,
+)
 
 #: Days-overdue bucket edges of the Kaplan-Meier baseline (lower bounds).
 KM_BUCKET_EDGES = (0, 31, 61, 91)
@@ -144,12 +150,24 @@ def backtest_time_to_payment(
     model: TTPModel | None = None,
     progress: Callable[[str], None] | None = None,
     retrain_every: int = 0,
+    calibrate: bool = True,
 ) -> TTPBacktestReport:
     """Run the backtest described in the module doc (pass ``model`` to skip training).
 
     ``retrain_every = n > 0`` retrains the model at every n-th cut on what was
     known then (as a company retraining on schedule would), instead of once.
+    ``calibrate``: each model it trains gets the company calibration Odoo
+    applies (:func:`~.ttp_model.calibrate_company` at its training date, from
+    30-day outcomes known by then), so the figures are those of what ships.
     """
+
+    def train(as_of) -> TTPModel:
+        trained = train_ttp_model(history, as_of=as_of, kind=kind, version="backtest")
+        fitted = TTPModel.from_bytes(trained.onnx_bytes)
+        if calibrate:
+            fitted.calibration = calibrate_company(fitted, history, as_of=as_of)
+        return fitted
+
     say = progress or (lambda _msg: None)
     end = default_as_of(history)
     start = pd.Timestamp(history["invoice_date"].min()).normalize()
@@ -158,8 +176,8 @@ def backtest_time_to_payment(
     if not len(cuts):
         raise NotEnoughHistoryError("history too short for a time-to-payment backtest")
     if model is None:
-        trained = train_ttp_model(history, as_of=first, kind=kind, version="backtest", progress=say)
-        model = TTPModel.from_bytes(trained.onnx_bytes)
+        say(f"training the model on what was known at {first.date()}")
+        model = train(first)
     km = km_curves(history, first, HORIZON_WEEKS)
     t_end = _days(np.array([end.to_datetime64()]))[0]
     due_all, paid_all = _days(history["due_date"]), _days(history["paid_date"])
@@ -171,8 +189,7 @@ def backtest_time_to_payment(
     n_rows = 0
     for i, cut in enumerate(cuts):
         if retrain_every and i and i % retrain_every == 0:
-            trained = train_ttp_model(history, as_of=cut, kind=kind, version="backtest")
-            model = TTPModel.from_bytes(trained.onnx_bytes)
+            model = train(cut)
         rows = np.flatnonzero(open_mask(history, cut))
         if not len(rows):
             continue

@@ -4,9 +4,11 @@ Pure maths over DataFrames (no Odoo import). The addon extracts one row per open
 customer invoice with SQL, then:
 
 1. :func:`no_pay_probability` gives, per invoice, the probability that it will
-   not be paid without a contact: the model's default probability when the
-   invoice is scored, otherwise an ageing prior (the older the debt, the less
-   likely it pays by itself).
+   not be paid without a contact: P(not paid within 30 days) when the
+   time-to-payment model answered for the invoice (a call is worth what it can
+   bring in this month: money that arrives within 30 days anyway gains nothing
+   from it), else the model's default probability, else an ageing prior (the
+   older the debt, the less likely it pays by itself).
 2. :func:`customer_lines` aggregates per customer: overdue amount, amount at
    risk (open residual not covered by an open dispute or promise), expected value
    of acting now (sum of amount at risk x no-pay probability), the amount-weighted
@@ -71,6 +73,9 @@ INVOICE_COLUMNS = (
     "in_dispute",
     "has_promise",
 )
+#: Optional invoice column: P(paid within 30 days) in %, NaN where the
+#: time-to-payment model did not answer.
+P_PAID_30D_COLUMN = "p_paid_30d"
 LINE_COLUMNS = (
     "customer_id",
     "overdue_amount",
@@ -102,20 +107,27 @@ def no_pay_probability(
     default_probability: np.ndarray,
     risk_score: np.ndarray,
     days_overdue: np.ndarray,
+    p_paid_30d: np.ndarray | None = None,
 ) -> np.ndarray:
     """Probability (0..1) that each invoice is not paid without a contact.
 
-    ``default_probability`` and ``risk_score`` are in % (the invoice fields); an
-    invoice is considered scored when either is positive. Scored invoices use the
-    default probability (for an invoice already overdue the late probability is
-    moot: it *is* late); unscored invoices use the ageing prior.
+    All inputs in % (the invoice fields). With the time-to-payment answer
+    (``p_paid_30d`` not NaN): ``1 - P(paid within 30 days)``. Otherwise an
+    invoice is considered scored when ``default_probability`` or ``risk_score``
+    is positive and uses the default probability (for an invoice already
+    overdue the late probability is moot: it *is* late); unscored invoices use
+    the ageing prior.
     """
     default_probability = np.asarray(default_probability, dtype=float)
     risk_score = np.asarray(risk_score, dtype=float)
     days = np.clip(np.asarray(days_overdue, dtype=float), 0.0, None)
     prior = PRIOR_BASE + (PRIOR_MAX - PRIOR_BASE) * np.minimum(days / PRIOR_DAYS, 1.0)
     scored = (default_probability > 0) | (risk_score > 0)
-    return np.where(scored, np.clip(default_probability / 100.0, 0.0, 1.0), prior)
+    p = np.where(scored, np.clip(default_probability / 100.0, 0.0, 1.0), prior)
+    if p_paid_30d is None:
+        return p
+    p30 = np.asarray(p_paid_30d, dtype=float)
+    return np.where(np.isnan(p30), p, np.clip(1.0 - p30 / 100.0, 0.0, 1.0))
 
 
 def customer_lines(invoices: pd.DataFrame) -> pd.DataFrame:
@@ -137,6 +149,9 @@ def customer_lines(invoices: pd.DataFrame) -> pd.DataFrame:
         invoices["default_probability"].to_numpy(dtype=float),
         invoices["risk_score"].to_numpy(dtype=float),
         days,
+        invoices[P_PAID_30D_COLUMN].to_numpy(dtype=float)
+        if P_PAID_30D_COLUMN in invoices
+        else None,
     )
     in_dispute = invoices["in_dispute"].to_numpy(dtype=bool)
     promised = invoices["has_promise"].to_numpy(dtype=bool)

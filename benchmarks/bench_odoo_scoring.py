@@ -11,7 +11,14 @@ Builds (once) a database whose customer-invoice history is bulk-loaded with SQL
 3. the time rescoring adds to posting one invoice (``_post`` + the pre-commit
    rescoring of that customer vs ``_post`` alone);
 4. the customer invoice list filtered on "High risk" and sorted by score, as
-   the web client asks for it (``web_search_read``, 80 rows + count).
+   the web client asks for it (``web_search_read``, 80 rows + count);
+5. the time-to-payment reasons inside the full run against their per-invoice
+   definition on the full graph (timed on a sample, extrapolated);
+6. the 13-week cash forecast refresh (engine, rows, weekly snapshot with its
+   invoice lists, collected amounts) against one ORM ``create`` per row (timed
+   on a sample, extrapolated), and the forecast graph as the web client opens it
+   (``web_read_group`` by week and band) against reading the rows and grouping
+   them in Python.
 
 Only what scoring reads is loaded: posted invoices with their receivable
 (``payment_term``) line, and for settled or part-paid ones a partial
@@ -62,6 +69,7 @@ def parse_args(argv=None):
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--http-port", default="18102")
     parser.add_argument("--load-only", action="store_true", help="build the database only")
+    parser.add_argument("--skip-forecast", action="store_true", help="no cash forecast timings")
     parser.add_argument(
         "--skip-full",
         action="store_true",
@@ -348,6 +356,8 @@ def measure(args):
                 f"customers in {results['full_run_s']:.2f} s"
             )
 
+            ttp_reasons(env, company, results)
+
             # Per-record ORM loop on a sample of open invoices.
             model, _record, _default = scoring._get_scoring_model(company)
             thresholds = company._ai_risk_band_thresholds()
@@ -455,7 +465,119 @@ def measure(args):
             f"'High risk' list sorted by score: {page['length']} matching, first 80 rows "
             f"in {results['high_risk_list_ms']:.0f} ms (median of 5)"
         )
+        if not args.skip_forecast:
+            cash_forecast(env, company, user_env, results)
     return results
+
+
+def ttp_reasons(env, company, results, sample=500):
+    """The reasons' share of the full run vs their per-invoice definition."""
+    from ar_ai_collections import reasons as engine_reasons
+
+    scoring = env["ai.risk.scoring"]
+    history = scoring._extract_history(company)
+    as_of = pd.Timestamp.today().normalize()
+    model = scoring._get_ttp_model(company)
+    scores = model.score(history, as_of)
+    X = scores.X
+    started = time.perf_counter()
+    engine_reasons.explain_ttp(model, X)
+    results["ttp_reasons_s"] = time.perf_counter() - started
+    ref = np.asarray(model.metadata.reference_values, dtype=np.float32)
+    block = X[:sample]
+    started = time.perf_counter()
+    for j in range(X.shape[1]):  # the definition: each feature reset, full graph
+        reset = block.copy()
+        reset[:, j] = ref[j]
+        model.predict(reset)
+    per_invoice = (time.perf_counter() - started) / max(1, len(block))
+    results["ttp_reasons_reference_s"] = per_invoice * len(X)
+    print(
+        f"time-to-payment reasons of {len(X)} open invoices: {results['ttp_reasons_s']:.1f} s "
+        f"({results['ttp_reasons_s'] / max(1, len(X)) * 1000:.2f} ms/invoice) vs the "
+        f"per-invoice definition on the full graph {per_invoice * 1000:.2f} ms/invoice on a "
+        f"sample of {len(block)}: {results['ttp_reasons_reference_s']:.0f} s extrapolated"
+    )
+
+
+def cash_forecast(env, company, user_env, results, sample=500):
+    """Forecast refresh and graph opening, each with a baseline of the same run."""
+    Forecast = env["ai.cash.forecast"]
+    today = pd.Timestamp.today().date()
+    env.cr.execute("DELETE FROM ai_cash_forecast WHERE company_id = %s", [company.id])
+    timings = {}
+    started = time.perf_counter()
+    invoices = Forecast._refresh_company(company, today)
+    timings["rows"] = time.perf_counter() - started
+    started = time.perf_counter()
+    Forecast._keep_snapshot(company, today, invoices)
+    timings["snapshot"] = time.perf_counter() - started
+    started = time.perf_counter()
+    Forecast._update_actuals(company, today)
+    timings["actuals"] = time.perf_counter() - started
+    env.cr.commit()
+    results["forecast_refresh_s"] = sum(timings.values())
+    env.cr.execute(
+        "SELECT count(*) FILTER (WHERE NOT is_snapshot), count(*) FILTER (WHERE is_snapshot)"
+        " FROM ai_cash_forecast WHERE company_id = %s",
+        [company.id],
+    )
+    n_rows, n_snapshot = env.cr.fetchone()
+    rows = Forecast.search([("company_id", "=", company.id), ("is_snapshot", "=", False)])
+    values = rows[:sample].read(
+        ["partner_id", "band", "week", "date_start", "date_end", "expected_amount"]
+    )
+    started = time.perf_counter()
+    for value in values:
+        Forecast.create(
+            {
+                "company_id": company.id,
+                "currency_id": company.currency_id.id,
+                "partner_id": value["partner_id"][0],
+                "band": value["band"],
+                "week": value["week"],
+                "date_start": value["date_start"],
+                "date_end": value["date_end"],
+                "forecast_date": today,
+                "expected_amount": value["expected_amount"],
+            }
+        )
+    env.flush_all()
+    per_row = (time.perf_counter() - started) / max(1, len(values))
+    env.cr.rollback()
+    results["forecast_orm_extrapolated_s"] = per_row * (n_rows + n_snapshot)
+    print(
+        f"cash forecast refresh: {n_rows} rows + {n_snapshot} snapshot rows in "
+        f"{results['forecast_refresh_s']:.1f} s (engine and rows {timings['rows']:.1f} s, "
+        f"snapshot {timings['snapshot']:.1f} s, collected {timings['actuals']:.1f} s) vs one "
+        f"ORM create per row {per_row * 1000:.1f} ms: "
+        f"{results['forecast_orm_extrapolated_s']:.0f} s extrapolated"
+    )
+    domain = [("is_snapshot", "=", False), ("company_id", "=", company.id)]
+    graph, naive = [], []
+    for _ in range(5):
+        env.invalidate_all()
+        started = time.perf_counter()
+        groups = user_env["ai.cash.forecast"].web_read_group(
+            domain, ["expected_amount:sum"], ["date_start:week", "band"], lazy=False
+        )
+        graph.append(time.perf_counter() - started)
+        env.invalidate_all()
+        started = time.perf_counter()
+        frame = pd.DataFrame(
+            user_env["ai.cash.forecast"].search_read(
+                domain, ["date_start", "band", "expected_amount"]
+            )
+        )
+        frame.groupby(["date_start", "band"])["expected_amount"].sum()
+        naive.append(time.perf_counter() - started)
+    results["forecast_graph_ms"] = float(np.median(graph)) * 1000
+    results["forecast_graph_naive_ms"] = float(np.median(naive)) * 1000
+    print(
+        f"cash forecast graph (web_read_group by week and band, {groups['length']} groups of "
+        f"{n_rows} rows): {results['forecast_graph_ms']:.0f} ms vs reading the rows and "
+        f"grouping in Python {results['forecast_graph_naive_ms']:.0f} ms (medians of 5)"
+    )
 
 
 def main(argv=None):

@@ -39,12 +39,15 @@ from ar_ai_collections.ttp_backtest import backtest_time_to_payment  # noqa: E40
 IBM = ROOT.parent / "shared" / "datasets" / "ibm_ar_sample" / "history.csv"
 
 
-def run(name: str, history, kind: str, retrain_every: int = 0) -> dict:
+def run(name: str, history, kind: str, retrain_every: int = 0, calibrate: bool = True) -> dict:
     start = time.perf_counter()
-    report = backtest_time_to_payment(history, kind=kind, retrain_every=retrain_every)
+    report = backtest_time_to_payment(
+        history, kind=kind, retrain_every=retrain_every, calibrate=calibrate
+    )
     seconds = time.perf_counter() - start
     schedule = f", retrained every {retrain_every} cuts" if retrain_every else ""
-    print(f"\n{name} [hazard: {kind}{schedule}, {seconds:.0f}s]")
+    calibration = "company calibration" if calibrate else "uncalibrated"
+    print(f"\n{name} [hazard: {kind}{schedule}, {calibration}, {seconds:.0f}s]")
     print(report.summary())
     print("  payment-date MAE by days overdue at the cut (model / cust. mean / K-M):")
     for bucket, row in report.extra["mae_days_by_bucket"].items():
@@ -53,7 +56,13 @@ def run(name: str, history, kind: str, retrain_every: int = 0) -> dict:
                 f"    {bucket:<8} n={row['n']:<6} {row['model']:7.2f} "
                 f"{row['customer_mean']:7.2f} {row['km']:7.2f}"
             )
-    return {"name": name, "kind": kind, "seconds": round(seconds, 1), **report.to_dict()}
+    return {
+        "name": name,
+        "kind": kind,
+        "calibrated": calibrate,
+        "seconds": round(seconds, 1),
+        **report.to_dict(),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,16 +74,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--retrain-every", type=int, default=0, help="also run retraining every N cuts (0: no)"
     )
+    parser.add_argument(
+        "--uncalibrated", action="store_true", help="also run without the company calibration"
+    )
+    parser.add_argument("--no-ibm", action="store_true", help="the generator's ledger only")
     args = parser.parse_args(argv)
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
     results = []
     ledger = generate_ledger(args.customers, 24, 11, dt.date(2026, 6, 30)).history
-    ibm = load_history(args.ibm) if args.ibm.exists() else None
+    ibm = load_history(args.ibm) if args.ibm.exists() and not args.no_ibm else None
     if ibm is None:
         print(f"(IBM sample not found at {args.ibm}: skipped)")
     for kind in kinds:
         tag = f"generator {args.customers} customers x 24 months (seed 11)"
         results.append(run(tag, ledger, kind))
+        if args.uncalibrated:
+            results.append(run(tag, ledger, kind, calibrate=False))
         if ibm is not None:
             results.append(run("IBM AR sample", ibm, kind))
         if args.retrain_every:

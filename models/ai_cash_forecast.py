@@ -4,9 +4,11 @@ A refresh asks the engine (time-to-payment model, :mod:`..ar_ai_collections.fore
 for the expected collections of the next 13 weeks and stores them, one row per
 company, invoice currency, week, band and customer (amounts in the company
 currency). Once a week the current forecast is kept as a snapshot (one row per
-invoice currency, week and customer): as its weeks pass, the payments received
-on the invoices it covered are added as "collected", next to what was expected.
-Rows are written with set-based SQL: a company has thousands of them.
+invoice currency, customer, band and week, every week present; the first week's
+row lists the invoices of its group): as its weeks pass, the payments received
+on those invoices are added as "collected", next to what was expected, so the
+collected cash splits by the band each invoice had when forecast. Rows are
+written with set-based SQL: a company has thousands of them.
 """
 
 import datetime as dt
@@ -28,11 +30,47 @@ SNAPSHOT_KEEP_DAYS = 731
 #: this many days ago (payments are usually registered within a few weeks).
 ACTUALS_LOOKBACK_DAYS = 35
 
-# Payments received in each snapshot week on the invoices issued by its forecast
-# date (a payment after that date means the invoice was open then), credit notes
-# excluded: collected cash, in the company currency.
+# Payments received in each snapshot week, credit notes excluded: collected cash,
+# in the company currency. Snapshots with a band: on the invoices listed by the
+# first week's row of their group (open at the forecast date, in that band).
+# Snapshots kept before bands were (band NULL): on the customer's invoices
+# issued by the forecast date (a payment after it means the invoice was open).
 _ACTUALS_SQL = """
-    WITH collected AS (
+    WITH anchor AS (
+        SELECT a.id, a.forecast_date, a.partner_id, a.invoice_currency_id, a.band
+          FROM ai_cash_forecast a
+         WHERE a.company_id = %(company_id)s
+           AND a.is_snapshot
+           AND a.week = 1
+           AND a.band IS NOT NULL
+           AND a.forecast_date <= %(today)s
+           AND a.forecast_date + 7 * %(weeks)s >= %(since)s
+    ), paid AS (
+        SELECT a.id AS anchor_id, (p.max_date - a.forecast_date - 1) / 7 + 1 AS week,
+               sum(p.amount) FILTER (WHERE cm.move_type IS DISTINCT FROM 'out_refund') AS amount
+          FROM anchor a
+          JOIN ai_cash_forecast_account_move_rel r ON r.forecast_id = a.id
+          JOIN account_move_line l ON l.move_id = r.move_id AND l.display_type = 'payment_term'
+          JOIN account_partial_reconcile p
+            ON p.debit_move_id = l.id
+           AND p.max_date > a.forecast_date
+           AND p.max_date <= a.forecast_date + 7 * %(weeks)s
+          LEFT JOIN account_move_line cl ON cl.id = p.credit_move_id
+          LEFT JOIN account_move cm ON cm.id = cl.move_id
+         GROUP BY 1, 2
+    ), by_band AS (
+        SELECT f.id, COALESCE(paid.amount, 0) AS amount
+          FROM anchor a
+          JOIN ai_cash_forecast f
+            ON f.company_id = %(company_id)s
+           AND f.is_snapshot
+           AND f.forecast_date = a.forecast_date
+           AND f.partner_id = a.partner_id
+           AND f.invoice_currency_id IS NOT DISTINCT FROM a.invoice_currency_id
+           AND f.band = a.band
+          LEFT JOIN paid ON paid.anchor_id = a.id AND paid.week = f.week
+         WHERE f.date_start <= %(today)s AND f.date_end >= %(since)s
+    ), before_bands AS (
         SELECT f.id, COALESCE(sum(p.amount) FILTER (
                    WHERE cm.move_type IS DISTINCT FROM 'out_refund'), 0) AS amount
           FROM ai_cash_forecast f
@@ -50,10 +88,13 @@ _ACTUALS_SQL = """
           LEFT JOIN account_move_line cl ON cl.id = p.credit_move_id
           LEFT JOIN account_move cm ON cm.id = cl.move_id
          WHERE f.is_snapshot
+           AND f.band IS NULL
            AND f.company_id = %(company_id)s
            AND f.date_start <= %(today)s
            AND f.date_end >= %(since)s
          GROUP BY f.id
+    ), collected AS (
+        SELECT * FROM by_band UNION ALL SELECT * FROM before_bands
     )
     UPDATE ai_cash_forecast f
        SET actual_amount = c.amount,
@@ -86,7 +127,8 @@ class AiCashForecast(models.Model):
     band = fields.Selection(
         RISK_BAND_SELECTION,
         readonly=True,
-        help="Band of the invoices on P(not paid within 30 days); empty on snapshots.",
+        help="Band of the invoices on P(not paid within 30 days) at the forecast date "
+        "(empty on snapshots kept before 18.0.1.2.0).",
     )
     week = fields.Integer(readonly=True, aggregator=None, help="1 = the next 7 days.")
     date_start = fields.Date(string="Week From", readonly=True)
@@ -111,6 +153,16 @@ class AiCashForecast(models.Model):
     )
     error_amount = fields.Monetary(string="Collected - Expected", readonly=True)
     abs_error_amount = fields.Monetary(string="Absolute Error", readonly=True)
+    move_ids = fields.Many2many(
+        "account.move",
+        "ai_cash_forecast_account_move_rel",
+        "forecast_id",
+        "move_id",
+        string="Invoices",
+        readonly=True,
+        help="Snapshots, first week's row: the invoices of this customer, currency and band "
+        "at the forecast date, whose payments are the collected amounts of the group.",
+    )
 
     # ------------------------------------------------------------------
     # Actions
@@ -143,17 +195,20 @@ class AiCashForecast(models.Model):
         """Forecast, snapshot (weekly) and collected amounts of ``companies`` on ``today``."""
         for company in companies:
             day = today or fields.Date.context_today(self.with_company(company))
-            self._refresh_company(company, day)
-            self._keep_snapshot(company, day)
+            invoices = self._refresh_company(company, day)
+            self._keep_snapshot(company, day, invoices)
             self._update_actuals(company, day)
         self.env.invalidate_all()
         return True
 
     @api.model
     def _refresh_company(self, company, as_of):
-        """Replace the current forecast rows of ``company`` by the engine's."""
+        """Replace the current forecast rows of ``company`` by the engine's.
+
+        :return: the band of each open invoice (engine ``CashForecast.invoices``),
+            None when the company has no invoice
+        """
         from ..ar_ai_collections import forecast as engine_forecast
-        from .ai_risk_scoring import default_ttp_model
 
         history = self.env["ai.risk.scoring"]._extract_history(company)
         self.env.cr.execute(
@@ -161,23 +216,26 @@ class AiCashForecast(models.Model):
             [company.id],
         )
         if history is None:
-            return 0
-        detail = engine_forecast.forecast_collections(
+            return None
+        forecast = engine_forecast.forecast_collections(
             history,
             as_of,
             weeks=FORECAST_WEEKS,
-            model=default_ttp_model(),
+            model=self.env["ai.risk.scoring"]._get_ttp_model(company),
             band_thresholds=company._ai_ttp_band_thresholds(),
-        ).detail
-        if not len(detail):
-            return 0
+        )
+        detail = forecast.detail
         currencies = {
             currency.name: currency.id
             for currency in self.env["res.currency"]
             .with_context(active_test=False)
-            .search([("name", "in", detail["currency"].unique().tolist())])
+            .search([("name", "in", forecast.invoices["currency"].unique().tolist())])
         }
-        n = len(detail)
+        invoices = forecast.invoices.assign(
+            invoice_currency_id=[currencies.get(code) for code in forecast.invoices["currency"]]
+        )
+        if not len(detail):
+            return invoices
         self.env.cr.execute(
             """
             INSERT INTO ai_cash_forecast (
@@ -213,14 +271,16 @@ class AiCashForecast(models.Model):
                 },
             },
         )
-        return n
+        return invoices
 
     @api.model
-    def _keep_snapshot(self, company, today):
+    def _keep_snapshot(self, company, today, invoices):
         """Keep the current forecast as a snapshot when the latest is a week old.
 
-        Snapshot rows drop the band (the band of each invoice at the forecast date
-        is not kept, so collected amounts could not be split by it).
+        One row per invoice currency, customer, band and week (every week, zero
+        where nothing was expected) and, on the first week's row, the invoices
+        of the group (``invoices``: the engine's band of each open invoice), so
+        that collected cash splits by the band the invoices had.
         """
         cr = self.env.cr
         cr.execute(
@@ -235,6 +295,29 @@ class AiCashForecast(models.Model):
             " WHERE company_id = %s AND is_snapshot AND forecast_date < %s",
             [company.id, today - dt.timedelta(days=SNAPSHOT_KEEP_DAYS)],
         )
+        # Invoice lists of snapshots whose weeks are all past the lookback: no
+        # collected amount is recomputed from them any more.
+        cr.execute(
+            """
+            DELETE FROM ai_cash_forecast_account_move_rel r
+             USING ai_cash_forecast f
+             WHERE f.id = r.forecast_id AND f.company_id = %s AND f.forecast_date < %s
+            """,
+            [company.id, today - dt.timedelta(days=7 * FORECAST_WEEKS + ACTUALS_LOOKBACK_DAYS)],
+        )
+        if invoices is None or not len(invoices):
+            return False
+        params = {
+            "company": company.id,
+            "currency": company.currency_id.id,
+            "today": today,
+            "weeks": FORECAST_WEEKS,
+            "uid": self.env.uid,
+            "move": invoices["invoice_id"].astype(np.int64).tolist(),
+            "partner": invoices["customer_id"].astype(np.int64).tolist(),
+            "invoice_currency": invoices["invoice_currency_id"].tolist(),
+            "band": invoices["band"].astype(str).tolist(),
+        }
         cr.execute(
             """
             INSERT INTO ai_cash_forecast (
@@ -242,18 +325,44 @@ class AiCashForecast(models.Model):
                 date_start, date_end, forecast_date, is_snapshot, expected_amount,
                 p10_amount, p90_amount, actual_amount, error_amount, abs_error_amount,
                 create_uid, write_uid, create_date, write_date)
-            SELECT company_id, currency_id, invoice_currency_id, partner_id, NULL, week,
-                   date_start, date_end, forecast_date, TRUE, sum(expected_amount),
-                   NULL, NULL, 0, -sum(expected_amount), sum(expected_amount),
+            SELECT %(company)s, %(currency)s, g.invoice_currency, g.partner, g.band, w.week,
+                   %(today)s::date + (7 * (w.week - 1) + 1), %(today)s::date + 7 * w.week,
+                   %(today)s, TRUE, COALESCE(c.expected_amount, 0), NULL, NULL, 0,
+                   -COALESCE(c.expected_amount, 0), COALESCE(c.expected_amount, 0),
                    %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-              FROM ai_cash_forecast
-             WHERE company_id = %(company)s AND NOT is_snapshot
-             GROUP BY company_id, currency_id, invoice_currency_id, partner_id, week,
-                      date_start, date_end, forecast_date
+              FROM (SELECT DISTINCT invoice_currency, partner, band
+                      FROM unnest(%(invoice_currency)s::int[], %(partner)s::int[],
+                                  %(band)s::varchar[]) AS v(invoice_currency, partner, band)
+                   ) AS g
+             CROSS JOIN generate_series(1, %(weeks)s) AS w(week)
+              LEFT JOIN ai_cash_forecast c
+                     ON c.company_id = %(company)s
+                    AND NOT c.is_snapshot
+                    AND c.partner_id = g.partner
+                    AND c.invoice_currency_id IS NOT DISTINCT FROM g.invoice_currency
+                    AND c.band = g.band
+                    AND c.week = w.week
             """,
-            {"company": company.id, "uid": self.env.uid},
+            params,
         )
-        return bool(cr.rowcount)
+        cr.execute(
+            """
+            INSERT INTO ai_cash_forecast_account_move_rel (forecast_id, move_id)
+            SELECT f.id, v.move
+              FROM unnest(%(move)s::int[], %(invoice_currency)s::int[], %(partner)s::int[],
+                          %(band)s::varchar[]) AS v(move, invoice_currency, partner, band)
+              JOIN ai_cash_forecast f
+                ON f.company_id = %(company)s
+               AND f.is_snapshot
+               AND f.forecast_date = %(today)s
+               AND f.week = 1
+               AND f.partner_id = v.partner
+               AND f.invoice_currency_id IS NOT DISTINCT FROM v.invoice_currency
+               AND f.band = v.band
+            """,
+            params,
+        )
+        return True
 
     @api.model
     def _update_actuals(self, company, today):
@@ -264,6 +373,7 @@ class AiCashForecast(models.Model):
             {
                 "company_id": company.id,
                 "today": today,
+                "weeks": FORECAST_WEEKS,
                 "since": today - dt.timedelta(days=ACTUALS_LOOKBACK_DAYS),
             },
         )

@@ -30,7 +30,9 @@ SELECT m.commercial_partner_id AS customer_id,
        COALESCE(m.ai_has_open_promise, FALSE) AS has_promise,
        CASE WHEN COALESCE(p.ai_promise_count, 0) >= %(min_promises)s
             THEN 1.0 - COALESCE(p.ai_promise_kept_rate, 0.0) / 100.0
-            ELSE 0.0 END AS promise_break_rate
+            ELSE 0.0 END AS promise_break_rate,
+       -- the time-to-payment answer (NULL where the model did not answer)
+       CASE WHEN m.ai_predicted_pay_date IS NOT NULL THEN m.ai_p_paid_30d END AS p_paid_30d
   FROM account_move m
   JOIN res_partner p ON p.id = m.commercial_partner_id
  WHERE m.company_id = %(company_id)s
@@ -412,7 +414,12 @@ class AiCollectionWorklist(models.Model):
             },
         )
         invoices = pd.DataFrame(
-            cr.fetchall(), columns=[*worklist_policy.INVOICE_COLUMNS, "promise_break_rate"]
+            cr.fetchall(),
+            columns=[
+                *worklist_policy.INVOICE_COLUMNS,
+                "promise_break_rate",
+                worklist_policy.P_PAID_30D_COLUMN,
+            ],
         )
         lines = worklist_policy.customer_lines(invoices)
         if lines.empty:

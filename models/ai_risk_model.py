@@ -1,8 +1,13 @@
 """Registry of the payment-risk models (ONNX) of each company.
 
 Each record is one trained or uploaded ONNX model with its engine metadata and
-evaluation metrics. Per company at most one model is the *champion* (the one
-that scores); retrained or uploaded models start as *challengers*.
+evaluation metrics, of one of two types: the late-payment *risk* model
+(P(paid after the due date) of invoices not yet due) and the *time-to-payment*
+model (P(paid within 7/30/90 days), payment dates, bands), which carries its
+company's calibration of P(paid within 30 days). Per company and type at most
+one model is the *champion* (the one that scores; without one the bundled
+default of that type scores); retrained or uploaded models start as
+*challengers*.
 
 Access: the ACL gives write and create to Collections Managers only and the
 multi-company record rule limits them to their companies; every action checks
@@ -25,6 +30,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.sql import create_index
 
+from . import risk_model_evaluation as evaluation
 from .cron_isolation import report_skipped
 
 _logger = logging.getLogger(__name__)
@@ -41,6 +47,14 @@ class AiRiskModel(models.Model):
     _order = "company_id, trained_at desc, id desc"
 
     name = fields.Char(required=True, tracking=True)
+    model_type = fields.Selection(
+        [("risk", "Late-payment risk"), ("ttp", "Time to payment")],
+        string="Type",
+        required=True,
+        default="risk",
+        readonly=True,
+        index=True,
+    )
     version = fields.Char(required=True, readonly=True)
     engine_version = fields.Char(readonly=True)
     company_id = fields.Many2one(
@@ -77,15 +91,22 @@ class AiRiskModel(models.Model):
     ece = fields.Float(string="Calibration Error (ECE)", digits=(4, 3), readonly=True)
     baseline_auc = fields.Float(string="Baseline AUC", digits=(4, 3), readonly=True)
     feature_names = fields.Text(string="Features", readonly=True)
+    calibration_json = fields.Text(
+        string="Calibration (JSON)",
+        readonly=True,
+        help="Time-to-payment models: the company's isotonic map of P(paid within "
+        "30 days), fitted on its recent outcomes when the model was trained.",
+    )
     trained_by_id = fields.Many2one("res.users", readonly=True)
     trained_at = fields.Datetime(string="Trained On", readonly=True)
 
     def init(self):
-        # At most one champion per company, enforced by the database.
+        # At most one champion per company and model type, enforced by the database.
         self.env.cr.execute(
             """
-            CREATE UNIQUE INDEX IF NOT EXISTS ai_risk_model_one_champion_per_company
-                ON ai_risk_model (company_id) WHERE state = 'champion'
+            DROP INDEX IF EXISTS ai_risk_model_one_champion_per_company;
+            CREATE UNIQUE INDEX IF NOT EXISTS ai_risk_model_one_champion_per_company_type
+                ON ai_risk_model (company_id, model_type) WHERE state = 'champion'
             """
         )
         # The fast rescoring after posting / paying reads one customer's posted
@@ -102,9 +123,9 @@ class AiRiskModel(models.Model):
     # Actions
     # ------------------------------------------------------------------
     def action_train_now(self):
-        """Train a challenger on the current company's settled history."""
-        model = self._train_for_company(self.env.company, raise_if_too_small=True)
-        return model._get_form_action()
+        """Train a risk and a time-to-payment challenger on the company's history."""
+        models = self._train_for_company(self.env.company, raise_if_too_small=True)
+        return models[:1]._get_form_action()
 
     def action_promote(self):
         """Make this model the champion of its company (the previous one is archived)."""
@@ -160,11 +181,17 @@ class AiRiskModel(models.Model):
             )
 
     @api.model
-    def _get_champion(self, company):
-        """The champion of ``company`` (empty if the bundled model scores), to read only."""
+    def _get_champion(self, company, model_type="risk"):
+        """The ``model_type`` champion of ``company`` (empty if the bundled model
+        scores), to read only."""
         # sudo: which model scores is public to score readers and Settings admins
         return self.sudo().search(
-            [("company_id", "=", company.id), ("state", "=", "champion")], limit=1
+            [
+                ("company_id", "=", company.id),
+                ("model_type", "=", model_type),
+                ("state", "=", "champion"),
+            ],
+            limit=1,
         )
 
     def _get_form_action(self):
@@ -184,8 +211,8 @@ class AiRiskModel(models.Model):
         self.ensure_one()
         if self.state == "champion":
             return
-        self._engine_model(self._get_onnx_bytes(), self.company_id)
-        previous = self._get_champion(self.company_id).with_env(self.env)
+        self._engine_model(self._get_onnx_bytes(), self.company_id, self.model_type)
+        previous = self._get_champion(self.company_id, self.model_type).with_env(self.env)
         if previous:
             previous.write({"state": "archived"})
             # One UPDATE swapping both states could hit the one-champion index first.
@@ -197,20 +224,28 @@ class AiRiskModel(models.Model):
         self.message_post(body=self.env._("Promoted to champion."))
 
     def _load_risk_model(self):
-        """Return the engine RiskModel of this record (cached per write date)."""
+        """Return the engine model of this record: a RiskModel, or a TTPModel for a
+        time-to-payment record (cached per write date)."""
         self.ensure_one()
         key = (self.env.cr.dbname, self.id, str(self.write_date))
         model = _SESSION_CACHE.get(key)
         if model is None:
-            from ..ar_ai_collections import scoring as engine_scoring
-
-            model = engine_scoring.RiskModel.from_bytes(
-                self._get_onnx_bytes(), max_bytes=self.company_id._ai_risk_model_max_bytes()
-            )
+            model = self._engine_model(self._get_onnx_bytes(), self.company_id, self.model_type)
+            if self.model_type == "ttp":
+                model.calibration = self._ttp_calibration()
             if len(_SESSION_CACHE) >= _SESSION_CACHE_SIZE:
                 _SESSION_CACHE.pop(next(iter(_SESSION_CACHE)))
             _SESSION_CACHE[key] = model
         return model
+
+    def _ttp_calibration(self):
+        """The engine Calibration stored with this time-to-payment model (or None)."""
+        self.ensure_one()
+        if not self.calibration_json:
+            return None
+        from ..ar_ai_collections import ttp_model as engine_ttp
+
+        return engine_ttp.Calibration.from_json(self.calibration_json)
 
     def _get_onnx_bytes(self):
         self.ensure_one()
@@ -219,7 +254,8 @@ class AiRiskModel(models.Model):
 
     @api.model
     def _values_from_engine(self, onnx_bytes, metadata, company, source, filename=None):
-        """Return create values from an engine ModelMetadata."""
+        """Return create values from an engine ModelMetadata (or TTPMetadata, which
+        has no training start, row count, lateness or horizon)."""
         metrics = dict(metadata.metrics or {})
 
         def metric(*names):
@@ -238,11 +274,11 @@ class AiRiskModel(models.Model):
             "state": "challenger",
             "onnx_file": base64.b64encode(onnx_bytes),
             "onnx_filename": filename or f"risk_model_{metadata.version}.onnx",
-            "train_start": _to_date(metadata.train_start),
+            "train_start": _to_date(getattr(metadata, "train_start", None)),
             "train_end": _to_date(metadata.train_end),
-            "n_rows": int(metadata.n_rows or 0),
-            "late_days": int(metadata.late_days or 0),
-            "horizon_days": int(metadata.horizon_days or 0),
+            "n_rows": int(getattr(metadata, "n_rows", 0) or 0),
+            "late_days": int(getattr(metadata, "late_days", 0) or 0),
+            "horizon_days": int(getattr(metadata, "horizon_days", 0) or 0),
             "metrics_json": json.dumps(metrics, indent=2, sort_keys=True, default=str),
             "auc": metric("auc", "roc_auc"),
             "brier": metric("brier", "brier_score"),
@@ -254,19 +290,20 @@ class AiRiskModel(models.Model):
         }
 
     @api.model
-    def _engine_model(self, onnx_bytes, company):
-        """The engine's RiskModel of ``onnx_bytes`` under ``company``'s size limit.
+    def _engine_model(self, onnx_bytes, company, model_type="risk"):
+        """The engine's model of ``onnx_bytes`` (RiskModel, or TTPModel for
+        ``model_type`` "ttp") under ``company``'s size limit.
 
         :raise UserError: the engine refuses the file (too big, external data,
             foreign operators or outputs, missing metadata, absurd trial
             prediction), with its reason.
         """
         from ..ar_ai_collections import scoring as engine_scoring
+        from ..ar_ai_collections import ttp_model as engine_ttp
 
+        loader = engine_ttp.TTPModel if model_type == "ttp" else engine_scoring.RiskModel
         try:
-            return engine_scoring.RiskModel.from_bytes(
-                onnx_bytes, max_bytes=company._ai_risk_model_max_bytes()
-            )
+            return loader.from_bytes(onnx_bytes, max_bytes=company._ai_risk_model_max_bytes())
         except engine_scoring.ModelSignatureError as error:
             raise UserError(
                 self.env._("This file is not a valid payment-risk model: %(error)s", error=error)
@@ -287,13 +324,16 @@ class AiRiskModel(models.Model):
 
     @api.model
     def _train_for_company(self, company, raise_if_too_small=False):
-        """Train a model on ``company``'s settled history and register it.
+        """Train a risk and a time-to-payment model on ``company``'s history and
+        register them.
 
-        The first model of a company becomes champion; later ones are challengers
-        promoted only if they beat the champion on the same held-out period by the
-        company's promotion margin (the comparison is posted on the challenger).
+        The first model of each type becomes champion; later ones are challengers
+        promoted only if they beat the champion of their type on the same period
+        by the company's promotion margin (the comparison is posted on the
+        challenger).
 
-        :return: the new ai.risk.model record (empty when the history is too small)
+        :return: the new records, risk model first (empty when the history is too
+            small; the risk model alone when too small for a time-to-payment one)
         """
         from ..ar_ai_collections import training as engine_training
 
@@ -321,14 +361,66 @@ class AiRiskModel(models.Model):
         record = self.create(
             self._values_from_engine(trained.onnx_bytes, trained.metadata, company, "trained")
         )
-        champion = self._get_champion(company)
+        record._promote_if_better(history)
+        return record | self._train_ttp_for_company(company, history, as_of)
+
+    @api.model
+    def _train_ttp_for_company(self, company, history, as_of):
+        """Train, calibrate and register the company's time-to-payment model.
+
+        :return: the new record, or empty when the history has too few payments
+        """
+        from ..ar_ai_collections import training as engine_training
+        from ..ar_ai_collections import ttp_model as engine_ttp
+
+        try:
+            trained = engine_ttp.train_ttp_model(
+                history,
+                as_of=as_of,
+                progress=lambda msg: _logger.info("Time-to-payment training: %s", msg),
+            )
+        except engine_training.NotEnoughHistoryError as error:
+            _logger.info("Time-to-payment training skipped for company %s: %s", company.id, error)
+            return self.browse()
+        model = engine_ttp.TTPModel.from_bytes(trained.onnx_bytes)
+        calibration = engine_ttp.calibrate_company(model, history, as_of=as_of)
+        model.calibration = calibration
+        metadata = trained.metadata
+        values = self._values_from_engine(trained.onnx_bytes, metadata, company, "trained")
+        values.update(
+            model_type="ttp",
+            name=f"{company.name} {self.env._('time to payment')} {metadata.version}",
+            onnx_filename=f"ttp_model_{metadata.version}.onnx",
+            n_rows=metadata.n_periods,
+            calibration_json=calibration.to_json(),
+        )
+        record = self.create(values)
+        record.auc = evaluation.compare_ttp(record, history, model)["auc"]
+        record._promote_if_better(history)
+        return record
+
+    def _promote_if_better(self, history):
+        """Promote this new model if its type has no champion, or if it beats the
+        champion on the same period by the company's margin (posted on it)."""
+        self.ensure_one()
+        company = self.company_id
+        champion = self._get_champion(company, self.model_type)
         if not champion:
-            record._promote()
-            return record
-        comparison = record._compare_with(champion, history)
+            self._promote()
+            return
+        if self.model_type == "ttp":
+            held_out = evaluation.compare_ttp(champion, history, cut=self.train_end)
+            comparison = {
+                "start": held_out["start"],
+                "n": held_out["n"],
+                "challenger_auc": self.auc,
+                "champion_auc": held_out["auc"],
+            }
+        else:
+            comparison = evaluation.compare_risk(self, champion, history)
         margin = company.ai_risk_promotion_margin
         beats = comparison["challenger_auc"] >= comparison["champion_auc"] + margin
-        record.message_post(
+        self.message_post(
             body=self.env._(
                 "Held-out comparison from %(start)s (%(n)s invoices): challenger AUC "
                 "%(challenger).3f, champion %(champion_name)s AUC %(champion).3f, margin "
@@ -343,8 +435,7 @@ class AiRiskModel(models.Model):
             )
         )
         if beats:
-            record._promote()
-        return record
+            self._promote()
 
     @api.model
     def _cron_retrain(self):
@@ -366,47 +457,9 @@ class AiRiskModel(models.Model):
                 report_skipped(company, self.env._("Risk model retraining"), error)
         return True
 
-    def _compare_with(self, champion, history):
-        """AUC of this model and ``champion`` on the same held-out snapshot.
-
-        The held-out snapshot is the set of invoices open at the end of this
-        model's training window whose outcome (late or not) is known today.
-        """
-        from ..ar_ai_collections import features as engine_features
-
-        self.ensure_one()
-        start = pd.Timestamp(self.train_end or fields.Date.today())
-        matrix = engine_features.build_features(history, start)
-        frame = matrix.frame[["invoice_id"]].merge(
-            history[["invoice_id", "due_date", "paid_date"]], on="invoice_id", how="left"
-        )
-        today = pd.Timestamp(fields.Date.today())
-        deadline = frame["due_date"] + pd.Timedelta(days=self.company_id.ai_risk_late_days)
-        paid = frame["paid_date"]
-        known = paid.notna() | (deadline < today)
-        late = (paid.isna() & (deadline < today)) | (paid > deadline)
-        mask = known.to_numpy()
-        y = late.to_numpy()[mask]
-        result = {"start": start.date(), "n": int(mask.sum())}
-        for key, model in (("challenger_auc", self), ("champion_auc", champion)):
-            p_late = model._load_risk_model().predict(matrix.X)[0]
-            result[key] = _auc(y, np.asarray(p_late)[mask])
-        return result
-
 
 def _to_date(value):
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return False
     stamp = pd.Timestamp(value)
     return False if pd.isna(stamp) else stamp.date()
-
-
-def _auc(y_true, score):
-    """ROC AUC by the rank formula (ties averaged); 0.5 when one class is missing."""
-    y_true = np.asarray(y_true, dtype=bool)
-    n_pos = int(y_true.sum())
-    n_neg = len(y_true) - n_pos
-    if not n_pos or not n_neg:
-        return 0.5
-    ranks = pd.Series(score).rank(method="average").to_numpy()
-    return float((ranks[y_true].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))

@@ -104,8 +104,20 @@ class TestCashForecast(AccountTestInvoicingCommon):
 
     def test_forecast_vs_collected_after_a_week(self):
         self.Forecast._refresh(self.company, today=DAY)
-        week_one = self._rows(is_snapshot=True, partner_id=self.alpha.id, week=1)
-        self.assertEqual(len(week_one), 1)
+        # Snapshot rows carry the band; the first week's row of each group lists
+        # its invoices (every open invoice in exactly one group).
+        firsts = self._rows(is_snapshot=True, week=1)
+        self.assertEqual(firsts.move_ids, self.open_invoices)
+        self.assertEqual(sum(len(row.move_ids) for row in firsts), len(self.open_invoices))
+        self.assertTrue(all(firsts.mapped("band")))
+        week_one = firsts.filtered(lambda r: self.overdue in r.move_ids)
+        others = self._rows(is_snapshot=True, partner_id=self.alpha.id, week=1) - week_one
+        for group in (
+            self._rows(is_snapshot=True)
+            .grouped(lambda r: (r.partner_id, r.invoice_currency_id, r.band))
+            .values()
+        ):
+            self.assertEqual(sorted(group.mapped("week")), list(range(1, 14)))
         self.assertEqual(week_one.actual_amount, 0.0)
         # Alpha pays its overdue invoice three days later; a payment before the
         # forecast on another invoice (already settled) does not count.
@@ -118,10 +130,13 @@ class TestCashForecast(AccountTestInvoicingCommon):
         self.assertEqual(set(self._rows(is_snapshot=True).mapped("forecast_date")), {DAY, days(8)})
         week_one.invalidate_recordset()
         self.assertAlmostEqual(week_one.actual_amount, 1000.0)
+        # collected in the band the invoice had when forecast, not in the others
+        self.assertEqual(sum(others.mapped("actual_amount")), 0.0)
         self.assertAlmostEqual(week_one.error_amount, 1000.0 - week_one.expected_amount)
         self.assertAlmostEqual(week_one.abs_error_amount, abs(week_one.error_amount))
         week_two = self._rows(is_snapshot=True, partner_id=self.alpha.id, week=2)
-        self.assertEqual(week_two.filtered(lambda r: r.forecast_date == DAY).actual_amount, 0.0)
+        first_snapshot = week_two.filtered(lambda r: r.forecast_date == DAY)
+        self.assertEqual(sum(first_snapshot.mapped("actual_amount")), 0.0)
         # The paid invoice is no longer forecast.
         current = self._rows(is_snapshot=False, partner_id=self.alpha.id)
         self.assertLessEqual(

@@ -11,7 +11,6 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from ..ar_ai_collections import generator as engine_generator
 from .test_risk_scoring import RiskLedgerMixin
 from .test_rpc_surface import rpc_methods
 
@@ -321,11 +320,7 @@ class TestRiskModelTraining(RiskLedgerMixin, AccountTestInvoicingCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.company_data["company"]
-        ledger = engine_generator.generate_ledger(
-            customers=12, months=12, seed=11, end_date=dt.date.today()
-        )
-        cls._load_ledger(ledger, cls.company)
-        cls.company.ai_risk_min_history = 50
+        cls._load_training_ledger(cls.company)
 
     def test_too_small_history_refused(self):
         self.company.ai_risk_min_history = 100_000
@@ -335,27 +330,48 @@ class TestRiskModelTraining(RiskLedgerMixin, AccountTestInvoicingCommon):
 
     def test_train_first_champion_then_challenger_rules(self):
         Model = self.env["ai.risk.model"]
-        first = Model._train_for_company(self.company)
+        first, first_ttp = Model._train_for_company(self.company)
+        self.assertEqual((first.model_type, first_ttp.model_type), ("risk", "ttp"))
+        # one champion per company and type, each with its own champion
         self.assertEqual(first.state, "champion")
+        self.assertEqual(first_ttp.state, "champion")
+        self.assertTrue(first_ttp.calibration_json)
+        self.assertGreater(first_ttp.auc, 0.5)
         self.assertEqual(first.source, "trained")
         self.assertGreater(first.n_rows, 0)
         self.assertTrue(first.metrics_json)
         # An impossible margin: the challenger stays challenger, comparison posted.
         self.company.ai_risk_promotion_margin = 1.0
-        second = Model._train_for_company(self.company)
+        second, second_ttp = Model._train_for_company(self.company)
         self.assertEqual(second.state, "challenger")
         self.assertEqual(first.state, "champion")
         self.assertIn("kept as challenger", second.message_ids[:1].body)
+        self.assertEqual((second_ttp.state, first_ttp.state), ("challenger", "champion"))
+        self.assertIn("kept as challenger", second_ttp.message_ids[:1].body)
         # A negative margin: the challenger always wins and the champion is archived.
         self.company.ai_risk_promotion_margin = -1.0
-        third = Model._train_for_company(self.company)
+        third, third_ttp = Model._train_for_company(self.company)
         self.assertEqual(third.state, "champion")
         self.assertEqual(first.state, "archived")
+        self.assertEqual((third_ttp.state, first_ttp.state), ("champion", "archived"))
         self.assertIn("promoted", " ".join(third.message_ids.mapped("body")))
         # Scoring now uses the company's own champion.
         stats = self.env["ai.risk.scoring"].score_company(self.company)
         self.assertFalse(stats["default_model"])
         self.assertEqual(stats["model_version"], third.version)
+        # ... and its own calibrated time-to-payment champion
+        Scoring = self.env["ai.risk.scoring"]
+        ttp_model = Scoring._get_ttp_model(self.company)
+        self.assertIsNotNone(ttp_model.calibration)
+        self.assertEqual(ttp_model.metadata.version, third_ttp.version)
+        invoice = self.env["account.move"].search(
+            [("company_id", "=", self.company.id), ("ai_risk_band", "!=", False)], limit=1
+        )
+        history = Scoring._extract_history(self.company)
+        rows = history.index[history["invoice_id"] == str(invoice.id)].to_numpy()
+        today = fields.Date.context_today(Scoring.with_company(self.company))
+        expected = ttp_model.score_rows(history, rows, today).frame["p_paid_30d"].iloc[0]
+        self.assertAlmostEqual(invoice.ai_p_paid_30d, round(expected * 100, 2), places=2)
 
     def test_monthly_retrain_cron(self):
         cron = self.env.ref("ar_ai_collections.ir_cron_ai_risk_retrain")
@@ -373,8 +389,8 @@ class TestRiskModelTraining(RiskLedgerMixin, AccountTestInvoicingCommon):
         champion.sudo().trained_at = fields.Datetime.now() - relativedelta(months=2)
         self.company.ai_risk_promotion_margin = 1.0
         cron.method_direct_trigger()
-        self.assertEqual(Model.search_count(domain), count + 1)
-        challenger = Model.search(domain, order="id desc", limit=1)
+        self.assertEqual(Model.search_count(domain), count + 2)  # risk and time to payment
+        challenger = Model.search([*domain, ("model_type", "=", "risk")], order="id desc", limit=1)
         self.assertEqual(challenger.state, "challenger")
         self.assertEqual(Model._get_champion(self.company), champion)
         self.assertIn("kept as challenger", challenger.message_ids[:1].body)

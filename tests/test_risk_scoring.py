@@ -33,6 +33,15 @@ class RiskLedgerMixin:
     """Build a generated ledger in Odoo with real invoices, payments and credit notes."""
 
     @classmethod
+    def _load_training_ledger(cls, company):
+        """A year of 12 generated customers, enough to train both models."""
+        ledger = engine_generator.generate_ledger(
+            customers=12, months=12, seed=11, end_date=dt.date.today()
+        )
+        cls._load_ledger(ledger, company)
+        company.ai_risk_min_history = 50
+
+    @classmethod
     def _load_ledger(cls, ledger, company):
         """Create partners, invoices, payments and credit notes; return id maps."""
         env = cls.env(context=dict(cls.env.context, ai_risk_no_rescore=True))
@@ -267,19 +276,23 @@ class TestRiskScoring(RiskLedgerMixin, AccountTestInvoicingCommon):
             [("company_id", "=", self.company.id), ("ai_risk_band", "!=", False)]
         )
         self.assertTrue(scored)
-        # Invoices: banded on P(not paid within 30 days); customers: on their risk score.
+        # Invoices and customers: banded on P(not paid within 30 days), the
+        # customer's weighted by amount (its expected 30-day shortfall / open
+        # amount); the risk thresholds (a late-payment score band) play no part.
         ttp_bounds = [("critical", 90.0), ("high", 50.0), ("medium", 20.0), ("low", 0.0)]
-        for move in scored:
+        customers = scored.commercial_partner_id
+        for record in (*scored, *customers):
             # Probabilities are written rounded to 0.01 point: skip the exact edges.
-            p_not_paid = 100.0 - move.ai_p_paid_30d
+            p_not_paid = 100.0 - record.ai_p_paid_30d
             if any(abs(p_not_paid - low) < 0.01 for _band, low in ttp_bounds[:-1]):
                 continue
             expected = next(band for band, low in ttp_bounds if p_not_paid >= low)
-            self.assertEqual(move.ai_risk_band, expected, move.ai_p_paid_30d)
-        risk_bounds = [("critical", 99.99), ("high", 2.0), ("medium", 1.0), ("low", 0.0)]
-        for customer in scored.commercial_partner_id:
-            expected = next(band for band, low in risk_bounds if customer.ai_risk_score >= low)
-            self.assertEqual(customer.ai_risk_band, expected, customer.ai_risk_score)
+            self.assertEqual(record.ai_risk_band, expected, record.ai_p_paid_30d)
+        for customer in customers:
+            moves = scored.filtered(lambda m, c=customer: m.commercial_partner_id == c)
+            weights = moves.mapped("amount_total_signed")
+            weighted = sum(w * m.ai_p_paid_30d for w, m in zip(weights, moves, strict=True))
+            self.assertAlmostEqual(customer.ai_p_paid_30d, weighted / sum(weights), delta=0.02)
         with self.assertRaises(ValidationError):
             self.company.ai_risk_threshold_high = 0.5
         with self.assertRaises(ValidationError):

@@ -89,6 +89,9 @@ def test_forecast_detail_rows(scores):
     # the thresholds drive the bands
     expected = tm.ttp_bands(1.0 - scores.frame["p_paid_30d"].to_numpy(), (10.0, 20.0, 30.0))
     assert set(detail["band"]) <= set(expected)
+    # each open invoice's band, to split what it pays later by that band
+    assert list(fc.invoices["invoice_id"]) == list(scores.frame["invoice_id"])
+    assert list(fc.invoices["band"]) == list(expected)
     starts = detail.set_index("week")["start"]
     assert (starts.loc[1] == AS_OF + pd.Timedelta(days=1)).all()
 

@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from ar_ai_collections import reasons, scoring, training
+from ar_ai_collections import reasons, scoring, training, ttp_model
 from ar_ai_collections.features import FEATURE_NAMES, build_features
 from ar_ai_collections.generator import generate_ledger
 
@@ -91,3 +91,42 @@ def test_phrases_use_actual_values():
     assert reasons.phrase("n_settled_log", row) == "new customer: no settled invoice yet"
     for name in FEATURE_NAMES:  # every feature can be phrased without error
         reasons.phrase(name, row)
+
+
+def _reference_ttp_effects(model, X):
+    """The definition: reset each feature in turn, re-score with the full graph."""
+    p0 = model.predict(X)["p_paid_30d"]
+    effects = np.zeros(X.shape)
+    ref = np.asarray(model.metadata.reference_values, dtype=np.float32)
+
+    def logit_not_paid(p):
+        p = np.clip(p, 1e-7, 1 - 1e-7)
+        return np.log((1 - p) / p)
+
+    for j in range(X.shape[1]):
+        Xj = X.copy()
+        Xj[:, j] = ref[j]
+        effects[:, j] = logit_not_paid(p0) - logit_not_paid(model.predict(Xj)["p_paid_30d"])
+    return effects
+
+
+def test_ttp_vectorized_effects_equal_the_reference(setup):
+    history, _ = setup
+    model = ttp_model.load_default_ttp_model()
+    scores = model.score(history, "2026-06-30")
+    X = scores.X[:60]
+    assert len(X) == 60
+    # the 30-day graph gives the full graph's probability
+    np.testing.assert_allclose(
+        model.predict_paid_within_30d(X), model.predict(X)["p_paid_30d"], rtol=1e-6, atol=1e-7
+    )
+    fast = reasons.driver_effects_ttp(model, X)
+    np.testing.assert_allclose(fast, _reference_ttp_effects(model, X), atol=1e-4)
+    assert (np.abs(fast) >= reasons.MIN_EFFECT).any()
+    # chunk boundaries (invoices and reset cells split across calls) change nothing
+    chunk = reasons._TTP_CHUNK_ROWS
+    try:
+        reasons._TTP_CHUNK_ROWS = 37
+        np.testing.assert_allclose(reasons.driver_effects_ttp(model, X), fast, atol=1e-5)
+    finally:
+        reasons._TTP_CHUNK_ROWS = chunk

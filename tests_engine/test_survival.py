@@ -234,6 +234,19 @@ def test_bands_and_company_calibration(model, history):
     assert abs(fitted.apply(np.array([0.7]))[0] - 0.5) < 0.08
 
 
+def test_company_calibration_reads_nothing_after_its_date(model, history):
+    # the backtest calibrates at its training cut: a payment after that date
+    # (here moved a year later) must not change the calibration
+    later = history.copy()
+    after = later["paid_date"] > AS_OF
+    assert after.any()
+    for column in ("paid_date", "first_payment_date"):
+        moved = later[column] > AS_OF
+        later.loc[moved, column] = later.loc[moved, column] + pd.Timedelta(days=365)
+    cal = tm.calibrate_company(model, history, as_of=AS_OF, window_days=84)
+    assert tm.calibrate_company(model, later, as_of=AS_OF, window_days=84) == cal
+
+
 def test_refuses_other_files(tmp_path):
     with pytest.raises(sv.TTPModelError, match="time-to-payment"):
         tm.TTPModel.from_path(DEFAULT_MODEL_PATH)

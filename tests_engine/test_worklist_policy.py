@@ -163,3 +163,24 @@ def test_promises_of_customers_who_break_them_stay_partly_at_risk():
     assert lines.loc["Reliable", "at_risk_amount"] == 0.0
     assert lines.loc["Breaker", "at_risk_amount"] == pytest.approx(750.0)
     assert lines.loc["Breaker", "expected_value"] == pytest.approx(375.0)
+
+
+def test_expected_value_uses_p_paid_within_30_days_when_answered():
+    # P(paid within 30 days) 80% -> 20% not coming in without a call, whatever the
+    # default probability; NaN (not answered) keeps the default probability.
+    p = wp.no_pay_probability(
+        np.array([60.0, 60.0]), np.array([80.0, 80.0]), np.array([30, 30]), np.array([80.0, np.nan])
+    )
+    np.testing.assert_allclose(p, [0.2, 0.6])
+    invoices = _invoices(
+        [
+            ("A", 1000.0, 30, 60.0, 80.0, False, False),  # likely paid this month
+            ("B", 1000.0, 30, 60.0, 80.0, False, False),  # unlikely
+            ("C", 1000.0, 30, 60.0, 80.0, False, False),  # not answered
+        ]
+    ).assign(p_paid_30d=[90.0, 5.0, np.nan])
+    lines = wp.customer_lines(invoices).set_index("customer_id")
+    assert lines.loc["A", "expected_value"] == pytest.approx(100.0)
+    assert lines.loc["B", "expected_value"] == pytest.approx(950.0)
+    assert lines.loc["C", "expected_value"] == pytest.approx(600.0)
+    assert lines["priority"].idxmax() == "B"
