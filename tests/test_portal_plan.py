@@ -26,6 +26,7 @@ class TestPortalPaymentPlan(PortalCase):
             {
                 "name": "Portal Collector",
                 "login": "portal_plan_collector",
+                "email": "portal.collector@example.com",  # the sender of the mails it decides
                 "groups_id": [(6, 0, cls.env.ref("ar_ai_collections.group_collections_user").ids)],
             }
         )
