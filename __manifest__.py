@@ -30,6 +30,8 @@
         "data/ai_dunning_level_data.xml",
         # Sequences, promise check and worklist crons
         "data/ai_collection_data.xml",
+        # Payment plans: sequence, daily check, mails answering the customer
+        "data/ai_collection_payment_plan_data.xml",
         "data/ai_cash_forecast_data.xml",
         # views
         "views/account_move_views.xml",
@@ -44,6 +46,8 @@
         "views/res_config_settings_dunning_views.xml",
         "views/ai_collection_promise_views.xml",
         "views/ai_collection_dispute_views.xml",
+        "views/ai_collection_payment_plan_views.xml",
+        "views/res_config_settings_payment_plan_views.xml",
         "views/ai_collection_worklist_views.xml",
         "views/res_config_settings_worklist_views.xml",
         "views/res_partner_worklist_views.xml",
@@ -70,6 +74,7 @@
             "ar_ai_collections/static/tests/tours/dunning_tour.js",
             "ar_ai_collections/static/tests/tours/worklist_tour.js",
             "ar_ai_collections/static/tests/tours/portal_tour.js",
+            "ar_ai_collections/static/tests/tours/payment_plan_tour.js",
             "ar_ai_collections/static/tests/tours/roles_tour.js",
             "ar_ai_collections/static/tests/tours/cash_forecast_tour.js",
         ],

@@ -85,6 +85,17 @@ DEFAULT_MIN_CALL_VALUE = 100.0
 DEFAULT_LIKELY_PAY_PROBABILITY = 20.0
 # Days after the promised date before an unpaid promise counts as broken.
 DEFAULT_PROMISE_GRACE_DAYS = 2
+# Payment plans (company settings override them): most instalments of a plan, longest
+# plan (days from its proposal to its last instalment), smallest instalment (company
+# currency; the last one may be smaller), total under which a customer's proposal is
+# approved without a collector (0: never), days before an instalment its reminder is
+# sent, days an instalment may be late before the plan is broken.
+DEFAULT_PLAN_MAX_INSTALMENTS = 6
+DEFAULT_PLAN_MAX_DAYS = 180
+DEFAULT_PLAN_MIN_INSTALMENT = 50.0
+DEFAULT_PLAN_AUTO_APPROVE_AMOUNT = 0.0
+DEFAULT_PLAN_REMINDER_DAYS = 3
+DEFAULT_PLAN_GRACE_DAYS = 5
 
 # --- Collections insights: KPIs, model monitoring, fairness audit, A/B tests ---
 # Ledger detail the KPIs read when the history has them (extra columns, all optional):

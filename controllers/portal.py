@@ -1,13 +1,15 @@
 """Customer portal of AI Collections: a signed link (sent in reminder emails) to a page
 listing the customer's open invoices, where the customer downloads or pays an invoice,
-promises a date or disputes it. Promises and disputes land in the collectors' worklist.
+promises a date, disputes it or proposes a payment plan (portal_plan.py). Each answer
+holds the invoices at once, gives the collector a to-do and shows on the worklist line
+and on this page.
 
 The link is the only credential: ``/<partner>/<expires>/<token>``, the token an HMAC
 (database secret) of the partner, the expiry and the partner's own portal secret
 (rotating it revokes every link already sent). Every route behind it answers one
 uniform 404 page for unknown, foreign, expired, revoked or malformed links, checks the
 signature before any ``sudo()``, answers 400 with a message on bad input and 429 past
-:data:`PORTAL_SUBMISSIONS_PER_HOUR` promises or disputes per customer and hour.
+:data:`PORTAL_SUBMISSIONS_PER_HOUR` promises, disputes or plans per customer and hour.
 """
 
 import re
@@ -28,6 +30,8 @@ from ..ar_ai_collections.constants import (
     DISPUTE_CATEGORY_LABELS,
     PORTAL_SUBMISSIONS_PER_HOUR,
 )
+from ..models.ai_collection_answer_mixin import notify_answer
+from .portal_plan import PortalPlanInputError, move_answers, parse_plan, plan_limits
 
 TOKEN_SCOPE = "ar_ai_collections.portal"  # noqa: S105 (an HMAC scope, not a secret)
 DAYS_PARAM = "ar_ai_collections.portal_link_days"
@@ -43,7 +47,7 @@ MESSAGE_MAX_CHARS = 5000
 ID_RE = re.compile(r"[0-9]{1,10}")
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 AMOUNT_RE = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,6})?")
-CASE_MODELS = ("ai.collection.promise", "ai.collection.dispute")
+CASE_MODELS = ("ai.collection.promise", "ai.collection.dispute", "ai.collection.payment.plan")
 
 
 class PortalInputError(ValueError):
@@ -176,9 +180,14 @@ class AiCollectionsPortal(http.Controller):
 
     def _render_page(self, partner, base_url, done=None, error=None, status=200):
         today = fields.Date.context_today(partner)
+        moves = open_invoices(partner)
+        most, last_plan_date = plan_limits(moves[:1].company_id or request.env.company)
         values = {
             "partner": partner,
-            "moves": open_invoices(partner),
+            "moves": moves,
+            "answers": move_answers(partner, moves),
+            "plan_rows": range(1, most + 1),
+            "last_plan_date": last_plan_date,
             "can_pay": self._can_pay(),
             "base_url": base_url,
             "categories": [(key, DISPUTE_CATEGORY_LABELS[key]) for key in DISPUTE_CATEGORIES],
@@ -285,6 +294,52 @@ class AiCollectionsPortal(http.Controller):
     @http.route(f"{LINK}/dispute", methods=["POST"], **ROUTE)
     def ai_portal_dispute(self, partner_id, expires, token, **post):
         return self._submit(partner_id, expires, token, post, "ai.collection.dispute")
+
+    @http.route(f"{LINK}/plan", methods=["POST"], **ROUTE)
+    def ai_portal_plan(self, partner_id, expires, token, **post):
+        """The customer proposes a payment plan (see portal_plan.py)."""
+        partner = self._check_access(partner_id, expires, token)
+        if not partner:
+            return self._invalid_link()
+        base_url = f"{BASE}/{partner_id}/{expires}/{token}"
+        moves = open_invoices(partner)
+        company = moves[:1].company_id or request.env.company
+        try:
+            invoices, lines = parse_plan(post, moves, company, _raw, AMOUNT_RE, DATE_RE)
+            note = _text(post, "note", NOTE_MAX_CHARS)
+        except (PortalInputError, PortalPlanInputError) as error:
+            return self._render_page(partner, base_url, error=str(error), status=400)
+        if self._recent_submissions(partner) >= PORTAL_SUBMISSIONS_PER_HOUR:
+            return self._render_page(partner, base_url, done="rate_limited", status=429)
+        # sudo: the public visitor proposes the plan its signed link allows (checked above).
+        Plan = request.env["ai.collection.payment.plan"].sudo().with_company(company)
+        try:
+            with request.env.cr.savepoint():
+                plan = Plan.create(
+                    {
+                        "partner_id": partner.id,
+                        "company_id": company.id,
+                        "invoice_ids": [fields.Command.set(invoices.ids)],
+                        "line_ids": lines,
+                        "source": "portal",
+                        "note": note,
+                    }
+                )
+        except ValidationError as error:  # a limit of Settings > Payment Plans
+            return self._render_page(partner, base_url, error=error.args[0], status=400)
+        summary = request.env._(
+            "Payment plan from the customer portal: %(count)s instalments, %(total)s.",
+            count=plan.instalment_count,
+            total=plan.currency_id.format(plan.amount_total),
+        )
+        body = Markup("<p>%s</p>") % summary
+        if note:
+            body += Markup("<p>%s</p>") % note
+        plan.message_post(
+            body=body, author_id=partner.id, message_type="comment", subtype_xmlid="mail.mt_note"
+        )
+        plan._propose()
+        return request.redirect(f"{base_url}?done=plan")
 
     def _submit(self, partner_id, expires, token, post, model):
         """Validate, rate-limit, then create or update the customer's open case."""
@@ -409,8 +464,16 @@ class AiCollectionsPortal(http.Controller):
                 }
             )
             if model == "ai.collection.dispute":
-                # Reported by the customer: open it at once so that dunning pauses the invoice.
+                # Reported by the customer: open it at once so that dunning pauses the invoice
+                # (its responsible gets the to-do).
                 case.action_confirm()
+            else:
+                notify_answer(
+                    case,
+                    case.user_id,
+                    request.env._("Confirm or reject promise %(name)s", name=case.name),
+                    note,
+                )
         case.message_post(
             body=note, author_id=partner.id, message_type="comment", subtype_xmlid="mail.mt_note"
         )

@@ -20,10 +20,14 @@ from . import ai_dunning_run_execute
 from . import ai_dunning_run_queue
 
 from . import res_users
+from . import ai_collection_answer_mixin
 from . import ai_collection_case_mixin
 from . import ai_collection_promise
 from . import ai_collection_dispute
+from . import ai_collection_payment_plan
+from . import ai_collection_payment_plan_line
 from . import ai_collection_worklist
+from . import ai_collection_worklist_answer
 
 from . import ai_collection_reply
 from . import ai_cash_forecast

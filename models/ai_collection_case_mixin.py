@@ -4,26 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from .cron_isolation import collections_manager
-
-SOURCE_SELECTION = [
-    ("call", "Phone call"),
-    ("email", "Email"),
-    ("portal", "Customer portal"),
-    ("reply", "Classified reply"),
-]
-
-
-def fallback_collector(env, company):
-    """Who gets a customer's follow-up when it has no collector.
-
-    The current user when internal (never a portal user creating a promise or a
-    dispute from the portal, nor the mail gateway's public user), else the
-    company's first Collections Manager.
-    """
-    if not env.user.share and not env.user._is_public():
-        return env.user
-    return collections_manager(env, company)
+from .ai_collection_answer_mixin import CUSTOMER_SOURCES, answer_collector, routable
 
 
 class AiCollectionCaseMixin(models.AbstractModel):
@@ -37,28 +18,12 @@ class AiCollectionCaseMixin(models.AbstractModel):
     """
 
     _name = "ai.collection.case.mixin"
+    _inherit = "ai.collection.answer.mixin"
     _description = "Collections Case (promise or dispute)"
 
     #: Boolean field of account.move set while an open case covers the invoice.
     _case_move_flag = None
-    #: ir.sequence code of the references.
-    _case_sequence = None
 
-    name = fields.Char(
-        string="Reference", required=True, readonly=True, copy=False, default="/", index=True
-    )
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        required=True,
-        index=True,
-        tracking=True,
-        domain="[('parent_id', '=', False)]",
-    )
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
-    )
-    currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
     amount = fields.Monetary(
         currency_field="currency_id",
         compute="_compute_amount",
@@ -67,7 +32,6 @@ class AiCollectionCaseMixin(models.AbstractModel):
         precompute=True,
         tracking=True,
     )
-    source = fields.Selection(SOURCE_SELECTION, required=True, default="call")
 
     # ------------------------------------------------------------------
     # Computes
@@ -115,12 +79,14 @@ class AiCollectionCaseMixin(models.AbstractModel):
         )
 
     def _default_collector(self, current):
-        """The customer's collector, else ``current``, else the fallback collector."""
+        """The customer's collector, else ``current``, else the current internal user,
+        else :func:`answer_collector` (salesperson, manager)."""
         self.ensure_one()
         return (
             self.partner_id.commercial_partner_id.ai_collector_id
             or current
-            or fallback_collector(self.env, self.company_id or self.env.company)
+            or (self.env.user if routable(self.env.user) else None)
+            or answer_collector(self.partner_id, self.move_ids, self.company_id or self.env.company)
         )
 
     # ------------------------------------------------------------------
@@ -128,13 +94,11 @@ class AiCollectionCaseMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                vals["name"] = self.env["ir.sequence"].next_by_code(self._case_sequence) or "/"
-            if vals.get("partner_id"):
-                partner = self.env["res.partner"].browse(vals["partner_id"])
-                vals["partner_id"] = partner.commercial_partner_id.id
-        return super().create(vals_list)
+        cases = super().create(vals_list)
+        answers = cases.filtered(lambda case: case.source in CUSTOMER_SOURCES)
+        if answers:  # the customer's own answer holds its invoices at once
+            self._sync_move_flags(answers.move_ids)
+        return cases
 
     def write(self, vals):
         old_moves = self.move_ids if "move_ids" in vals else self.env["account.move"]
@@ -147,16 +111,10 @@ class AiCollectionCaseMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     # Business
     # ------------------------------------------------------------------
-    def _refresh_worklist(self):
-        """Keep these customers' worklist lines current (promises, disputes, amount at risk)."""
-        # sudo: the lines are rebuilt in SQL, also for users who may not write the worklist
-        self.env["ai.collection.worklist"].sudo()._refresh_partners(
-            self.partner_id, self.company_id
-        )
-
     @api.model
     def _sync_move_flags(self, moves):
-        """Set the invoice flag on ``moves`` iff an open case of this model covers them."""
+        """Set the invoice flag on ``moves`` iff an open case of this model, or a draft
+        the customer sent (:data:`CUSTOMER_SOURCES`), covers them."""
         if not moves:
             return
         self.env.flush_all()
@@ -167,13 +125,16 @@ class AiCollectionCaseMixin(models.AbstractModel):
                 SELECT DISTINCT rel.%(move_col)s
                   FROM %(rel)s rel
                   JOIN %(table)s c ON c.id = rel.%(case_col)s
-                 WHERE c.state = 'open' AND rel.%(move_col)s = ANY(%(ids)s)
+                 WHERE (c.state = 'open'
+                        OR (c.state = 'draft' AND c.source = ANY(%(answer_sources)s)))
+                   AND rel.%(move_col)s = ANY(%(ids)s)
                 """,
                 move_col=SQL.identifier(relation.column2),
                 case_col=SQL.identifier(relation.column1),
                 rel=SQL.identifier(relation.relation),
                 table=SQL.identifier(self._table),
                 ids=list(moves.ids),
+                answer_sources=list(CUSTOMER_SOURCES),
             )
         )
         flagged = {row[0] for row in self.env.cr.fetchall()}

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..ar_ai_collections.constants import DISPUTE_CATEGORIES, DISPUTE_CATEGORY_LABELS
-from .ai_collection_case_mixin import fallback_collector
+from .ai_collection_answer_mixin import fallback_collector
 
 CATEGORY_SELECTION = [(key, DISPUTE_CATEGORY_LABELS[key]) for key in DISPUTE_CATEGORIES]
 DISPUTE_STATE_SELECTION = [
@@ -172,6 +172,10 @@ class AiCollectionDispute(models.Model):
     # ------------------------------------------------------------------
     # Business
     # ------------------------------------------------------------------
+    def _answer_text(self):
+        """What the customer answered, for the worklist and the portal page."""
+        return self.env._("disputed")
+
     def _close(self, state):
         if state in ("resolved", "rejected") and any(d.state != "open" for d in self):
             raise UserError(self.env._("Only open disputes can be resolved or rejected."))

@@ -1,7 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
 
-from .ai_collection_case_mixin import fallback_collector
+from .ai_collection_answer_mixin import CUSTOMER_SOURCES, fallback_collector
 from .cron_isolation import run_isolated
 
 PROMISE_STATE_SELECTION = [
@@ -10,6 +11,7 @@ PROMISE_STATE_SELECTION = [
     ("kept", "Kept"),
     ("partial", "Partly kept"),
     ("broken", "Broken"),
+    ("rejected", "Rejected"),
     ("cancelled", "Cancelled"),
 ]
 # States of a promise whose outcome is known: they feed the promise-kept rate.
@@ -20,11 +22,16 @@ class AiCollectionPromise(models.Model):
     """A customer's promise to pay an amount by a date, for some invoices.
 
     A confirmed (open) promise flags its invoices (``ai_has_open_promise``) so that
-    dunning leaves them alone. The daily check compares the payments received on
-    the invoices since the promise was confirmed with the promised amount: the
-    promise is kept, partly kept or broken; partly kept and broken promises clear
-    the flag and escalate to the collector (activity + chatter message), and the
-    customer's promise-kept rate is updated.
+    dunning leaves them alone; so does a draft the customer made itself (portal,
+    classified reply) until a collector confirms or rejects it in one click, the
+    customer being told by mail either way. A broken promise keeps ``state`` and
+    ``date_closed``: the dunning run resumes the ladder from that day.
+
+    The daily check compares the payments received on the invoices since the promise
+    was confirmed with the promised amount: the promise is kept, partly kept or
+    broken; partly kept and broken promises clear the flag and escalate to the
+    collector (activity + chatter message), and the customer's promise-kept rate is
+    updated.
     """
 
     _name = "ai.collection.promise"
@@ -133,8 +140,10 @@ class AiCollectionPromise(models.Model):
     # ------------------------------------------------------------------
     @api.ondelete(at_uninstall=False)
     def _unlink_except_open(self):
-        if any(promise.state not in ("draft", "cancelled") for promise in self):
-            raise UserError(self.env._("Only draft or cancelled promises can be deleted."))
+        if any(promise.state not in ("draft", "rejected", "cancelled") for promise in self):
+            raise UserError(
+                self.env._("Only draft, rejected or cancelled promises can be deleted.")
+            )
 
     # ------------------------------------------------------------------
     # Actions
@@ -159,6 +168,19 @@ class AiCollectionPromise(models.Model):
             )
         self._sync_move_flags(self.move_ids)
         self._refresh_worklist()
+        self._answer_customer("ar_ai_collections.mail_template_ai_promise_confirmed")
+        return True
+
+    def action_reject(self):
+        """Reject the customer's promise (not credible, date too far): dunning resumes,
+        the customer is told by mail."""
+        self.check_access("write")
+        if any(promise.state != "draft" for promise in self):
+            raise UserError(self.env._("Only promises to confirm can be rejected."))
+        self.write({"state": "rejected", "date_closed": fields.Date.context_today(self)})
+        self._sync_move_flags(self.move_ids)
+        self._refresh_worklist()
+        self._answer_customer("ar_ai_collections.mail_template_ai_promise_rejected")
         return True
 
     def action_cancel(self):
@@ -170,11 +192,14 @@ class AiCollectionPromise(models.Model):
         return True
 
     def action_draft(self):
-        """Back to draft (cancelled promises only)."""
+        """Back to draft (cancelled or rejected promises)."""
         self.check_access("write")
-        if any(promise.state != "cancelled" for promise in self):
-            raise UserError(self.env._("Only cancelled promises can be reset to draft."))
+        if any(promise.state not in ("cancelled", "rejected") for promise in self):
+            raise UserError(
+                self.env._("Only cancelled or rejected promises can be reset to draft.")
+            )
         self.write({"state": "draft", "date_closed": False})
+        self._sync_move_flags(self.move_ids)
         return True
 
     def action_check_now(self):
@@ -235,6 +260,21 @@ class AiCollectionPromise(models.Model):
             closed.partner_id._ai_update_promise_stats()
             closed._refresh_worklist()
         return closed
+
+    def _answer_text(self):
+        """What the customer answered, for the worklist and the portal page."""
+        self.ensure_one()
+        when = format_date(self.env, self.promised_date, date_format="dd/MM")
+        if self.state == "draft":
+            return self.env._("promised for %(date)s (to confirm)", date=when)
+        return self.env._("promised for %(date)s", date=when)
+
+    def _answer_customer(self, template_xmlid):
+        """The collector decided on the customer's own promises: mail the customer
+        (kept in the chatter) and close the collector's to-do."""
+        answers = self.filtered(lambda promise: promise.source in CUSTOMER_SOURCES)
+        answers._mail_customer(template_xmlid)
+        answers.activity_feedback(["mail.mail_activity_data_todo"])
 
     def _escalate(self):
         """Broken or partly kept promise: chatter message + activity for the collector."""

@@ -12,7 +12,7 @@ from ..ar_ai_collections.constants import (
     DISPUTE_CATEGORY_LABELS,
     MAX_REPLY_CHARS,
 )
-from .ai_collection_case_mixin import fallback_collector
+from .ai_collection_answer_mixin import fallback_collector, notify_answer
 from .cron_isolation import collections_manager
 
 _logger = logging.getLogger(__name__)
@@ -84,6 +84,13 @@ class AiCollectionReply(models.Model):
     final_category = fields.Selection(CATEGORY_SELECTION, compute="_compute_final", store=True)
     promise_id = fields.Many2one("ai.collection.promise", readonly=True, ondelete="set null")
     dispute_id = fields.Many2one("ai.collection.dispute", readonly=True, ondelete="set null")
+    plan_id = fields.Many2one(
+        "ai.collection.payment.plan",
+        string="Payment Plan",
+        readonly=True,
+        ondelete="set null",
+        help="Proposed to a customer who replied it cannot pay (financial hardship).",
+    )
     promise_state = fields.Selection(related="promise_id.state", string="Promise Status")
     dispute_state = fields.Selection(related="dispute_id.state", string="Dispute Status")
 
@@ -118,17 +125,19 @@ class AiCollectionReply(models.Model):
         return True
 
     def action_confirm_followup(self):
-        """Confirm the draft promise / dispute in one click."""
+        """Confirm the draft promise / dispute (approve the plan) in one click."""
         for reply in self:
             if reply.promise_id.state == "draft":
                 reply.promise_id.action_confirm()
             if reply.dispute_id.state == "draft":
                 reply.dispute_id.action_confirm()
+            if reply.plan_id.state == "proposed":
+                reply.plan_id.action_approve()
         return True
 
     def action_open_followup(self):
         self.ensure_one()
-        record = self.promise_id or self.dispute_id
+        record = self.promise_id or self.dispute_id or self.plan_id
         if not record:
             return False
         return {
@@ -374,11 +383,14 @@ class AiCollectionReply(models.Model):
         """Create the draft promise / dispute; False if not applicable (no open invoice)."""
         self.ensure_one()
         label = self.final_label
-        if label not in ("promise", "dispute") or self.promise_id or self.dispute_id:
-            return bool(self.promise_id or self.dispute_id)
+        followup = self.promise_id or self.dispute_id or self.plan_id
+        if label not in ("promise", "dispute") or followup:
+            return bool(followup)
         moves = self._followup_moves()
         if not moves:
             return False
+        if label == "dispute" and self.final_category == "financial_hardship":
+            return self._propose_plan(moves)
         # sudo: the draft follow-up is created whoever received the email (mail gateway)
         env = self.env["ai.collection.promise"].sudo().with_company(self.company_id)
         common = {
@@ -399,9 +411,42 @@ class AiCollectionReply(models.Model):
             if 0 < self.promised_amount <= due:
                 values["amount"] = self.promised_amount
             self.promise_id = env.create(values)
+            notify_answer(
+                self.promise_id,
+                self.promise_id.user_id,
+                self.env._("Confirm or reject promise %(name)s", name=self.promise_id.name),
+                Markup("<p><i>%s</i></p>") % self.excerpt,
+            )
         else:
             category = self.final_category if self.final_category in DISPUTE_CATEGORIES else "other"
             self.dispute_id = env.env["ai.collection.dispute"].create(
                 {**common, "category": category, "description": self.text[:2000]}
             )
+        return True
+
+    def _propose_plan(self, moves):
+        """A customer who cannot pay gets a payment plan proposal (equal monthly
+        instalments within the company's limits) the collector adjusts and approves or
+        rejects: the invoices are held meanwhile."""
+        self.ensure_one()
+        # sudo: the proposal is created whoever received the email (mail gateway)
+        Plan = self.env["ai.collection.payment.plan"].sudo().with_company(self.company_id)
+        values = Plan._offer_values(self.partner_id, self.company_id, moves)
+        self.plan_id = Plan.create(
+            {**values, "state": "proposed", "source": "reply", "note": self.text[:1000]}
+        )
+        notify_answer(
+            self.plan_id,
+            self.plan_id.user_id,
+            self.env._("Hardship reply: offer payment plan %(name)s", name=self.plan_id.name),
+            Markup("<p>%s</p><p><i>%s</i></p>")
+            % (
+                self.env._(
+                    "The customer replied it cannot pay now: adjust the proposed plan, "
+                    "then approve or reject it."
+                ),
+                self.excerpt,
+            ),
+        )
+        self.plan_id._refresh_worklist()
         return True

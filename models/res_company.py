@@ -1,3 +1,4 @@
+import math
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -10,6 +11,12 @@ from ..ar_ai_collections.constants import (
     DEFAULT_MAX_MODEL_MB,
     DEFAULT_MIN_CALL_VALUE,
     DEFAULT_MIN_HISTORY,
+    DEFAULT_PLAN_AUTO_APPROVE_AMOUNT,
+    DEFAULT_PLAN_GRACE_DAYS,
+    DEFAULT_PLAN_MAX_DAYS,
+    DEFAULT_PLAN_MAX_INSTALMENTS,
+    DEFAULT_PLAN_MIN_INSTALMENT,
+    DEFAULT_PLAN_REMINDER_DAYS,
     DEFAULT_PROMISE_GRACE_DAYS,
     DEFAULT_PROMISE_HORIZON_DAYS,
     DEFAULT_WEEKLY_CALL_CAPACITY,
@@ -257,6 +264,79 @@ class ResCompany(models.Model):
         help="Furthest ahead of today a promised payment date or a worklist snooze may be.",
         groups=ACCOUNTING_USER_GROUPS,
     )
+
+    # ------------------------------------------------------------------
+    # Payment plans (limits of a customer's proposal, follow-up)
+    # ------------------------------------------------------------------
+    ai_plan_max_instalments = fields.Integer(
+        string="Most Instalments",
+        default=DEFAULT_PLAN_MAX_INSTALMENTS,
+        groups=ACCOUNTING_USER_GROUPS,
+    )
+    ai_plan_max_days = fields.Integer(
+        string="Longest Plan (days)",
+        default=DEFAULT_PLAN_MAX_DAYS,
+        help="Days from the proposal of a payment plan to its last instalment.",
+        groups=ACCOUNTING_USER_GROUPS,
+    )
+    ai_plan_min_instalment = fields.Monetary(
+        string="Smallest Instalment",
+        currency_field="currency_id",
+        default=DEFAULT_PLAN_MIN_INSTALMENT,
+        help="Smallest amount of an instalment but the last.",
+        groups=ACCOUNTING_USER_GROUPS,
+    )
+    ai_plan_auto_approve_amount = fields.Monetary(
+        string="Approve Plans Up To",
+        currency_field="currency_id",
+        default=DEFAULT_PLAN_AUTO_APPROVE_AMOUNT,
+        help="A customer's payment plan totalling at most this is approved at once, "
+        "without a collector (0: a collector approves every plan).",
+        groups=ACCOUNTING_USER_GROUPS,
+    )
+    ai_plan_reminder_days = fields.Integer(
+        string="Instalment Reminder (days before)",
+        default=DEFAULT_PLAN_REMINDER_DAYS,
+        groups=ACCOUNTING_USER_GROUPS,
+    )
+    ai_plan_grace_days = fields.Integer(
+        string="Plan Grace Days",
+        default=DEFAULT_PLAN_GRACE_DAYS,
+        help="Days an instalment may be late before the payment plan counts as broken.",
+        groups=ACCOUNTING_USER_GROUPS,
+    )
+
+    @api.constrains(
+        "ai_plan_max_instalments",
+        "ai_plan_max_days",
+        "ai_plan_min_instalment",
+        "ai_plan_auto_approve_amount",
+        "ai_plan_reminder_days",
+        "ai_plan_grace_days",
+    )
+    def _check_ai_plan_limits(self):
+        for company in self:
+            if not 1 <= company.ai_plan_max_instalments <= 120:
+                raise ValidationError(self.env._("A plan has 1 to 120 instalments at most."))
+            if not 1 <= company.ai_plan_max_days <= MAX_DATE_OFFSET_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "The longest plan must be between 1 and %(max)s days.",
+                        max=MAX_DATE_OFFSET_DAYS,
+                    )
+                )
+            amounts = (company.ai_plan_min_instalment, company.ai_plan_auto_approve_amount)
+            if any(not math.isfinite(amount) or amount < 0 for amount in amounts):
+                raise ValidationError(self.env._("Plan amounts must be positive numbers."))
+            days = (company.ai_plan_reminder_days, company.ai_plan_grace_days)
+            if any(not 0 <= value <= company.ai_plan_max_days for value in days):
+                raise ValidationError(
+                    self.env._(
+                        "Reminder and grace days of plans must be between 0 and the longest "
+                        "plan (%(max)s days).",
+                        max=company.ai_plan_max_days,
+                    )
+                )
 
     @api.constrains("ai_promise_grace_days", "ai_promise_horizon_days")
     def _check_ai_promise_days(self):

@@ -114,6 +114,24 @@ class ResConfigSettings(models.TransientModel):
     )
 
     # ------------------------------------------------------------------
+    # Payment plans
+    # ------------------------------------------------------------------
+    ai_plan_max_instalments = fields.Integer(
+        related="company_id.ai_plan_max_instalments", readonly=False
+    )
+    ai_plan_max_days = fields.Integer(related="company_id.ai_plan_max_days", readonly=False)
+    ai_plan_min_instalment = fields.Monetary(
+        related="company_id.ai_plan_min_instalment", readonly=False
+    )
+    ai_plan_auto_approve_amount = fields.Monetary(
+        related="company_id.ai_plan_auto_approve_amount", readonly=False
+    )
+    ai_plan_reminder_days = fields.Integer(
+        related="company_id.ai_plan_reminder_days", readonly=False
+    )
+    ai_plan_grace_days = fields.Integer(related="company_id.ai_plan_grace_days", readonly=False)
+
+    # ------------------------------------------------------------------
     # Reply classification and customer portal
     # ------------------------------------------------------------------
     ai_reply_confidence_threshold = fields.Float(

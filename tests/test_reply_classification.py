@@ -70,7 +70,7 @@ class TestReplyClassification(WorklistCase):
         self.assertEqual(dispute.source, "reply")
         self.assertEqual(dispute.move_ids, self.invoice)
         self.assertEqual(dispute.category, reply.category)
-        self.assertFalse(self.invoice.ai_in_dispute, "a draft dispute must not pause dunning yet")
+        self.assertTrue(self.invoice.ai_in_dispute, "the customer's own answer holds at once")
         # One click for the collector.
         reply.with_user(self.collector).action_confirm_followup()
         self.assertEqual(dispute.state, "open")

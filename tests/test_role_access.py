@@ -12,9 +12,11 @@ record a button changes, the call raises no AccessError, and the window it opens
 import ast
 import logging
 from collections import deque
+from datetime import timedelta
 
 from lxml import etree
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools.safe_eval import safe_eval
@@ -37,6 +39,8 @@ RIGHTS = {
     "ai.collection.call.wizard": ("", "rwcu", "rwcu", "rwcu"),
     "ai.collection.promise": ("", "rwc", "rwcu", "rwcu"),
     "ai.collection.dispute": ("", "rwc", "rwcu", "rwcu"),
+    "ai.collection.payment.plan": ("", "rwc", "rwcu", "rwcu"),
+    "ai.collection.payment.plan.line": ("", "rwcu", "rwcu", "rwcu"),
     "ai.collection.reply": ("", "rw", "rwcu", "rwcu"),
     "ai.cash.forecast": ("", "r", "rwcu", "rwcu"),
 }
@@ -45,6 +49,7 @@ COLLECTOR_MENUS = {
     "collections_menu_root",
     "ai_collection_worklist_menu",
     "ai_collection_promise_menu",
+    "ai_collection_payment_plan_menu",
     "ai_collection_dispute_menu",
     "ai_collection_reply_menu",
     "ai_dunning_log_menu",
@@ -85,6 +90,7 @@ class TestRoleAccess(RolesCase):
                 *records["disputes"].values()
             ),
             "ai.collection.reply": records["replies"],
+            "ai.collection.payment.plan": cls._payment_plans(records["invoices"][0]),
             "ai.dunning.level": records["levels"],
             "ai.dunning.log": records["log"],
             "ai.risk.model": cls.risk_models,
@@ -106,6 +112,30 @@ class TestRoleAccess(RolesCase):
                 "onnx_file": cls.risk_models[:1].with_context(bin_size=False).onnx_file
             },
         }
+
+    @classmethod
+    def _payment_plans(cls, invoice):
+        """A plan in each state that shows buttons: draft, proposed, active, rejected."""
+        env = cls.env(context=dict(cls.env.context, allowed_company_ids=invoice.company_id.ids))
+        plans = env["ai.collection.payment.plan"].create(
+            [
+                {
+                    "partner_id": cls.customer.id,
+                    "company_id": invoice.company_id.id,
+                    "invoice_ids": [Command.set(invoice.ids)],
+                    "line_ids": [
+                        Command.create(
+                            {"date_due": cls.today + timedelta(days=10 * (n + 1)), "amount": 10.0}
+                        )
+                    ],
+                }
+                for n in range(4)
+            ]
+        )
+        plans[1].state = "proposed"
+        plans[2].action_approve()
+        plans[3].action_reject()
+        return plans
 
     # ------------------------------------------------------------------ #
     def test_model_rights_follow_the_matrix(self):

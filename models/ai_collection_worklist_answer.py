@@ -1,0 +1,63 @@
+from odoo import fields, models
+
+#: The customer answers a worklist line shows, with the states in which they stand.
+ANSWER_MODELS = (
+    ("ai.collection.payment.plan", ("proposed", "active")),
+    ("ai.collection.promise", ("draft", "open")),
+    ("ai.collection.dispute", ("draft", "open")),
+)
+
+
+class AiCollectionWorklist(models.Model):
+    """The customer's answers on its worklist line ("promised for 15/12", "plan 2/4
+    paid", "disputed") and the collector's "Offer a Plan" button (kept apart from the
+    line's stored figures, which the refresh rebuilds in SQL)."""
+
+    _inherit = "ai.collection.worklist"
+
+    answer = fields.Char(
+        string="Customer Answer",
+        compute="_compute_answer",
+        help="Promises, payment plans and disputes of the customer still standing.",
+    )
+
+    def _compute_answer(self):
+        answers = {}
+        for model, states in ANSWER_MODELS:
+            records = self.env[model].search(
+                [
+                    ("partner_id", "in", self.partner_id.ids),
+                    ("company_id", "in", self.company_id.ids),
+                    ("state", "in", states),
+                ],
+                order="id",
+            )
+            for record in records:
+                texts = answers.setdefault((record.partner_id.id, record.company_id.id), [])
+                text = record._answer_text()
+                if text not in texts:
+                    texts.append(text)
+        for line in self:
+            line.answer = ", ".join(answers.get((line.partner_id.id, line.company_id.id), []))
+
+    def action_offer_plan(self):
+        """A draft payment plan for this customer's overdue invoices, to adjust and approve."""
+        self.ensure_one()
+        self.check_access("write")
+        moves = self._open_invoices()
+        Plan = self.env["ai.collection.payment.plan"].with_company(self.company_id)
+        values = Plan._offer_values(self.partner_id, self.company_id, moves) if moves else {}
+        context = {f"default_{key}": value for key, value in values.items()}
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Payment Plan"),
+            "res_model": "ai.collection.payment.plan",
+            "view_mode": "form",
+            "target": "current",
+            "context": {
+                **context,
+                "default_partner_id": self.partner_id.id,
+                "default_company_id": self.company_id.id,
+                "default_source": "call",
+            },
+        }
