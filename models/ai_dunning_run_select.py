@@ -16,6 +16,7 @@ from odoo.tools import SQL
 
 from ..ar_ai_collections import dunning_policy as policy
 from ..ar_ai_collections.constants import RISK_BANDS
+from .ai_collection_payment_plan import PLAN_ACTIVE_STATES
 from .ai_dunning_log import CONTACT_OUTCOMES
 
 # Customers with an open posted invoice old enough for the company's first level.
@@ -47,10 +48,17 @@ INVOICES_SQL = """
            COALESCE(m.ai_in_dispute, FALSE) AS dispute_open,
            COALESCE(m.ai_has_open_promise, FALSE) AS promise_open,
            %(plan_active)s AS plan_active,
-           (SELECT MAX(p.date_closed)
-              FROM ai_collection_promise_move_rel r
-              JOIN ai_collection_promise p ON p.id = r.promise_id
-             WHERE r.move_id = m.id AND p.state IN ('broken', 'partial')) AS promise_broken_date,
+           -- A broken plan releases its invoices like a broken promise: one level on.
+           GREATEST(
+               (SELECT MAX(p.date_closed)
+                  FROM ai_collection_promise_move_rel r
+                  JOIN ai_collection_promise p ON p.id = r.promise_id
+                 WHERE r.move_id = m.id AND p.state IN ('broken', 'partial')),
+               (SELECT MAX(p.date_closed)
+                  FROM ai_collection_payment_plan_move_rel r
+                  JOIN ai_collection_payment_plan p ON p.id = r.plan_id
+                 WHERE r.move_id = m.id AND p.state = 'broken')
+           ) AS promise_broken_date,
            (SELECT MAX(pr.max_date)
               FROM account_move_line aml
               JOIN account_partial_reconcile pr ON pr.debit_move_id = aml.id
@@ -136,8 +144,15 @@ class AiDunningRun(models.AbstractModel):
     @api.model
     def _plan_active_sql(self):
         """SQL expression (on ``account_move m``): the invoice is covered by an active
-        payment plan. The one place payment plans hold the ladder; none yet."""
-        return SQL("FALSE")
+        payment plan (``PLAN_ACTIVE_STATES``): the one place plans hold the ladder."""
+        return SQL(
+            """EXISTS (
+                SELECT 1
+                  FROM ai_collection_payment_plan_move_rel r
+                  JOIN ai_collection_payment_plan p ON p.id = r.plan_id
+                 WHERE r.move_id = m.id AND p.state = ANY(%s))""",
+            list(PLAN_ACTIVE_STATES),
+        )
 
     def _levels_frame(self, company):
         """The company's active levels in ladder order, as ``plan_run`` reads them."""

@@ -299,6 +299,45 @@ class TestDunningAnswers(DunningCase):
         move.ai_in_dispute = True
         self._assert_held(partner, move, "dispute_open")
 
+    def _plan(self, partner, moves):
+        """An approved payment plan of ``moves``: two instalments from the real today."""
+        today = datetime.now().date()
+        plan = self.env["ai.collection.payment.plan"].create(
+            {
+                "partner_id": partner.id,
+                "invoice_ids": [(6, 0, moves.ids)],
+                "line_ids": [
+                    (0, 0, {"date_due": today + timedelta(days=10), "amount": 500.0}),
+                    (0, 0, {"date_due": today + timedelta(days=40), "amount": 500.0}),
+                ],
+                "source": "call",
+            }
+        )
+        plan.action_approve()
+        return plan
+
+    def test_active_payment_plan_holds_its_invoices(self):
+        partner = self._customer("Planning")
+        move = self._invoice(partner, 10)
+        plan = self._plan(partner, move)
+        self.assertEqual(plan.state, "active")
+        self._assert_held(partner, move, "plan_active")
+
+    def test_broken_payment_plan_resumes_the_ladder_one_level_on(self):
+        partner = self._customer("Plan breaker")
+        move = self._invoice(partner, 40)
+        self._executed(move, self.level_first, days_ago=20)
+        plan = self._plan(partner, move)
+        self._assert_held(partner, move, "plan_active")
+        plan.write({"state": "broken", "date_closed": TODAY - timedelta(days=1)})
+        self._run()
+        self.assertEqual(len(self._mails(partner)), 1, "a broken plan resumes the ladder")
+        self.assertEqual(
+            self._logs(move, outcome="queued").level_id,
+            self.level_second,
+            "one level on, not skipping to the call",
+        )
+
     def test_customer_settings_and_no_followup(self):
         excluded = self._customer("Excluded", ai_dunning_excluded=True)
         move = self._invoice(excluded, 10)
