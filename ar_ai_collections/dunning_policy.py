@@ -1,20 +1,9 @@
-"""Dunning policy maths: which follow-up level is due, and the guards.
+"""Dunning policy: the whole decision of a run, one conversation per customer.
 
-Plain numpy, no Odoo. The Odoo dunning run selects its candidates in SQL, then
-calls these vectorized functions once per batch instead of deciding invoice by
-invoice in Python.
-
-Levels are described by three parallel arrays, ordered by sequence:
-
-* ``level_days``: days relative to the due date at which the level becomes due
-  (negative = courtesy reminder before the due date);
-* ``level_bands``: boolean matrix (n_levels x len(RISK_BANDS)), True when the
-  level applies to invoices of that risk band;
-* the level's position (0..n_levels-1) is its rank on the escalation ladder.
-
-An invoice's ``last_rank`` is the rank of the last level executed for it (-1
-when none). The ladder is graduated (:func:`graduated_next_rank`): one applicable
-level at a time, each spaced from the previous one.
+Plain numpy/pandas, no Odoo. The Odoo dunning run selects its candidates in SQL,
+then calls :func:`plan_run` once per batch instead of deciding invoice by invoice
+in Python. The ladder maths are in ``dunning_ladder``, the guards in
+``dunning_guards``; both are re-exported here.
 
 :func:`plan_run` decides a whole run at once and is what a run should call: one
 communication per customer at most (at its most advanced invoice's level, tone
@@ -29,120 +18,44 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
 
 from .constants import DEFAULT_DUNNING_LEVEL_SPACING_DAYS, DUNNING_REASONS, RISK_BANDS
+from .dunning_guards import (
+    DEFAULT_BUSINESS_HOUR_END,
+    DEFAULT_BUSINESS_HOUR_START,
+    DEFAULT_MAX_CONTACTS_7D,
+    DEFAULT_MIN_OVERDUE_AMOUNT,
+    DEFAULT_PAYMENT_WINDOW_DAYS,
+    DEFAULT_REVIEW_AMOUNT,
+    business_hours_ok,
+    frequency_cap_ok,
+    local_hours,
+    min_amount_ok,
+    needs_review,
+)
+from .dunning_ladder import NO_LEVEL, band_index, graduated_next_rank, next_level_days
 
-NO_LEVEL = -1
-DEFAULT_BAND = "medium"
-
-# Default guards (per company, editable in Settings).
-DEFAULT_MAX_CONTACTS_7D = 2
-DEFAULT_BUSINESS_HOUR_START = 8.0
-DEFAULT_BUSINESS_HOUR_END = 18.0
-DEFAULT_MIN_OVERDUE_AMOUNT = 0.0
-DEFAULT_REVIEW_AMOUNT = 50000.0
-DEFAULT_PAYMENT_WINDOW_DAYS = 14
-
-
-def band_index(bands: Sequence[str | None] | np.ndarray) -> np.ndarray:
-    """Map risk band names to their column in ``RISK_BANDS``.
-
-    Unknown or empty bands (invoice not scored yet) count as ``DEFAULT_BAND``.
-    """
-    codes = pd.Categorical(np.asarray(bands, dtype=object), categories=RISK_BANDS).codes
-    return np.where(codes >= 0, codes, RISK_BANDS.index(DEFAULT_BAND)).astype(np.int64)
-
-
-# ----------------------------------------------------------------------
-# Guards: each returns a boolean mask, True = the action may go ahead.
-# ----------------------------------------------------------------------
-
-
-def frequency_cap_ok(
-    contacts_last_7d: np.ndarray, planned_before: np.ndarray | None, max_contacts: int
-) -> np.ndarray:
-    """True where one more contact keeps the customer within ``max_contacts`` per 7 days.
-
-    :param contacts_last_7d: contacts already made in the rolling 7 days (per customer)
-    :param planned_before: contacts already planned earlier in the same run (or None)
-    :param max_contacts: cap; 0 or less disables the cap
-    """
-    contacts = np.asarray(contacts_last_7d, dtype=np.int64)
-    if planned_before is not None:
-        contacts = contacts + np.asarray(planned_before, dtype=np.int64)
-    if max_contacts <= 0:
-        return np.ones(contacts.shape[0], dtype=bool)
-    return contacts < max_contacts
-
-
-def local_hours(now_utc: datetime, tz_names: Sequence[str | None], default_tz: str = "UTC"):
-    """Local decimal hour (e.g. 13.5) and ISO weekday (1..7) of ``now_utc`` per time zone.
-
-    Each distinct zone is converted once (a run has thousands of customers, a few zones).
-    """
-    names = np.array([name or default_tz for name in tz_names], dtype=object)
-    if names.size == 0:
-        return np.empty(0, dtype=np.float64), np.empty(0, dtype=np.int64)
-    zones, inverse = np.unique(names.astype(str), return_inverse=True)
-    zone_hours = np.empty(zones.size, dtype=np.float64)
-    zone_weekdays = np.empty(zones.size, dtype=np.int64)
-    for i, key in enumerate(zones):
-        try:
-            zone = ZoneInfo(key)
-        except (ZoneInfoNotFoundError, ValueError):
-            zone = ZoneInfo(default_tz)
-        local = now_utc.astimezone(zone)
-        zone_hours[i], zone_weekdays[i] = local.hour + local.minute / 60.0, local.isoweekday()
-    return zone_hours[inverse], zone_weekdays[inverse]
-
-
-def business_hours_ok(
-    now_utc: datetime,
-    tz_names: Sequence[str | None],
-    start_hour: float,
-    end_hour: float,
-    weekdays_only: bool = True,
-    default_tz: str = "UTC",
-) -> np.ndarray:
-    """True where ``now_utc`` falls in business hours in the customer's time zone.
-
-    ``now_utc`` must be timezone-aware. ``start_hour >= end_hour`` disables the
-    hour check (always open).
-    """
-    if now_utc.tzinfo is None:
-        raise ValueError("now_utc must be timezone-aware")
-    hours, weekdays = local_hours(now_utc, tz_names, default_tz)
-    if start_hour < end_hour:
-        ok = (hours >= start_hour) & (hours < end_hour)
-    else:
-        ok = np.ones(hours.shape[0], dtype=bool)
-    if weekdays_only:
-        ok &= weekdays <= 5
-    return ok
-
-
-def min_amount_ok(overdue_amount: np.ndarray, min_amount: float) -> np.ndarray:
-    """True where the customer's overdue amount reaches the minimum."""
-    return np.asarray(overdue_amount, dtype=np.float64) >= float(min_amount or 0.0)
-
-
-def needs_review(
-    open_amount: np.ndarray, sensitive: np.ndarray, review_amount: float
-) -> np.ndarray:
-    """True where a human must approve: sensitive customer or amount above the threshold.
-
-    ``review_amount`` of 0 or less disables the amount trigger.
-    """
-    amount = np.asarray(open_amount, dtype=np.float64)
-    flagged = np.asarray(sensitive, dtype=bool)
-    if review_amount and review_amount > 0:
-        return flagged | (amount >= review_amount)
-    return flagged.copy()
-
+__all__ = [
+    "DEFAULT_PAYMENT_WINDOW_DAYS",
+    "NO_LEVEL",
+    "REVIEW",
+    "SEND",
+    "SKIP",
+    "RunParams",
+    "RunPlan",
+    "band_index",
+    "business_hours_ok",
+    "frequency_cap_ok",
+    "graduated_next_rank",
+    "local_hours",
+    "min_amount_ok",
+    "needs_review",
+    "next_level_days",
+    "plan_run",
+]
 
 # ----------------------------------------------------------------------
 # Run plan: the whole decision of a run, one conversation per customer.
@@ -254,113 +167,6 @@ class RunPlan:
     invoices: pd.DataFrame
     totals: pd.DataFrame
     summary: dict[str, int] = field(default_factory=dict)
-
-
-def _ladder_arrays(days_overdue, rank, days_since_last, level_days, level_bands, level_spacing):
-    """The ladder functions' inputs as arrays: ints for days and ranks, floats (NaN:
-    never executed) for the days since the last level and the spacing."""
-    return (
-        np.asarray(days_overdue, dtype=np.int64),
-        np.asarray(rank, dtype=np.int64),
-        np.asarray(days_since_last, dtype=np.float64),
-        np.asarray(level_days, dtype=np.int64),
-        np.asarray(level_bands, dtype=bool),
-        np.asarray(level_spacing, dtype=np.float64),
-    )
-
-
-def graduated_next_rank(
-    days_overdue: np.ndarray,
-    bands: Sequence[str | None] | np.ndarray,
-    last_rank: np.ndarray,
-    days_since_last: np.ndarray,
-    level_days: np.ndarray,
-    level_bands: np.ndarray,
-    level_spacing: np.ndarray,
-    promise_broken: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Next level of each invoice on a graduated ladder, and whether spacing allows it.
-
-    The ladder is climbed one applicable level at a time (never a jump to the
-    level the invoice's age alone would call for):
-
-    * before the due date (``days_overdue <= 0``) the next level is the highest
-      courtesy level (``days <= 0``) reached, applicable and above ``last_rank``;
-    * once overdue, courtesy levels are past: the next level is the lowest
-      applicable overdue level above ``last_rank``, due when its ``days`` are
-      reached. So the first contact of an invoice is never beyond the first
-      overdue reminder, however old the invoice (a first run on an existing
-      ledger starts everyone at the first reminder);
-    * spacing: a level is reached only ``level_spacing[level]`` days or more after
-      the previous execution for the invoice (``days_since_last``, NaN when none:
-      no spacing to respect);
-    * a broken promise releases the invoice to the next level at once (its days
-      and spacing waived): the ladder resumes where it stood, one step up.
-
-    :return: ``(due_rank, spaced)``: ``due_rank`` is ``NO_LEVEL`` where nothing is
-        due by age; ``spaced`` is True where the spacing lets ``due_rank`` go now.
-    """
-    days_overdue, last_rank, since, level_days, level_bands, spacing = _ladder_arrays(
-        days_overdue, last_rank, days_since_last, level_days, level_bands, level_spacing
-    )
-    n, n_levels = days_overdue.shape[0], level_days.shape[0]
-    broken = np.zeros(n, dtype=bool) if promise_broken is None else np.asarray(promise_broken, bool)
-    if n == 0 or n_levels == 0:
-        return np.full(n, NO_LEVEL, dtype=np.int64), np.zeros(n, dtype=bool)
-    ranks = np.arange(n_levels)
-    open_levels = level_bands[:, band_index(bands)].T & (ranks[None, :] > last_rank[:, None])
-    courtesy = level_days <= 0
-    overdue = days_overdue > 0
-    # Before due: highest courtesy level reached (argmax over reversed columns).
-    pre_due = open_levels & (days_overdue[:, None] >= level_days[None, :]) & ~overdue[:, None]
-    pre_rank = np.where(pre_due.any(axis=1), n_levels - 1 - np.argmax(pre_due[:, ::-1], 1), -1)
-    # Overdue: lowest applicable overdue level above the last one.
-    upcoming = open_levels & ~courtesy[None, :] & overdue[:, None]
-    next_rank = np.where(upcoming.any(axis=1), np.argmax(upcoming, axis=1), -1)
-    age_reached = days_overdue >= level_days[next_rank.clip(0)]
-    due_rank = np.where(
-        overdue, np.where((next_rank >= 0) & (age_reached | broken), next_rank, -1), pre_rank
-    )
-    wait = spacing[due_rank.clip(0)]
-    spaced = np.isnan(since) | (since >= wait) | broken
-    return due_rank.astype(np.int64), spaced & (due_rank >= 0)
-
-
-def next_level_days(
-    days_overdue: np.ndarray,
-    bands: Sequence[str | None] | np.ndarray,
-    rank: np.ndarray,
-    days_since_last: np.ndarray,
-    level_days: np.ndarray,
-    level_bands: np.ndarray,
-    level_spacing: np.ndarray,
-) -> np.ndarray:
-    """Days from today until the next level of each invoice may be reached.
-
-    The next level is the one :func:`graduated_next_rank` climbs to after ``rank``:
-    the lowest applicable overdue level above it, reached when both its ``days``
-    after the due date and its spacing after the last execution have passed.
-
-    :return: float array, 0 when due now, NaN at the end of the ladder
-    """
-    days_overdue, rank, since, level_days, level_bands, spacing = _ladder_arrays(
-        days_overdue, rank, days_since_last, level_days, level_bands, level_spacing
-    )
-    n, n_levels = rank.shape[0], level_days.shape[0]
-    if n == 0 or n_levels == 0:
-        return np.full(n, np.nan)
-    ranks = np.arange(n_levels)
-    upcoming = (
-        level_bands[:, band_index(bands)].T
-        & (ranks[None, :] > rank[:, None])
-        & (level_days[None, :] > 0)
-    )
-    found = upcoming.any(axis=1)
-    nxt = np.argmax(upcoming, axis=1)
-    by_age = (level_days[nxt] - days_overdue).astype(np.float64)
-    by_spacing = np.where(np.isnan(since), 0.0, spacing[nxt] - since)
-    wait = np.maximum(np.maximum(by_age, by_spacing), 0.0)
-    return np.where(found, wait, np.nan)
 
 
 def _day_numbers(values: pd.Series) -> np.ndarray:

@@ -6,11 +6,12 @@ days ago. Invoices are bulk-inserted with SQL (cloned from one real invoice: the
 run reads the move header only); customers are created with one batched ORM
 ``create``. Then, in one process and on the same data, it measures:
 
-1. ``ai.dunning.run.run`` over the whole company: SQL candidate selection per
-   customer batch, vectorized decisions and guards, claims in the log, one queued
-   email per (customer, level) rendered in batch, batched chatter notes and
-   activities (PDF letters/statements are switched off: they are rendered by
-   wkhtmltopdf and measured apart);
+1. ``ai.dunning.run.run`` over the whole company, as the scheduled action runs it
+   without queue_job (one transaction per batch of customers): SQL selection per
+   batch, one ``dunning_policy.plan_run`` per batch, claims in the log, one
+   reminder per customer queued by ``mail.template.send_mail_batch``, notes by
+   ``_message_log_batch``, activities in batch (PDF letters/statements are
+   switched off: they are rendered by wkhtmltopdf and measured apart);
 2. a naive per-invoice ORM implementation (browse, read the flags, search the
    log, decide in Python, ``search_count`` the 7-day contacts, create the log,
    ``send_mail`` and ``message_post`` per invoice), timed on ``--sample``
@@ -25,7 +26,8 @@ Usage::
     /opt/odoo18/venv/bin/python benchmarks/bench_odoo_dunning.py --db dun_bench \\
         --template tmpl_nodemo --invoices 100000
 
-The issue's target: 100,000 overdue invoices in <= 60 s.
+The issue's target: 100,000 due invoices / 5,000 customers in <= 150 s on one
+server. Against another cluster than the default: ``BENCH_DB_PORT=<port>``.
 """
 
 from __future__ import annotations
@@ -54,9 +56,6 @@ def parse_args(argv=None):
     parser.add_argument("--per-customer", type=int, default=20)
     parser.add_argument("--sample", type=int, default=200, help="naive ORM sample size")
     parser.add_argument("--batch-size", type=int, default=500, help="customers per batch")
-    parser.add_argument(
-        "--lanes", type=int, default=2, help="database connections (the scheduled action: 2)"
-    )
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the <db>_run copy")
     return parser.parse_args(argv)
@@ -252,10 +251,10 @@ def main(argv=None):
             naive_per_invoice = naive_s / max(len(sample_ids), 1)
 
             # 1. Set-based run over the whole company, as the scheduled action runs it
-            # (commit after every batch of customers, batches worked in --lanes).
+            # (commit after every batch of customers).
             t0 = time.perf_counter()
             stats = env["ai.dunning.run"].run(
-                company, now=NOW, commit=True, batch_size=args.batch_size, lanes=args.lanes
+                company, now=NOW, commit=True, batch_size=args.batch_size
             )
             run_s = time.perf_counter() - t0
             cr.execute("SELECT count(*) FROM mail_mail WHERE state = 'outgoing'")
@@ -266,14 +265,16 @@ def main(argv=None):
 
     naive_total = naive_per_invoice * n_candidates
     print(f"candidates (due or due within 5 days): {n_candidates}")
-    print(f"dunning run ({args.lanes} lane(s)): {run_s:.1f}s  stats={stats}  queued mails={queued}")
+    batches = max(stats.get("batches", 0), 1)
+    print(f"dunning run: {run_s:.1f}s  ({run_s / batches:.2f}s per batch of {args.batch_size})")
+    print(f"stats={stats}  queued mails={queued}")
     print(
         f"naive ORM: {naive_per_invoice * 1000:.1f} ms/invoice on {len(sample_ids)} "
         f"-> {naive_total:.0f}s extrapolated to {n_candidates}"
     )
     print(
-        f"speed-up: x{naive_total / run_s:.1f}   target <= 60 s: "
-        f"{'OK' if run_s <= 60 else 'MISSED'}"
+        f"speed-up: x{naive_total / run_s:.1f}   target <= 150 s: "
+        f"{'OK' if run_s <= 150 else 'MISSED'}"
     )
 
 

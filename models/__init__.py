@@ -16,6 +16,7 @@ from . import ai_dunning_level
 from . import ai_dunning_log
 from . import ai_dunning_run
 from . import ai_dunning_run_select
+from . import ai_dunning_run_record
 from . import ai_dunning_run_execute
 from . import ai_dunning_run_queue
 

@@ -13,7 +13,7 @@ class TestDunningTour(HttpCase):
         self.start_tour(
             "/odoo/settings#account", "ar_ai_collections_dunning_settings_tour", login="admin"
         )
-        self.assertEqual(level.days, 10)
+        self.assertEqual((level.days, level.spacing_days), (10, 5))
 
         partner = self.env["res.partner"].create(
             {"name": "Tour Customer", "is_company": True, "email": "tour@example.com"}

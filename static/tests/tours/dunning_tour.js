@@ -11,6 +11,10 @@ registry.category("web_tour.tours").add("ar_ai_collections_dunning_settings_tour
             trigger: "#ai_dunning_guards",
         },
         {
+            content: "The collections manager who takes the activities nobody else has",
+            trigger: "#ai_dunning_guards div[name='ai_dunning_manager_id']",
+        },
+        {
             content: "Open the dunning levels",
             trigger: "button[name='action_ai_dunning_levels']",
             run: "click",
@@ -24,6 +28,11 @@ registry.category("web_tour.tours").add("ar_ai_collections_dunning_settings_tour
             content: "Send it ten days after the due date",
             trigger: ".o_form_view div[name='days'] input",
             run: "edit 10",
+        },
+        {
+            content: "Wait five days after the previous level",
+            trigger: ".o_form_view div[name='spacing_days'] input",
+            run: "edit 5",
         },
         {
             content: "Save",
@@ -53,6 +62,10 @@ registry.category("web_tour.tours").add("ar_ai_collections_dunning_preview_tour"
         {
             content: "The preview lists the invoice at the first reminder level",
             trigger: ".modal .o_data_row .o_data_cell[name='level_id']:contains('First reminder')",
+        },
+        {
+            content: "The customer gets one reminder, sent (not a skip code)",
+            trigger: ".modal .o_data_row .o_data_cell[name='action']:contains('Send')",
         },
         {
             content: "Close the preview",
