@@ -390,12 +390,13 @@ class AiCollectionPaymentPlan(models.Model):
             count = max(1, min(count, int(due // limits.ai_plan_min_instalment)))
         interval = max(1, min(30, limits.ai_plan_max_days // count))
         share = company.currency_id.round(due / count)
+        last = company.currency_id.round(due - share * (count - 1))
         today = fields.Date.context_today(self)
         lines = [
             fields.Command.create(
                 {
                     "date_due": fields.Date.add(today, days=interval * (position + 1)),
-                    "amount": share if position < count - 1 else due - share * (count - 1),
+                    "amount": share if position < count - 1 else last,
                 }
             )
             for position in range(count)
