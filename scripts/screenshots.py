@@ -303,7 +303,7 @@ def main():
             f"{base}/odoo/action-account.action_account_config",
             ".o_setting_container, .settings",
             args.out / "settings.png",
-            scroll_to_text="Collections AI",
+            scroll_to_text="Collections AI: payment risk",
         )
     finally:
         browser.close()
