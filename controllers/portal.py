@@ -23,7 +23,6 @@ from odoo.addons.account.controllers.download_docs import _build_zip_from_data, 
 from odoo.exceptions import ValidationError
 from odoo.http import request
 from odoo.tools import SQL, consteq
-from odoo.tools.misc import hmac as hmac_tool
 
 from ..ar_ai_collections.constants import (
     DISPUTE_CATEGORIES,
@@ -31,12 +30,9 @@ from ..ar_ai_collections.constants import (
     PORTAL_SUBMISSIONS_PER_HOUR,
 )
 from ..models.ai_collection_answer_mixin import notify_answer
+from ..tools.portal_link import BASE, portal_token
 from .portal_plan import PortalPlanInputError, move_answers, parse_plan, plan_limits
 
-TOKEN_SCOPE = "ar_ai_collections.portal"  # noqa: S105 (an HMAC scope, not a secret)
-DAYS_PARAM = "ar_ai_collections.portal_link_days"
-DEFAULT_DAYS = 30
-BASE = "/ai_collections/portal"
 LINK = f"{BASE}/<int:partner_id>/<int:expires>/<string:token>"
 ROUTE = {"type": "http", "auth": "public", "website": True, "sitemap": False}
 
@@ -68,29 +64,6 @@ def _partner_secret(env, partner_id):
         )
     )
     return rows[0] if rows else None
-
-
-def portal_token(env, partner_id, expires, secret):
-    """HMAC (database secret) of the partner id, the expiry and the partner's secret.
-
-    A partner never revoked has no secret: its links are signed as before the secret
-    existed, and the first revocation invalidates them all.
-    """
-    message = f"{int(partner_id)}:{int(expires)}" + (f":{secret}" if secret else "")
-    # env(su=True): hmac() reads the database.secret parameter (Odoo's own signing).
-    return hmac_tool(env(su=True), TOKEN_SCOPE, message)
-
-
-def portal_path(partner, days=None):
-    """Relative signed path to ``partner``'s portal page, valid ``days`` days."""
-    if days is None:
-        # sudo: internal callers (reminder templates) read the link validity setting.
-        param = partner.env["ir.config_parameter"].sudo().get_param(DAYS_PARAM)
-        days = int(param) if param and param.isdigit() else DEFAULT_DAYS
-    expires = int(time.time()) + int(days) * 86400
-    # sudo: the secret is for administrators; read with the batch's other customers.
-    token = portal_token(partner.env, partner.id, expires, partner.sudo().ai_portal_secret)
-    return f"{BASE}/{partner.id}/{expires}/{token}"
 
 
 def open_invoices(partner):

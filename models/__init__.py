@@ -11,6 +11,7 @@ from . import ai_risk_scoring
 
 # Demo ledger loader
 from . import ai_collections_demo
+from . import ai_collections_demo_work
 
 from . import ai_dunning_level
 from . import ai_dunning_log

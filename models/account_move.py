@@ -12,6 +12,13 @@ RISK_BAND_SELECTION = [(band, RISK_BAND_LABELS[band]) for band in RISK_BANDS]
 ACCOUNTING_USER_GROUPS = "account.group_account_invoice,account.group_account_readonly"
 COLLECTIONS_USER_GROUP = "ar_ai_collections.group_collections_user"
 COLLECTIONS_MANAGER_GROUP = "ar_ai_collections.group_collections_manager"
+# An open customer invoice: posted and not (fully) paid. The domain of every search
+# for them; SQL queries write the same condition (see ai_risk_scoring, worklist).
+OPEN_INVOICE_DOMAIN = [
+    ("move_type", "=", "out_invoice"),
+    ("state", "=", "posted"),
+    ("payment_state", "in", ("not_paid", "partial")),
+]
 
 
 class AccountMove(models.Model):

@@ -1,14 +1,14 @@
 from datetime import date
 
 import pandas as pd
-from psycopg2.extras import execute_values
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..ar_ai_collections import worklist_policy
 from ..ar_ai_collections.constants import WORKLIST_TIER_LABELS, WORKLIST_TIERS
-from .account_move import RISK_BAND_SELECTION
+from .account_move import OPEN_INVOICE_DOMAIN, RISK_BAND_SELECTION
 from .cron_isolation import report_skipped, run_isolated
 from .res_company import MAX_DATE_OFFSET_DAYS
 
@@ -296,11 +296,9 @@ class AiCollectionWorklist(models.Model):
         self.check_access("read")
         action = self.env["ir.actions.actions"]._for_xml_id("account.action_move_out_invoice_type")
         action["domain"] = [
-            ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"),
+            *OPEN_INVOICE_DOMAIN,
             ("commercial_partner_id", "=", self.partner_id.id),
             ("company_id", "=", self.company_id.id),
-            ("payment_state", "in", ("not_paid", "partial")),
         ]
         action["context"] = {"create": False}
         return action
@@ -311,11 +309,9 @@ class AiCollectionWorklist(models.Model):
     def _open_invoices(self):
         return self.env["account.move"].search(
             [
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
+                *OPEN_INVOICE_DOMAIN,
                 ("commercial_partner_id", "=", self.partner_id.id),
                 ("company_id", "=", self.company_id.id),
-                ("payment_state", "in", ("not_paid", "partial")),
                 ("invoice_date_due", "<", fields.Date.context_today(self)),
             ]
         )
@@ -404,14 +400,14 @@ class AiCollectionWorklist(models.Model):
         self.env.flush_all()
         cr = self.env.cr
         cr.execute(
-            _INVOICES_SQL,
-            {
-                "today": today,
-                "company_id": company.id,
-                "all_customers": partner_ids is None,
-                "min_promises": MIN_PROMISE_HISTORY,
-                "customer_ids": list(partner_ids or []),
-            },
+            SQL(
+                _INVOICES_SQL,
+                today=today,
+                company_id=company.id,
+                all_customers=partner_ids is None,
+                min_promises=MIN_PROMISE_HISTORY,
+                customer_ids=list(partner_ids or []),
+            )
         )
         invoices = pd.DataFrame(
             cr.fetchall(),
@@ -426,8 +422,7 @@ class AiCollectionWorklist(models.Model):
             return lines
         lines["customer_id"] = lines["customer_id"].astype(int)
         cr.execute(
-            _CUSTOMERS_SQL,
-            {"company_id": company.id, "customer_ids": lines["customer_id"].tolist()},
+            SQL(_CUSTOMERS_SQL, company_id=company.id, customer_ids=lines["customer_id"].tolist())
         )
         columns = [desc[0] for desc in cr.description]
         customers = pd.DataFrame(cr.fetchall(), columns=columns)
@@ -441,21 +436,26 @@ class AiCollectionWorklist(models.Model):
             dtype=bool
         )
         cr.execute(
-            "SELECT id, ai_weekly_call_capacity FROM res_users WHERE id = ANY(%s)",
-            [[int(c) for c in lines["collector_id"].unique() if c]],
+            SQL(
+                "SELECT id, ai_weekly_call_capacity FROM res_users WHERE id = ANY(%s)",
+                [int(c) for c in lines["collector_id"].unique() if c],
+            )
         )
         params = self._policy_params(company)
         capacity = {uid: cap or params.default_capacity for uid, cap in cr.fetchall()}
         if partner_ids is not None:
             # Slots already used by the other customers' lines.
             cr.execute(
-                """
-                SELECT COALESCE(user_id, 0), COUNT(*)
-                  FROM ai_collection_worklist
-                 WHERE company_id = %s AND tier = 'call_now' AND NOT (partner_id = ANY(%s))
-                 GROUP BY 1
-                """,
-                [company.id, list(partner_ids)],
+                SQL(
+                    """
+                    SELECT COALESCE(user_id, 0), COUNT(*)
+                      FROM ai_collection_worklist
+                     WHERE company_id = %s AND tier = 'call_now' AND NOT (partner_id = ANY(%s))
+                     GROUP BY 1
+                    """,
+                    company.id,
+                    list(partner_ids),
+                )
             )
             for collector_id, used in cr.fetchall():
                 total = capacity.get(collector_id, params.default_capacity)
@@ -508,14 +508,15 @@ class AiCollectionWorklist(models.Model):
         uid = self.env.uid
         scope = list(partner_ids) if partner_ids is not None else None
         if lines.empty:
-            if scope is None:
-                cr.execute("DELETE FROM ai_collection_worklist WHERE company_id = %s", [company.id])
-            else:
-                cr.execute(
-                    "DELETE FROM ai_collection_worklist WHERE company_id = %s"
-                    " AND partner_id = ANY(%s)",
-                    [company.id, scope],
+            cr.execute(
+                SQL(
+                    "DELETE FROM ai_collection_worklist"
+                    " WHERE company_id = %s AND (%s OR partner_id = ANY(%s))",
+                    company.id,
+                    scope is None,
+                    scope or [],
                 )
+            )
             return 0
         rows = list(
             zip(
@@ -540,33 +541,43 @@ class AiCollectionWorklist(models.Model):
                 strict=True,
             )
         )
-        columns = ", ".join(_UPSERT_COLUMNS)
-        updates = ", ".join(
-            f"{col} = EXCLUDED.{col}"
+        columns = SQL(", ").join(SQL.identifier(col) for col in _UPSERT_COLUMNS)
+        updates = SQL(", ").join(
+            SQL("%s = EXCLUDED.%s", SQL.identifier(col), SQL.identifier(col))
             for col in _UPSERT_COLUMNS
             if col not in ("partner_id", "company_id")
         )
-        # Column names come from the module constant _UPSERT_COLUMNS, values are parameters.
-        execute_values(
-            cr,
-            f"""
-            INSERT INTO ai_collection_worklist
-                   ({columns}, refreshed_at, create_uid, create_date, write_uid, write_date)
-            VALUES %s
-            ON CONFLICT (partner_id, company_id) DO UPDATE
-               SET {updates}, refreshed_at = EXCLUDED.refreshed_at,
-                   write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
-            """,  # noqa: S608
-            [(*row, now, uid, now, uid, now) for row in rows],
-            page_size=5000,
+        placeholders = ", ".join(["%s"] * (len(_UPSERT_COLUMNS) + 5))
+        values = SQL(", ").join(
+            SQL(f"({placeholders})", *row, now, uid, now, uid, now) for row in rows
         )
         cr.execute(
-            """
-            DELETE FROM ai_collection_worklist
-             WHERE company_id = %s AND NOT (partner_id = ANY(%s))
-               AND (%s OR partner_id = ANY(%s))
-            """,
-            [company.id, lines["customer_id"].tolist(), scope is None, scope or []],
+            SQL(
+                """
+                INSERT INTO ai_collection_worklist
+                       (%s, refreshed_at, create_uid, create_date, write_uid, write_date)
+                VALUES %s
+                ON CONFLICT (partner_id, company_id) DO UPDATE
+                   SET %s, refreshed_at = EXCLUDED.refreshed_at,
+                       write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
+                """,
+                columns,
+                values,
+                updates,
+            )
+        )
+        cr.execute(
+            SQL(
+                """
+                DELETE FROM ai_collection_worklist
+                 WHERE company_id = %s AND NOT (partner_id = ANY(%s))
+                   AND (%s OR partner_id = ANY(%s))
+                """,
+                company.id,
+                lines["customer_id"].tolist(),
+                scope is None,
+                scope or [],
+            )
         )
         return len(rows)
 

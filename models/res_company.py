@@ -21,6 +21,14 @@ from ..ar_ai_collections.constants import (
     DEFAULT_PROMISE_HORIZON_DAYS,
     DEFAULT_WEEKLY_CALL_CAPACITY,
 )
+from ..ar_ai_collections.dunning_policy import (
+    DEFAULT_BUSINESS_HOUR_END,
+    DEFAULT_BUSINESS_HOUR_START,
+    DEFAULT_MAX_CONTACTS_7D,
+    DEFAULT_MIN_OVERDUE_AMOUNT,
+    DEFAULT_PAYMENT_WINDOW_DAYS,
+    DEFAULT_REVIEW_AMOUNT,
+)
 from ..ar_ai_collections.ttp_model import DEFAULT_TTP_BAND_THRESHOLDS
 from .account_move import ACCOUNTING_USER_GROUPS
 
@@ -163,18 +171,18 @@ class ResCompany(models.Model):
     )
     ai_dunning_max_contacts_7d = fields.Integer(
         string="Max Contacts per 7 Days",
-        default=2,
+        default=DEFAULT_MAX_CONTACTS_7D,
         help="Maximum dunning contacts per customer over a rolling 7 days (0 = no limit).",
         groups=ACCOUNTING_USER_GROUPS,
     )
     ai_dunning_hour_start = fields.Float(
         string="Business Hours From",
-        default=8.0,
+        default=DEFAULT_BUSINESS_HOUR_START,
         groups=ACCOUNTING_USER_GROUPS,
     )
     ai_dunning_hour_end = fields.Float(
         string="Business Hours To",
-        default=18.0,
+        default=DEFAULT_BUSINESS_HOUR_END,
         groups=ACCOUNTING_USER_GROUPS,
     )
     ai_dunning_weekdays_only = fields.Boolean(
@@ -185,21 +193,21 @@ class ResCompany(models.Model):
     ai_dunning_min_amount = fields.Monetary(
         string="Minimum Overdue Amount",
         currency_field="currency_id",
-        default=0.0,
+        default=DEFAULT_MIN_OVERDUE_AMOUNT,
         help="Customers whose overdue amount is below this are not reminded.",
         groups=ACCOUNTING_USER_GROUPS,
     )
     ai_dunning_review_amount = fields.Monetary(
         string="Review Above",
         currency_field="currency_id",
-        default=50000.0,
+        default=DEFAULT_REVIEW_AMOUNT,
         help="Automated actions for customers owing at least this amount wait for a "
         "manager's approval (0 = never).",
         groups=ACCOUNTING_USER_GROUPS,
     )
     ai_dunning_payment_window_days = fields.Integer(
         string="Payment Window (days)",
-        default=14,
+        default=DEFAULT_PAYMENT_WINDOW_DAYS,
         help="An action counts as effective when the invoice is paid within this many days.",
         groups=ACCOUNTING_USER_GROUPS,
     )

@@ -1,5 +1,8 @@
 from odoo import api, fields, models
 
+from ..tools.portal_link import DAYS_PARAM, DEFAULT_DAYS
+from .ai_collection_reply import DEFAULT_THRESHOLD, THRESHOLD_PARAM
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -136,13 +139,13 @@ class ResConfigSettings(models.TransientModel):
     # ------------------------------------------------------------------
     ai_reply_confidence_threshold = fields.Float(
         string="Reply Confidence Threshold",
-        config_parameter="ar_ai_collections.reply_confidence_threshold",
-        default=0.7,
+        config_parameter=THRESHOLD_PARAM,
+        default=DEFAULT_THRESHOLD,
         help="Customer replies classified as a promise or a dispute with at least this "
-        "confidence (0-1) create a draft promise or dispute; the others get a review activity.",
+        "confidence create a draft promise or dispute; the others get a review activity.",
     )
     ai_portal_link_days = fields.Integer(
         string="Portal Link Validity (days)",
-        config_parameter="ar_ai_collections.portal_link_days",
-        default=30,
+        config_parameter=DAYS_PARAM,
+        default=DEFAULT_DAYS,
     )

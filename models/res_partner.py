@@ -4,7 +4,13 @@ from collections import defaultdict
 from odoo import fields, models
 from odoo.exceptions import AccessError
 
-from .account_move import ACCOUNTING_USER_GROUPS, COLLECTIONS_USER_GROUP, RISK_BAND_SELECTION
+from ..tools.portal_link import portal_path
+from .account_move import (
+    ACCOUNTING_USER_GROUPS,
+    COLLECTIONS_USER_GROUP,
+    OPEN_INVOICE_DOMAIN,
+    RISK_BAND_SELECTION,
+)
 
 COLLECTIONS_MANAGER_GROUP = "ar_ai_collections.group_collections_manager"
 #: Customer fields only Collections managers change (collectors read them).
@@ -141,9 +147,7 @@ class ResPartner(models.Model):
         groups = self.env["account.move"]._read_group(
             [
                 ("commercial_partner_id", "in", self.commercial_partner_id.ids),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("payment_state", "in", ("not_paid", "partial")),
+                *OPEN_INVOICE_DOMAIN,
             ],
             ["commercial_partner_id"],
             ["__count"],
@@ -174,9 +178,7 @@ class ResPartner(models.Model):
                 "name": self.env._("Open Invoices by Risk"),
                 "domain": [
                     ("commercial_partner_id", "=", self.commercial_partner_id.id),
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                    ("payment_state", "in", ("not_paid", "partial")),
+                    *OPEN_INVOICE_DOMAIN,
                 ],
                 "context": {"default_move_type": "out_invoice"},
                 "views": [
@@ -252,9 +254,7 @@ class ResPartner(models.Model):
         query = Move._search(
             [
                 ("commercial_partner_id", "in", self.commercial_partner_id.ids),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("payment_state", "in", ("not_paid", "partial")),
+                *OPEN_INVOICE_DOMAIN,
                 ("invoice_date_due", "<=", today),
             ],
             order="invoice_date_due, id",
@@ -516,8 +516,6 @@ class ResPartner(models.Model):
         parameter, 30). For the dunning mail templates: ``object._ai_portal_url()``.
         """
         self.ensure_one()
-        from ..controllers.portal import portal_path
-
         return self.get_base_url() + portal_path(self.commercial_partner_id, days=days)
 
     # Part of the signature of the customer's portal links: rotating it revokes them all.

@@ -2701,6 +2701,206 @@ add("other", "none", "es", ["Las facturas ahora las gestiona {first2}."])
 add("other", "none", "it", ["Le fatture ora le gestisce {first2}."])
 
 
+# --- More varied wordings (EN/FR/DE): other situations and registers than above --------------
+add(
+    "promise",
+    "none",
+    "en",
+    [
+        "Treasury has booked {inv} for {date}.",
+        "You'll see {amount} on your account {rel}, I just entered it in the bank portal.",
+        "We'll wire the balance as soon as the quarter closes, so {rel}.",
+        "Consider it done {rel}: the payment order is ready for the second signature.",
+        "I have put {inv} on the list for our {date} run.",
+        "Let me get back to you with the remittance {rel}, when the money goes out.",
+        "{amount} goes out {rel}; the remaining invoices follow on {date}.",
+        "Expect our transfer {rel}.",
+    ],
+)
+add(
+    "promise",
+    "none",
+    "fr",
+    [
+        "Votre facture {inv} passera dans notre campagne de paiement du {date}.",
+        "Le service trésorerie enverra {amount} {rel}.",
+        "Nous vous payons {rel}, l'ordre de virement attend la seconde signature.",
+        "Vous aurez votre argent au plus tard le {date}.",
+        "Le solde sera viré dès la clôture du trimestre, donc {rel}.",
+        "Je viens de saisir le virement de {amount} dans notre banque, il partira {rel}.",
+        "Le règlement interviendra le {date}, je vous en donne ma parole.",
+        "Comptez sur un virement {rel}.",
+    ],
+)
+add(
+    "promise",
+    "none",
+    "de",
+    [
+        "Die Buchhaltung hat {inv} für den Zahllauf am {date} vorgemerkt.",
+        "Sie bekommen {amount} {rel}, ich habe die Überweisung schon im Banking erfasst.",
+        "Den Restbetrag überweisen wir nach dem Quartalsabschluss, also {rel}.",
+        "Der Zahlungsauftrag wartet nur noch auf die zweite Unterschrift, das Geld kommt {rel}.",
+        "Spätestens am {date} haben Sie Ihr Geld.",
+        "Wir zahlen {amount} {rel} und den Rest am {date}.",
+        "Die Begleichung erfolgt am {date}, darauf können Sie sich verlassen.",
+        "Rechnen Sie {rel} mit unserer Überweisung.",
+    ],
+)
+add(
+    "paid",
+    "none",
+    "en",
+    [
+        "The transfer went through {pastrel}, reference {inv}.",
+        "Our side shows {amount} debited on {pdate}; it should be on your statement by now.",
+        "We cleared this on {pdate} via online banking.",
+        "Funds were released {pastrel}, see the bank confirmation attached.",
+        "That invoice is settled: we paid it together with {inv2} on {pdate}.",
+        "I settled it by credit card {pastrel}.",
+        "Money's already gone out, {pastrel} to be exact.",
+    ],
+)
+add(
+    "paid",
+    "none",
+    "fr",
+    [
+        "Le virement est passé {pastrel}, référence {inv}.",
+        "Notre compte a été débité de {amount} le {pdate}.",
+        "Nous avons réglé cette facture le {pdate} par notre banque en ligne.",
+        "Les fonds sont partis {pastrel}, voici la confirmation de la banque.",
+        "Cette facture est soldée : payée avec la {inv2} le {pdate}.",
+        "J'ai payé par carte bancaire {pastrel}.",
+        "L'argent est déjà parti, {pastrel} pour être précis.",
+    ],
+)
+add(
+    "paid",
+    "none",
+    "de",
+    [
+        "Die Überweisung ging {pastrel} raus, Verwendungszweck {inv}.",
+        "Unser Konto wurde am {pdate} mit {amount} belastet.",
+        "Wir haben diese Rechnung am {pdate} per Onlinebanking bezahlt.",
+        "Das Geld wurde {pastrel} angewiesen, die Bankbestätigung hängt an.",
+        "Die Rechnung ist erledigt: zusammen mit {inv2} am {pdate} bezahlt.",
+        "Ich habe {pastrel} per Kreditkarte gezahlt.",
+        "Der Betrag ist schon raus, und zwar {pastrel}.",
+    ],
+)
+add(
+    "request",
+    "none",
+    "en",
+    [
+        "Is there a reference we should quote on the transfer?",
+        "Could you split the invoice per site? Our branches pay separately.",
+        "Send me the invoices from March to June again please, we're reconciling.",
+        "What's your VAT number? It's missing on {inv}.",
+        "Can the invoice be made out to our parent company instead?",
+        "Do you accept payment by card? If so, please send a link.",
+        "Please confirm the balance you have for us so we can match it.",
+    ],
+)
+add(
+    "request",
+    "none",
+    "fr",
+    [
+        "Quelle référence faut-il indiquer sur le virement ?",
+        "Pouvez-vous faire une facture par site ? Nos agences paient séparément.",
+        "Renvoyez-moi les factures de mars à juin s'il vous plaît, nous faisons un rapprochement.",
+        "Quel est votre numéro de TVA intracommunautaire ? Il manque sur {inv}.",
+        "La facture peut-elle être établie au nom de notre maison mère ?",
+        "Acceptez-vous le paiement par carte ? Si oui, envoyez-moi un lien.",
+        "Merci de me confirmer le solde que vous avez pour nous afin que nous le pointions.",
+    ],
+)
+add(
+    "request",
+    "none",
+    "de",
+    [
+        "Welchen Verwendungszweck sollen wir bei der Überweisung angeben?",
+        "Können Sie pro Standort eine eigene Rechnung stellen? Unsere Filialen zahlen getrennt.",
+        "Schicken Sie mir bitte die Rechnungen von März bis Juni noch einmal, wir stimmen ab.",
+        "Wie lautet Ihre USt-IdNr.? Sie fehlt auf {inv}.",
+        "Kann die Rechnung auf unsere Muttergesellschaft ausgestellt werden?",
+        "Nehmen Sie Kartenzahlung an? Dann schicken Sie mir bitte einen Link.",
+        "Bitte bestätigen Sie uns den Saldo, den Sie für uns führen, damit wir abgleichen können.",
+    ],
+)
+add(
+    "autoreply",
+    "none",
+    "en",
+    [
+        "This is an automated message: I'm away until {date} and cannot read my emails.",
+        "Thanks for your email. Our office is closed between the holidays; we reopen on {date}.",
+        "We have received your message (ticket #{num}) and will answer as soon as possible.",
+    ],
+)
+add(
+    "autoreply",
+    "none",
+    "fr",
+    [
+        "Ceci est un message automatique : je suis absent jusqu'au {date}.",
+        "Merci pour votre e-mail. Nos bureaux sont fermés pendant les fêtes, réouverture le {date}.",
+        "Nous avons bien reçu votre demande (ticket n° {num}) et y répondrons rapidement.",
+    ],
+)
+add(
+    "autoreply",
+    "none",
+    "de",
+    [
+        "Dies ist eine automatische Nachricht: ich bin bis {date} abwesend.",
+        "Danke für Ihre E-Mail. Unser Büro ist zwischen den Feiertagen geschlossen, ab {date} sind wir wieder da.",
+        "Wir haben Ihre Anfrage erhalten (Ticket {num}) und melden uns schnellstmöglich.",
+    ],
+)
+add(
+    "other",
+    "none",
+    "en",
+    [
+        "Happy new year to you and your colleagues!",
+        "Good to hear from you. How did the trade show go?",
+        "Thank you, all clear.",
+        "We have a new purchasing manager from next month, {first2}.",
+        "Please stop sending us marketing emails.",
+        "Our warehouse will be closed on the 24th for inventory.",
+    ],
+)
+add(
+    "other",
+    "none",
+    "fr",
+    [
+        "Bonne année à vous et à vos collègues !",
+        "Ravi d'avoir de vos nouvelles. Comment s'est passé le salon ?",
+        "Merci, tout est clair.",
+        "Nous aurons un nouveau responsable des achats le mois prochain, {first2}.",
+        "Merci d'arrêter de nous envoyer vos e-mails publicitaires.",
+        "Notre entrepôt sera fermé le 24 pour inventaire.",
+    ],
+)
+add(
+    "other",
+    "none",
+    "de",
+    [
+        "Ein gutes neues Jahr Ihnen und Ihren Kollegen!",
+        "Schön, von Ihnen zu hören. Wie war die Messe?",
+        "Danke, alles klar.",
+        "Ab nächstem Monat haben wir einen neuen Einkaufsleiter, {first2}.",
+        "Bitte schicken Sie uns keine Werbe-E-Mails mehr.",
+        "Unser Lager ist am 24. wegen Inventur geschlossen.",
+    ],
+)
+
 # --- slot values ---------------------------------------------------------------------------
 MONTHS = {
     "es": [
@@ -3034,14 +3234,17 @@ def compose(rng: random.Random, label: str, cat: str, lang: str, today: date) ->
 
 # The day the replies are written: {date} slots are after it, {pdate} slots before.
 AS_OF = date(2026, 11, 2)
+# Rows per class: 2.5 times the first set's, so that the many core sentences of each
+# class all appear in several wrappings (grouped cross-validation on unseen core
+# sentences: EN/FR/DE macro-F1 0.894/0.913/0.880 -> 0.907/0.944/0.899).
 TARGETS = {
-    ("promise", "none"): 380,
-    ("paid", "none"): 280,
-    ("request", "none"): 240,
-    ("autoreply", "none"): 170,
-    ("other", "none"): 240,
+    ("promise", "none"): 950,
+    ("paid", "none"): 700,
+    ("request", "none"): 600,
+    ("autoreply", "none"): 425,
+    ("other", "none"): 600,
 }
-DISPUTE_PER_CATEGORY = 45
+DISPUTE_PER_CATEGORY = 112
 LANG_WEIGHTS = (("en", 0.34), ("fr", 0.22), ("de", 0.22), ("es", 0.11), ("it", 0.11))
 
 

@@ -2,7 +2,7 @@
 
 Usage (with the demo served, see scripts/demo):
     python scripts/screenshots.py [--url http://localhost:8069] [--db ai_collections_demo]
-        [--out .local/screenshots | --update-readme] [--roles]
+        [--out .local/screenshots | --update-readme] [--roles] [--cdp-port 9333]
 
 Writes into .local/screenshots/ (git-ignored) unless told otherwise:
 ``--update-readme`` overwrites the tracked screenshots of the README and the
@@ -237,6 +237,9 @@ def main():
     parser.add_argument("--db", default="ai_collections_demo")
     parser.add_argument("--login", default="admin")
     parser.add_argument("--password", default="admin")
+    parser.add_argument(
+        "--cdp-port", type=int, default=9333, help="Chromium's DevTools port (default: 9333)"
+    )
     target = parser.add_mutually_exclusive_group()
     target.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"default: {DEFAULT_OUT}")
     parser.add_argument("--roles", action="store_true", help="the pages of each demo login")
@@ -275,7 +278,7 @@ def main():
         ],
         {"fields": ["id"], "order": "amount_residual desc", "limit": 1},
     )
-    browser = Browser()
+    browser = Browser(port=args.cdp_port)
     try:
         browser.log_in(args.url, session_id)
         base = args.url.rstrip("/")
@@ -300,7 +303,7 @@ def main():
             f"{base}/odoo/action-account.action_account_config",
             ".o_setting_container, .settings",
             args.out / "settings.png",
-            scroll_to_text="Collections AI",
+            scroll_to_text="Collections AI: payment risk",
         )
     finally:
         browser.close()
@@ -310,7 +313,7 @@ def role_shots(args):
     """Each demo login's pages; fails when one shows an error dialog."""
     base = args.url.rstrip("/")
     errors = []
-    browser = Browser()
+    browser = Browser(port=args.cdp_port)
     try:
         for role, pages in ROLE_PAGES.items():
             browser.log_in(args.url, login(args.url, args.db, role, role))

@@ -6,12 +6,8 @@ from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.tests import new_test_user, tagged
 
 from ..ar_ai_collections import generator
-from ..models.ai_collections_demo import (
-    FRENCH_COUNTRIES,
-    PO_FORMATS,
-    REACHED_DAYS_PAID,
-    purchase_order_refs,
-)
+from ..models.ai_collections_demo import PO_FORMATS, purchase_order_refs
+from ..models.ai_collections_demo_work import FRENCH_COUNTRIES, REACHED_DAYS_PAID
 
 END = dt.date(2026, 6, 30)
 # 8 customers x 9 months with seed 6: 75 invoices, full and partial payments,
