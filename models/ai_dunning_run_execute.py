@@ -267,6 +267,7 @@ class AiDunningRun(models.AbstractModel):
         if bodies:
             self.env["account.move"].sudo().browse(list(bodies))._message_log_batch(bodies)
         if partner_notes:
+            # sudo: same for the customers' chatter (access checked by caller)
             self.env["res.partner"].sudo().browse(list(partner_notes))._message_log_batch(
                 partner_notes
             )
