@@ -11,7 +11,7 @@ Apps page (static/description/screenshots/).
 Logs in as admin/admin through JSON-RPC, then drives headless Chromium over the
 DevTools protocol (websocket-client, already a test requirement) and saves one
 PNG per page: invoice list with risk badges, an invoice's risk panel, the
-collector worklist and the settings block.
+collector worklist, the cash forecast (refreshed first) and the settings block.
 
 ``--roles`` looks at the addon as each demo login does (README, "Demo logins"):
 the pages each role works in, saved as ``<role>_<page>.png``; a page showing an
@@ -298,6 +298,13 @@ def main():
             f"{base}/odoo/action-ar_ai_collections.ai_collection_worklist_action",
             ".o_action_manager .o_view_controller",
             args.out / "worklist.png",
+        )
+        # The demo does not refresh the forecast: its daily scheduled action would.
+        rpc(args.url, session_id, "ai.cash.forecast", "action_refresh", [[]])
+        browser.shot(
+            f"{base}/odoo/action-ar_ai_collections.ai_cash_forecast_action",
+            ".o_graph_renderer canvas",
+            args.out / "cash_forecast.png",
         )
         browser.shot(
             f"{base}/odoo/action-account.action_account_config",
