@@ -31,6 +31,7 @@
         # Sequences, promise check and worklist crons
         "data/ai_collection_data.xml",
         "data/ai_cash_forecast_data.xml",
+        "data/ai_collection_insights_data.xml",
         # views
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
@@ -53,16 +54,23 @@
         "views/ai_collections_portal_templates.xml",
         "views/ai_cash_forecast_views.xml",
         "views/res_partner_cash_forecast_views.xml",
+        "views/ai_collection_kpi_views.xml",
+        "views/ai_model_monitoring_views.xml",
+        "views/ai_fairness_report_views.xml",
+        "views/ai_collection_experiment_views.xml",
         # menus last
         "views/menus.xml",
         "views/ai_dunning_menus.xml",
         "views/ai_collection_menus.xml",
         "views/ai_collection_reply_menus.xml",
         "views/ai_cash_forecast_menus.xml",
+        "views/ai_collection_insights_menus.xml",
     ],
     "demo": [
         # Generated receivables ledger (loaded only with demo data)
         "demo/demo_ledger.xml",
+        # A finished A/B test measured on that ledger
+        "demo/ai_collection_experiment_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
@@ -72,6 +80,7 @@
             "ar_ai_collections/static/tests/tours/portal_tour.js",
             "ar_ai_collections/static/tests/tours/roles_tour.js",
             "ar_ai_collections/static/tests/tours/cash_forecast_tour.js",
+            "ar_ai_collections/static/tests/tours/insights_tour.js",
         ],
     },
 }

@@ -28,3 +28,5 @@ from . import test_tour_roles
 from . import test_cash_forecast
 from . import test_tour_cash_forecast
 from . import test_migration
+from . import test_collection_kpi
+from . import test_collection_governance
