@@ -57,6 +57,7 @@
         "views/ai_collection_kpi_views.xml",
         "views/ai_model_monitoring_views.xml",
         "views/ai_fairness_report_views.xml",
+        "report/ai_fairness_report_reports.xml",
         "views/ai_collection_experiment_views.xml",
         # menus last
         "views/menus.xml",

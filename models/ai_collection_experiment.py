@@ -15,6 +15,7 @@ import uuid
 
 import numpy as np
 import pandas as pd
+from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -144,6 +145,8 @@ class AiCollectionExperiment(models.Model):
         """Start (managers): check the arms and assign today's overdue customers."""
         self.check_access("write")
         for experiment in self:
+            if experiment.state != "draft":
+                raise UserError(self.env._("Only a draft experiment can be started."))
             experiment._check_arms()
             today = fields.Date.context_today(experiment)
             experiment.write({"state": "running", "date_start": today})
@@ -287,17 +290,18 @@ class AiCollectionExperiment(models.Model):
 
     @api.private
     @api.model
-    def load_demo_experiment(self, horizon_days=30):
-        """Demo data: a finished experiment measured on the demo ledger (two arms,
-        50/50, customers assigned four months ago)."""
-        company = self.env.company
+    def load_demo_experiment(self, months=6, horizon_days=30):
+        """Demo data: a finished experiment measured on the demo ledger: two arms,
+        50/50, customers assigned when they became overdue over ``months`` months
+        (the monthly job's pace), ended ``horizon_days`` days ago."""
         today = fields.Date.context_today(self)
-        start = today - dt.timedelta(days=120)
+        stop = today - dt.timedelta(days=horizon_days)
+        start = stop - relativedelta(months=months)
         experiment = self.create(
             {
                 "name": self.env._("Risk-aware reminder timing vs age-only timing"),
                 "key": "demo-timing",
-                "company_id": company.id,
+                "company_id": self.env.company.id,
                 "hypothesis": self.env._(
                     "Sending the reminders of high-risk customers earlier collects more of "
                     "the overdue amount within 30 days than the age-only ladder."
@@ -318,8 +322,11 @@ class AiCollectionExperiment(models.Model):
             }
         )
         experiment.write({"state": "running", "date_start": start})
-        experiment._assign(start)
-        experiment.write({"state": "done", "date_stop": start + dt.timedelta(days=60)})
+        # The ledger was just booked in this transaction: plan on its real size.
+        self.env.cr.execute("ANALYZE account_move, account_move_line, account_partial_reconcile")
+        for month in range(months + 1):
+            experiment._assign(start + relativedelta(months=month))
+        experiment.write({"state": "done", "date_stop": stop})
         experiment._measure(today)
         return experiment
 

@@ -68,17 +68,19 @@ LEDGER_DETAIL_SQL = """
           JOIN account_partial_reconcile p ON p.debit_move_id = l.id
           JOIN account_move_line cl ON cl.id = p.credit_move_id
           JOIN account_move cm ON cm.id = cl.move_id
-    ), firsts AS (
-        SELECT move_id, min(max_date) AS day FROM parts WHERE NOT is_credit_note GROUP BY move_id
-    ), ledger AS (
-        SELECT parts.move_id,
-               sum(parts.amount) FILTER (WHERE NOT is_credit_note AND parts.max_date = firsts.day)
-                   AS first_payment_amount,
-               sum(parts.amount) FILTER (WHERE is_credit_note) AS credit_note_amount,
-               max(parts.max_date) FILTER (WHERE is_credit_note) AS credit_note_date
+    ), dated AS (
+        SELECT parts.*,
+               min(max_date) FILTER (WHERE NOT is_credit_note)
+                   OVER (PARTITION BY move_id) AS first_day
           FROM parts
-          LEFT JOIN firsts ON firsts.move_id = parts.move_id
-         GROUP BY parts.move_id
+    ), ledger AS (
+        SELECT move_id,
+               sum(amount) FILTER (WHERE NOT is_credit_note AND max_date = first_day)
+                   AS first_payment_amount,
+               sum(amount) FILTER (WHERE is_credit_note) AS credit_note_amount,
+               max(max_date) FILTER (WHERE is_credit_note) AS credit_note_date
+          FROM dated
+         GROUP BY move_id
     ), promise AS (
         SELECT rel.move_id, max(pr.promised_date) AS promise_date
           FROM ai_collection_promise_move_rel rel
@@ -267,11 +269,15 @@ class AiCollectionKpi(models.Model):
             return 0
         ledger = self._ledger(company, history)
         report = engine_kpis.compute_kpis(ledger, as_of=pd.Timestamp(as_of))
+        # The engine adds rows for all currencies only when there are several; with
+        # one, its rows are those of all currencies (empty invoice currency).
+        codes = ledger["currency"].unique().tolist()
         currencies = {
             currency.name: currency.id
             for currency in self.env["res.currency"]
             .with_context(active_test=False)
-            .search([("name", "in", ledger["currency"].unique().tolist())])
+            .search([("name", "in", codes)])
+            if len(codes) > 1
         }
         base = {"company_id": company.id, "currency_id": company.currency_id.id}
 

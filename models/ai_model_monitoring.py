@@ -23,8 +23,9 @@ from .cron_isolation import collections_manager
 MONITORED_MONTHS = 12
 #: Month ends before the deployment whose open books are the drift reference.
 REFERENCE_MONTHS = 3
-#: Without a training date (bundled model), the reference is this many months back.
-DEFAULT_REFERENCE_AGE_MONTHS = 6
+#: Without a training date (bundled model), the reference is the books of the
+#: months before the last one: a sudden change of behaviour shows in the next run.
+DEFAULT_REFERENCE_AGE_MONTHS = 1
 
 KIND_SELECTION = [
     ("month", "Month"),
@@ -120,6 +121,9 @@ class AiModelMonitoring(models.Model):
             np.concatenate([b[0] for b in books]),
             scores,
         )
+        if min(len(scores), max(len(b[0]) for b in books)) < engine_monitoring.MIN_OUTCOMES:
+            # Too few open invoices for 10 quantile bins: the PSI is shown, not alerted on.
+            report.alerts = [alert for alert in report.alerts if alert.kind != "psi"]
         self._store(company, record, model.metadata.version, run.date(), report, validation)
         return log
 
@@ -161,8 +165,8 @@ class AiModelMonitoring(models.Model):
 
     @api.model
     def _raise_alerts(self, company, record, base, run_month, alerts):
-        """One row per alert of the month, with an activity for a manager (once:
-        a run repeated in the month keeps the rows of the alerts still raised)."""
+        """One row per alert of the month and one activity for a manager listing the
+        new ones (a run repeated in the month keeps the rows of the alerts still raised)."""
         existing = self.search(
             [
                 ("company_id", "=", company.id),
@@ -192,18 +196,17 @@ class AiModelMonitoring(models.Model):
         if not new:
             return new
         manager = collections_manager(self.env, company)
-        summary = self.env._("Risk model monitoring alert")
-        for row in new:
-            if manager:
-                row.activity_schedule(
-                    "mail.mail_activity_data_todo",
-                    date_deadline=fields.Date.context_today(row),
-                    summary=summary,
-                    note=self.env._(
-                        "%(message)s. Check the model and retrain it.", message=row.message
-                    ),
-                    user_id=manager.id,
-                )
+        if manager:
+            new[0].activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=fields.Date.context_today(new[0]),
+                summary=self.env._("Risk model monitoring: %(count)s alert(s)", count=len(new)),
+                note=self.env._(
+                    "Check the model and retrain it: %(alerts)s",
+                    alerts="; ".join(new.mapped("message")),
+                ),
+                user_id=manager.id,
+            )
         if record:
             record.message_post(
                 body=self.env._(

@@ -30,3 +30,4 @@ from . import test_tour_cash_forecast
 from . import test_migration
 from . import test_collection_kpi
 from . import test_collection_governance
+from . import test_tour_insights

@@ -15,6 +15,7 @@ from collections import deque
 
 from lxml import etree
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools.safe_eval import safe_eval
@@ -39,6 +40,12 @@ RIGHTS = {
     "ai.collection.dispute": ("", "rwc", "rwcu", "rwcu"),
     "ai.collection.reply": ("", "rw", "rwcu", "rwcu"),
     "ai.cash.forecast": ("", "r", "rwcu", "rwcu"),
+    "ai.collection.kpi": ("", "r", "rwcu", "rwcu"),
+    "ai.model.monitoring": ("", "", "rwcu", "rwcu"),
+    "ai.fairness.report": ("", "", "rwcu", "rwcu"),
+    "ai.collection.experiment": ("", "r", "rwcu", "rwcu"),
+    "ai.collection.experiment.arm": ("", "r", "rwcu", "rwcu"),
+    "ai.collection.experiment.assignment": ("", "r", "rwcu", "rwcu"),
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 COLLECTOR_MENUS = {
@@ -54,8 +61,17 @@ COLLECTOR_MENUS = {
     "collections_menu_reporting",
     "ai_cash_forecast_menu",
     "ai_cash_forecast_menu_snapshot",
+    "ai_collection_kpi_menu_overview",
+    "ai_collection_kpi_menu",
+    "ai_collection_kpi_menu_breakdown",
+    "ai_collection_experiment_menu",
 }
-MANAGER_MENUS = COLLECTOR_MENUS | {"ai_dunning_log_review_menu", "ai_risk_model_menu"}
+MANAGER_MENUS = COLLECTOR_MENUS | {
+    "ai_dunning_log_review_menu",
+    "ai_risk_model_menu",
+    "ai_model_monitoring_menu",
+    "ai_fairness_report_menu",
+}
 MENUS = {
     "invoicing": set(),
     "collector": COLLECTOR_MENUS,
@@ -97,6 +113,33 @@ class TestRoleAccess(RolesCase):
                     "expected_amount": 100.0,
                 }
             ),
+            "ai.collection.kpi": cls.env["ai.collection.kpi"].create(
+                {
+                    "company_id": cls.company_a.id,
+                    "currency_id": cls.company_a.currency_id.id,
+                    "kind": "month",
+                    "month": cls.today.replace(day=1),
+                    "dso": 42.0,
+                }
+            ),
+            "ai.model.monitoring": cls.env["ai.model.monitoring"].create(
+                {
+                    "company_id": cls.company_a.id,
+                    "kind": "month",
+                    "run_date": cls.today,
+                    "month": cls.today.replace(day=1),
+                    "auc": 0.7,
+                }
+            ),
+            "ai.fairness.report": cls.env["ai.fairness.report"].create(
+                {
+                    "company_id": cls.company_a.id,
+                    "run_date": cls.today,
+                    "attribute": "country",
+                    "group_name": "BE",
+                }
+            ),
+            "ai.collection.experiment": cls._experiments(),
         }
         # Wizards are created by the user (with the context of the action opening them).
         cls.wizard_values = {
@@ -106,6 +149,26 @@ class TestRoleAccess(RolesCase):
                 "onnx_file": cls.risk_models[:1].with_context(bin_size=False).onnx_file
             },
         }
+
+    @classmethod
+    def _experiments(cls):
+        """A draft, a running and a finished experiment (their buttons differ)."""
+        experiments = cls.env["ai.collection.experiment"].create(
+            [
+                {
+                    "name": f"Roles experiment {state}",
+                    "company_id": cls.company_a.id,
+                    "arm_ids": [
+                        Command.create({"name": "A", "is_control": True, "allocation": 50.0}),
+                        Command.create({"name": "B", "allocation": 50.0}),
+                    ],
+                }
+                for state in ("draft", "running", "done")
+            ]
+        )
+        experiments[1].state = "running"
+        experiments[2].state = "done"
+        return experiments
 
     # ------------------------------------------------------------------ #
     def test_model_rights_follow_the_matrix(self):
@@ -179,6 +242,8 @@ class TestRoleAccess(RolesCase):
                 if role in ("manager", "admin"):
                     self.assertIn(("ai.dunning.log", "action_approve"), checked)
                     self.assertIn(("ai.risk.model", "action_promote"), checked)
+                    self.assertIn(("ai.collection.kpi", "action_refresh"), checked)
+                    self.assertIn(("ai.collection.experiment", "action_start"), checked)
 
     # ------------------------------------------------------------------ #
     def _module_ids(self, model):
