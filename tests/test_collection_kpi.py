@@ -13,6 +13,8 @@ DSO = 700 / 300 x 31 = 72.33; best DSO = 400 / 300 x 31 = 41.33; ADD = 31.00;
 countback: March's 300 fit (31 days), then 400 / 600 of February's 28 days = 49.67;
 CEI = (600 + 300 - 700) / (600 + 300 - 400) = 40%; current 400 / 700 = 57.14%.
 February: DSO = 600 / 600 x 28 = 28, CEI = (1000 + 600 - 600) / (1000 + 600 - 600) = 100%.
+Promises: one due in February (I1, promised for 02-18, kept within the 2-day grace);
+disputes: one opened and resolved in March (I2, pricing, 10 days).
 Recovery of January's current bucket (I1, 1000) within 30 days: 100%; of
 February's (I2, 600): 200 paid in March, the credit note is not collected: 33.33%.
 """
@@ -50,15 +52,30 @@ class TestCollectionKpi(AccountTestInvoicingCommon):
         )
         cls.beta = cls.env["res.partner"].create({"name": "Beta", "is_company": True})
         i1 = cls._invoice(cls.alpha, "2025-01-10", "2025-02-09", 1000.0)
+        promise = cls.env["ai.collection.promise"].create(
+            {
+                "partner_id": cls.alpha.id,
+                "move_ids": [Command.set(i1.ids)],
+                "promised_date": "2025-02-18",
+                "amount": 1000.0,
+            }
+        )
         cls._pay(i1, "2025-02-20", 1000.0)
+        promise.write({"state": "kept"})
         i2 = cls._invoice(cls.alpha, "2025-02-15", "2025-03-17", 600.0)
+        dispute = cls.env["ai.collection.dispute"].create(
+            {"partner_id": cls.alpha.id, "move_ids": [Command.set(i2.ids)], "category": "pricing"}
+        )
+        dispute.write(
+            {"state": "resolved", "date_opened": "2025-03-05", "date_resolved": "2025-03-15"}
+        )
+        cls._invoice(cls.beta, "2025-03-01", "2025-03-31", 500.0, currency=cls.eur)
         cls._pay(i2, "2025-03-10", 200.0)
         refund = cls._invoice(cls.alpha, "2025-03-20", "2025-03-20", 100.0, "out_refund")
         (i2 + refund).line_ids.filtered(
             lambda line: line.account_id.account_type == "asset_receivable"
         ).reconcile()
         cls._invoice(cls.alpha, "2025-03-05", "2025-04-04", 400.0)
-        cls._invoice(cls.beta, "2025-03-01", "2025-03-31", 500.0, currency=cls.eur)
         cls.Kpi = cls.env["ai.collection.kpi"]
 
     @classmethod
@@ -148,6 +165,14 @@ class TestCollectionKpi(AccountTestInvoicingCommon):
             MARCH, "collector", collector_id=self.collector.id
         )  # all currencies
         self.assertAlmostEqual(by_collector.collected, 200.0, places=2)
+        # Promises and disputes.
+        self.assertEqual((february.promises_due, february.promises_kept), (1, 1))
+        self.assertAlmostEqual(february.promise_kept_rate, 100.0)
+        self.assertEqual((march.disputes_opened, march.disputes_resolved), (1, 1))
+        self.assertAlmostEqual(march.dispute_resolve_days, 10.0)
+        pricing = self._row(MARCH, "dispute", dispute_category="pricing")
+        self.assertEqual(pricing.disputes_opened, 1)
+        self.assertAlmostEqual(pricing.dispute_resolve_days, 10.0)
         # The overview compares with last month (no row a year ago: 0).
         self.assertAlmostEqual(march.dso_last_month, 28.0, places=2)
         self.assertAlmostEqual(march.cei_last_month, 100.0, places=2)
