@@ -33,6 +33,7 @@
         # Payment plans: sequence, daily check, mails answering the customer
         "data/ai_collection_payment_plan_data.xml",
         "data/ai_cash_forecast_data.xml",
+        "data/ai_collection_insights_data.xml",
         # views
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
@@ -50,10 +51,15 @@
         "views/ai_collections_portal_templates.xml",
         "views/ai_cash_forecast_views.xml",
         "views/res_partner_cash_forecast_views.xml",
+        "views/ai_collection_kpi_views.xml",
+        "views/ai_model_monitoring_views.xml",
+        "views/ai_fairness_report_views.xml",
+        "views/ai_collection_experiment_views.xml",
         # Settings after the actions their buttons open
         "views/res_config_settings_views.xml",
         # reports
         "report/ai_dunning_reports.xml",
+        "report/ai_fairness_report_reports.xml",
         # wizards
         "wizards/ai_risk_model_upload_views.xml",
         "wizards/ai_dunning_preview_views.xml",
@@ -64,10 +70,13 @@
         "views/ai_collection_menus.xml",
         "views/ai_collection_reply_menus.xml",
         "views/ai_cash_forecast_menus.xml",
+        "views/ai_collection_insights_menus.xml",
     ],
     "demo": [
         # Generated receivables ledger (loaded only with demo data)
         "demo/demo_ledger.xml",
+        # A finished A/B test measured on that ledger
+        "demo/ai_collection_experiment_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
@@ -78,6 +87,7 @@
             "ar_ai_collections/static/tests/tours/payment_plan_tour.js",
             "ar_ai_collections/static/tests/tours/roles_tour.js",
             "ar_ai_collections/static/tests/tours/cash_forecast_tour.js",
+            "ar_ai_collections/static/tests/tours/insights_tour.js",
         ],
     },
 }

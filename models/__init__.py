@@ -33,3 +33,9 @@ from . import ai_collection_worklist_answer
 
 from . import ai_collection_reply
 from . import ai_cash_forecast
+from . import ai_collection_kpi
+from . import ai_model_monitoring
+from . import ai_fairness_report
+from . import ai_collection_experiment
+from . import ai_collection_experiment_arm
+from . import ai_collection_experiment_assignment

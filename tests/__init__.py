@@ -35,3 +35,6 @@ from . import test_payment_plan
 from . import test_answers
 from . import test_portal_plan
 from . import test_tour_payment_plan
+from . import test_collection_kpi
+from . import test_collection_governance
+from . import test_tour_insights

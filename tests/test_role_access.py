@@ -43,6 +43,12 @@ RIGHTS = {
     "ai.collection.payment.plan.line": ("", "rwcu", "rwcu", "rwcu"),
     "ai.collection.reply": ("", "rw", "rwcu", "rwcu"),
     "ai.cash.forecast": ("", "r", "rwcu", "rwcu"),
+    "ai.collection.kpi": ("", "r", "rwcu", "rwcu"),
+    "ai.model.monitoring": ("", "", "rwcu", "rwcu"),
+    "ai.fairness.report": ("", "", "rwcu", "rwcu"),
+    "ai.collection.experiment": ("", "r", "rwcu", "rwcu"),
+    "ai.collection.experiment.arm": ("", "r", "rwcu", "rwcu"),
+    "ai.collection.experiment.assignment": ("", "r", "rwcu", "rwcu"),
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 COLLECTOR_MENUS = {
@@ -59,8 +65,17 @@ COLLECTOR_MENUS = {
     "collections_menu_reporting",
     "ai_cash_forecast_menu",
     "ai_cash_forecast_menu_snapshot",
+    "ai_collection_kpi_menu_overview",
+    "ai_collection_kpi_menu",
+    "ai_collection_kpi_menu_breakdown",
+    "ai_collection_experiment_menu",
 }
-MANAGER_MENUS = COLLECTOR_MENUS | {"ai_dunning_log_review_menu", "ai_risk_model_menu"}
+MANAGER_MENUS = COLLECTOR_MENUS | {
+    "ai_dunning_log_review_menu",
+    "ai_risk_model_menu",
+    "ai_model_monitoring_menu",
+    "ai_fairness_report_menu",
+}
 MENUS = {
     "invoicing": set(),
     "collector": COLLECTOR_MENUS,
@@ -103,6 +118,33 @@ class TestRoleAccess(RolesCase):
                     "expected_amount": 100.0,
                 }
             ),
+            "ai.collection.kpi": cls.env["ai.collection.kpi"].create(
+                {
+                    "company_id": cls.company_a.id,
+                    "currency_id": cls.company_a.currency_id.id,
+                    "kind": "month",
+                    "month": cls.today.replace(day=1),
+                    "dso": 42.0,
+                }
+            ),
+            "ai.model.monitoring": cls.env["ai.model.monitoring"].create(
+                {
+                    "company_id": cls.company_a.id,
+                    "kind": "month",
+                    "run_date": cls.today,
+                    "month": cls.today.replace(day=1),
+                    "auc": 0.7,
+                }
+            ),
+            "ai.fairness.report": cls.env["ai.fairness.report"].create(
+                {
+                    "company_id": cls.company_a.id,
+                    "run_date": cls.today,
+                    "attribute": "country",
+                    "group_name": "BE",
+                }
+            ),
+            "ai.collection.experiment": cls._experiments(),
         }
         # Wizards are created by the user (with the context of the action opening them).
         cls.wizard_values = {
@@ -136,6 +178,26 @@ class TestRoleAccess(RolesCase):
         plans[2].action_approve()
         plans[3].action_reject()
         return plans
+
+    @classmethod
+    def _experiments(cls):
+        """A draft, a running and a finished experiment (their buttons differ)."""
+        experiments = cls.env["ai.collection.experiment"].create(
+            [
+                {
+                    "name": f"Roles experiment {state}",
+                    "company_id": cls.company_a.id,
+                    "arm_ids": [
+                        Command.create({"name": "A", "is_control": True, "allocation": 50.0}),
+                        Command.create({"name": "B", "allocation": 50.0}),
+                    ],
+                }
+                for state in ("draft", "running", "done")
+            ]
+        )
+        experiments[1].state = "running"
+        experiments[2].state = "done"
+        return experiments
 
     # ------------------------------------------------------------------ #
     def test_model_rights_follow_the_matrix(self):
@@ -209,6 +271,8 @@ class TestRoleAccess(RolesCase):
                 if role in ("manager", "admin"):
                     self.assertIn(("ai.dunning.log", "action_approve"), checked)
                     self.assertIn(("ai.risk.model", "action_promote"), checked)
+                    self.assertIn(("ai.collection.kpi", "action_refresh"), checked)
+                    self.assertIn(("ai.collection.experiment", "action_start"), checked)
 
     # ------------------------------------------------------------------ #
     def _module_ids(self, model):

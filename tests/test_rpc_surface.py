@@ -82,6 +82,12 @@ RPC_ALLOWLIST = {
     ("ai.risk.model", "action_open_upload_wizard"): "opens the wizard (managers' ACL)",
     ("ai.risk.model.upload", "action_upload"): "managers only, checked first",
     ("ai.cash.forecast", "action_refresh"): "check_access('create') first (managers)",
+    ("ai.collection.kpi", "action_refresh"): "check_access('create') first (managers)",
+    ("ai.collection.experiment", "action_start"): "check_access('write') first (managers)",
+    ("ai.collection.experiment", "action_stop"): "check_access('write') first (managers)",
+    ("ai.collection.experiment", "action_measure"): "check_access('write') first (managers)",
+    ("ai.collection.experiment", "action_open_assignments"): "opens an action (ACL)",
+    ("ai.collection.experiment.arm", "action_adopt"): "experiment write access checked first",
 }
 
 

@@ -1,0 +1,215 @@
+"""Model monitoring, fairness audit and A/B experiments on a generated ledger."""
+
+import datetime as dt
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+
+from ..ar_ai_collections import experiments as engine_experiments
+from ..ar_ai_collections.monitoring import CALENDAR_FEATURES
+
+END = dt.date(2025, 6, 30)
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionGovernance(AccountTestInvoicingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, ai_risk_no_rescore=True))
+        cls.company = cls.company_data["company"]
+        cls.company.ai_risk_enabled = True
+        cls.env["ai.collections.demo"].load_demo_ledger(
+            customers=30, months=12, seed=11, end_date=END
+        )
+        cls.manager = new_test_user(
+            cls.env, login="gov_manager", groups="ar_ai_collections.group_collections_manager"
+        )
+        cls.collector = new_test_user(
+            cls.env, login="gov_collector", groups="ar_ai_collections.group_collections_user"
+        )
+        cls.Monitoring = cls.env["ai.model.monitoring"]
+        cls.Fairness = cls.env["ai.fairness.report"]
+        cls.history = cls.env["ai.risk.scoring"]._extract_history(cls.company)
+
+    def _monitor(self, day):
+        return self.Monitoring._refresh_company(self.company, self.history, day)
+
+    def _rows(self, model, **domain):
+        return self.env[model].search(
+            [("company_id", "=", self.company.id)] + [(k, "=", v) for k, v in domain.items()]
+        )
+
+    @staticmethod
+    def _judged_psi(rows):
+        """The largest PSI of the features alerted on (calendar ones drift by design)."""
+        return max(r.psi for r in rows if r.subject not in CALENDAR_FEATURES)
+
+    # ------------------------------------------------------------------
+    def test_monitoring_flags_customers_who_stopped_paying(self):
+        """At the ledger's end the book looks like the months before; a month later,
+        nobody having paid since, the open invoices are all older and overdue: the
+        PSI flags it at that first run, a manager gets an activity, and a repeated
+        run adds nothing."""
+        log = self._monitor(END)
+        self.assertTrue(len(log))
+        months = self._rows("ai.model.monitoring", kind="month")
+        self.assertTrue(months)
+        measured = months.filtered(lambda r: r.n >= 20)
+        self.assertTrue(measured)
+        for row in measured:
+            self.assertTrue(0.0 <= row.auc <= 1.0 and 0.0 <= row.ece <= 1.0, row.month)
+            self.assertGreaterEqual(row.brier, 0.0)
+        drift = self._rows("ai.model.monitoring", kind="drift", run_date=END)
+        self.assertIn("score", drift.mapped("subject"))
+        steady = self._judged_psi(drift)
+
+        later = END + dt.timedelta(days=31)
+        open_at_end = self.history["paid_date"].isna().sum()
+        self.assertGreaterEqual(open_at_end, 50, "PSI is alerted on from 50 open invoices")
+        self._monitor(later)
+        shifted = self._rows("ai.model.monitoring", kind="drift", run_date=later)
+        self.assertGreater(
+            self._judged_psi(shifted),
+            max(steady, 0.25),
+            self._rows("ai.model.monitoring", kind="alert").mapped("message"),
+        )
+        alerts = self._rows("ai.model.monitoring", kind="alert", month=later.replace(day=1))
+        self.assertIn("psi", alerts.mapped("alert_kind"))
+        for alert in alerts:
+            if alert.alert_kind == "auc_drop":
+                self.assertLess(alert.value, alert.threshold)
+            else:
+                self.assertGreater(alert.value, alert.threshold)
+        # One activity for a manager lists the run's alerts.
+        managers = self.env.ref("ar_ai_collections.group_collections_manager").users
+        self.assertEqual(len(alerts.activity_ids), 1)
+        self.assertIn(alerts.activity_ids.user_id, managers)
+        shift = alerts.filtered(lambda a: a.alert_kind == "psi")[0]
+        self.assertIn(f"{shift.subject} has shifted", alerts.activity_ids.note)
+        self._monitor(later)
+        again = self._rows("ai.model.monitoring", kind="alert", month=later.replace(day=1))
+        self.assertEqual(again, alerts, "a repeated run keeps the alerts and their activities")
+        self.assertEqual(len(again.activity_ids), 1)
+        self.assertEqual(
+            len(self._rows("ai.model.monitoring", kind="drift", run_date=later)), len(shifted)
+        )
+
+    def test_fairness_report_follows_the_engine_rules(self):
+        self.env["ai.collection.kpi"]._refresh(self.company, today=END)
+        rows = self._rows("ai.fairness.report", run_date=END)
+        self.assertTrue(rows)
+        self.assertLessEqual(
+            {"country", "customer_size", "customer_age"}, set(rows.mapped("attribute"))
+        )
+        sizes = rows.filtered(lambda r: r.attribute == "customer_size")
+        self.assertEqual(
+            sum(sizes.mapped("n_invoices")),
+            sum(rows.filtered(lambda r: r.attribute == "country").mapped("n_invoices")),
+        )
+        for row in rows.filtered("judged"):
+            with self.subTest(attribute=row.attribute, group=row.group_name):
+                self.assertTrue(0.0 <= row.share_high <= 100.0)
+                breach = (
+                    0.0 < row.impact_ratio < 0.8
+                    or abs(row.false_positive_gap) > 10.0
+                    or abs(row.false_negative_gap) > 10.0
+                )
+                self.assertEqual(row.flagged, breach)
+                self.assertEqual(bool(row.flags), row.flagged)
+        # The best-treated group of an attribute is its own reference: ratio 1.
+        for attribute in set(rows.filtered("judged").mapped("attribute")):
+            judged = rows.filtered(lambda r, a=attribute: r.judged and r.attribute == a)
+            if len(judged) > 1:
+                best = min(judged, key=lambda r: (r.share_high, r.group_name))
+                self.assertAlmostEqual(best.false_positive_gap, 0.0)
+        # The printable report for an auditor lists the flagged groups.
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("ar_ai_collections.report_ai_fairness_audit", rows.ids)[0]
+            .decode()
+        )
+        self.assertIn("four-fifths rule", html)
+        for row in rows.filtered("flagged")[:3]:
+            self.assertIn(row.group_name, html)
+        # Idempotent per month; managers only.
+        self.env["ai.collection.kpi"]._refresh(self.company, today=END)
+        self.assertEqual(len(self._rows("ai.fairness.report", run_date=END)), len(rows))
+        with self.assertRaises(AccessError):
+            self.Fairness.with_user(self.collector).search([])
+        with self.assertRaises(AccessError):
+            self.Monitoring.with_user(self.collector).search([])
+
+    def test_experiment_assignment_is_sticky_and_measured(self):
+        experiment = self.env["ai.collection.experiment"].create(
+            {
+                "name": "Timing",
+                "company_id": self.company.id,
+                "arm_ids": [
+                    (0, 0, {"name": "Age-only", "is_control": True, "allocation": 50.0}),
+                    (0, 0, {"name": "Risk-aware", "allocation": 50.0}),
+                ],
+            }
+        )
+        start = END - dt.timedelta(days=120)
+        experiment.write({"state": "running", "date_start": start})
+        self.assertGreater(experiment._assign(start), 0)
+        first = {a.partner_id.id: a.arm_id.name for a in experiment.assignment_ids}
+        # The engine's hash decides: same key, same customers, same arms.
+        expected = engine_experiments.assign(
+            list(first), experiment.key, {"Age-only": 50.0, "Risk-aware": 50.0}
+        )
+        self.assertEqual(list(first.values()), list(expected))
+        # Later runs assign the newly overdue customers only; nobody changes arm.
+        experiment._assign(start + dt.timedelta(days=60))
+        experiment.invalidate_recordset()
+        after = {a.partner_id.id: a.arm_id.name for a in experiment.assignment_ids}
+        self.assertEqual({p: after[p] for p in first}, first)
+        self.assertEqual(len(after), len(experiment.assignment_ids.partner_id))
+
+        experiment._measure(END)
+        self.assertGreater(experiment.customers_measured, 0)
+        self.assertEqual(sum(experiment.arm_ids.mapped("customers")), experiment.customers_measured)
+        for arm in experiment.arm_ids:
+            self.assertTrue(0.0 <= arm.metric <= 100.0)
+            if arm.customers:
+                self.assertAlmostEqual(
+                    arm.metric, 100 * arm.collected_amount / arm.overdue_amount, delta=0.05
+                )
+        challenger = experiment.arm_ids.filtered(lambda a: not a.is_control)
+        self.assertEqual(experiment.verdict, challenger.verdict)
+        self.assertTrue(
+            experiment.verdict.startswith(("not enough data", "no difference", "Risk-aware"))
+        )
+
+        # Managers adopt an arm; collectors read but cannot act.
+        with self.assertRaises(AccessError):
+            challenger.with_user(self.collector).action_adopt()
+        with self.assertRaises(AccessError):
+            experiment.with_user(self.collector).action_start()
+        self.assertEqual(
+            experiment.with_user(self.collector).read(["verdict"])[0]["verdict"], experiment.verdict
+        )
+        challenger.with_user(self.manager).action_adopt()
+        self.assertEqual(experiment.winner_arm_id, challenger)
+        self.assertEqual(experiment.adopted_by_id, self.manager)
+        self.assertEqual(experiment.state, "done")
+
+    def test_experiment_needs_a_control_and_full_allocation(self):
+        experiment = self.env["ai.collection.experiment"].create(
+            {
+                "name": "Bad split",
+                "company_id": self.company.id,
+                "arm_ids": [
+                    (0, 0, {"name": "A", "is_control": True, "allocation": 50.0}),
+                    (0, 0, {"name": "B", "allocation": 40.0}),
+                ],
+            }
+        )
+        with self.assertRaises(UserError):
+            experiment.with_user(self.manager).action_start()
+        experiment.arm_ids[1].allocation = 50.0
+        experiment.with_user(self.manager).action_start()
+        self.assertEqual(experiment.state, "running")
+        self.assertTrue(experiment.assignment_ids)
