@@ -608,7 +608,7 @@ def ttp_bands(p_not_paid_30d: np.ndarray, thresholds=DEFAULT_TTP_BAND_THRESHOLDS
 
 @dataclass(frozen=True)
 class Calibration:
-    """A monotone map from a raw probability to a calibrated one (isotonic).
+    """A monotone map from a raw probability to a calibrated one.
 
     Stored as knots (``x`` ascending, ``y`` non-decreasing) applied with linear
     interpolation, so it needs numpy only and fits in a settings field as JSON.
@@ -632,21 +632,35 @@ class Calibration:
         return cls(tuple(data["x"]), tuple(data["y"]), int(data.get("n", 0)))
 
 
-def fit_calibration(p: np.ndarray, y: np.ndarray, min_rows: int = 100) -> Calibration:
-    """Isotonic calibration of probabilities ``p`` against outcomes ``y`` (0/1).
+#: Knots of a stored calibration: a grid of log-odds (the map is smooth in them).
+_CALIBRATION_LOGITS = np.linspace(-12.0, 12.0, 97)
 
-    Fewer than ``min_rows`` outcomes (or a single class): the identity.
+
+def fit_calibration(p: np.ndarray, y: np.ndarray, min_rows: int = 100) -> Calibration:
+    """Calibration of probabilities ``p`` against outcomes ``y`` (0/1).
+
+    Logistic on the log-odds (``sigmoid(a logit(p) + b)``, Platt scaling),
+    stored as knots on a log-odds grid. Strictly increasing, unlike an isotonic
+    map: isotonic steps gave 30 of the demo's 129 open invoices the very same
+    P(paid within 30 days), and two parameters need far fewer outcomes than a
+    step function. Fewer than ``min_rows`` outcomes, a single class or a fit
+    that would reverse the order: the identity.
     """
     p, y = np.asarray(p, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    identity = Calibration((0.0, 1.0), (0.0, 1.0), len(p))
     if len(p) < min_rows or y.min(initial=0) == y.max(initial=0):
-        return Calibration((0.0, 1.0), (0.0, 1.0), len(p))
-    from sklearn.isotonic import IsotonicRegression
+        return identity
+    from sklearn.linear_model import LogisticRegression
 
-    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(p, y)
+    z = np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1 - 1e-6)).reshape(-1, 1)
+    fit = LogisticRegression(C=1e6).fit(z, y.astype(int))
+    slope, intercept = float(fit.coef_[0, 0]), float(fit.intercept_[0])
+    if slope <= 0:
+        return identity
+    x = 1.0 / (1.0 + np.exp(-_CALIBRATION_LOGITS))
+    mapped = 1.0 / (1.0 + np.exp(-(slope * _CALIBRATION_LOGITS + intercept)))
     return Calibration(
-        tuple(float(v) for v in iso.X_thresholds_),
-        tuple(float(v) for v in iso.y_thresholds_),
-        len(p),
+        (0.0, *(float(v) for v in x), 1.0), (0.0, *(float(v) for v in mapped), 1.0), len(p)
     )
 
 
@@ -661,8 +675,8 @@ def calibrate_company(
 
     Scores every invoice open on each date ``as_of - 30 - step, ...`` back
     ``window_days`` (every outcome 30 days later is known by ``as_of``) and fits
-    an isotonic map from the model's P(paid within 30 days) to the observed
-    frequency. Apply it to ``p_paid_30d`` (and to ``1 - p`` for the bands).
+    a logistic map (:func:`fit_calibration`) from the model's P(paid within 30
+    days) to the observed frequency. Apply it to ``p_paid_30d`` (and to ``1 - p`` for the bands).
     """
     from .features import open_mask
     from .training import default_as_of

@@ -94,7 +94,7 @@ class AiRiskModel(models.Model):
     calibration_json = fields.Text(
         string="Calibration (JSON)",
         readonly=True,
-        help="Time-to-payment models: the company's isotonic map of P(paid within "
+        help="Time-to-payment models: the company's calibration map of P(paid within "
         "30 days), fitted on its recent outcomes when the model was trained.",
     )
     trained_by_id = fields.Many2one("res.users", readonly=True)
