@@ -290,10 +290,11 @@ class AiCollectionExperiment(models.Model):
 
     @api.private
     @api.model
-    def load_demo_experiment(self, months=6, horizon_days=30):
-        """Demo data: a finished experiment measured on the demo ledger: two arms,
-        50/50, customers assigned when they became overdue over ``months`` months
-        (the monthly job's pace), ended ``horizon_days`` days ago."""
+    def load_demo_insights(self, months=6, horizon_days=30):
+        """Demo data: a finished experiment measured on the demo ledger (two arms,
+        50/50, customers assigned when they became overdue over ``months`` months,
+        the monthly job's pace, ended ``horizon_days`` days ago), then this month's
+        KPIs, model monitoring and fairness audit."""
         today = fields.Date.context_today(self)
         stop = today - dt.timedelta(days=horizon_days)
         start = stop - relativedelta(months=months)
@@ -328,6 +329,7 @@ class AiCollectionExperiment(models.Model):
             experiment._assign(start + relativedelta(months=month))
         experiment.write({"state": "done", "date_stop": stop})
         experiment._measure(today)
+        self.env["ai.collection.kpi"]._refresh(self.env.company, today)
         return experiment
 
 

@@ -213,3 +213,15 @@ class TestCollectionGovernance(AccountTestInvoicingCommon):
         experiment.with_user(self.manager).action_start()
         self.assertEqual(experiment.state, "running")
         self.assertTrue(experiment.assignment_ids)
+
+    def test_demo_insights(self):
+        """The demo's experiment is finished and measured on the ledger; the month's
+        KPIs and monitoring are there (no fairness audit: this ledger ended more than
+        12 months ago, the demo's ends today)."""
+        experiment = self.env["ai.collection.experiment"].load_demo_insights()
+        self.assertEqual(experiment.state, "done")
+        self.assertGreater(experiment.customers_measured, 0)
+        self.assertTrue(experiment.verdict)
+        self.assertEqual(len(experiment.arm_ids.filtered("is_control")), 1)
+        for model in ("ai.collection.kpi", "ai.model.monitoring"):
+            self.assertTrue(self._rows(model), model)
