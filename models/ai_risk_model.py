@@ -28,6 +28,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import format_datetime
 from odoo.tools.sql import create_index
 
 from . import risk_model_evaluation as evaluation
@@ -253,6 +254,14 @@ class AiRiskModel(models.Model):
         return base64.b64decode(data) if data else b""
 
     @api.model
+    def _model_name(self, kind, source):
+        """What a person reads in the registry: "Payment risk, trained 27/11/2026 20:43"
+        (the engine's timestamp version stays in its own field)."""
+        how = self.env._("uploaded") if source == "uploaded" else self.env._("trained")
+        when = format_datetime(self.env, fields.Datetime.now(), dt_format="short")
+        return f"{kind}, {how} {when}"
+
+    @api.model
     def _values_from_engine(self, onnx_bytes, metadata, company, source, filename=None):
         """Return create values from an engine ModelMetadata (or TTPMetadata, which
         has no training start, row count, lateness or horizon)."""
@@ -266,7 +275,7 @@ class AiRiskModel(models.Model):
             return 0.0
 
         return {
-            "name": f"{company.name} {metadata.version}",
+            "name": self._model_name(self.env._("Payment risk"), source),
             "version": metadata.version,
             "engine_version": metadata.engine_version,
             "company_id": company.id,
@@ -389,7 +398,7 @@ class AiRiskModel(models.Model):
         values = self._values_from_engine(trained.onnx_bytes, metadata, company, "trained")
         values.update(
             model_type="ttp",
-            name=f"{company.name} {self.env._('time to payment')} {metadata.version}",
+            name=self._model_name(self.env._("Time to payment"), "trained"),
             onnx_filename=f"ttp_model_{metadata.version}.onnx",
             n_rows=metadata.n_periods,
             calibration_json=calibration.to_json(),
