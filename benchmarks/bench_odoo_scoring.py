@@ -48,6 +48,11 @@ the ORM baseline twice as slow as above): full run 323.6 s vs the ORM loop's
 69.6 s vs 288 s for their per-invoice definition; cash forecast refresh 294.7 s
 (601,874 rows, target 10 s not met) vs 3,191 s of ORM creates; forecast graph
 576 ms vs 13,788 ms reading and grouping the rows (target 500 ms).
+
+Measured 2026-11-27 with named customers + "Other customers" (``--forecast-only``,
+220,000 invoices, 20,000 open, 9,167 customers, load average ~5): refresh 6.9 s,
+4,914 rows + 4,914 snapshot rows, vs 18.9 s and 88,777 rows for one row per
+customer in the same run; graph 28 ms vs 72 ms.
 """
 
 from __future__ import annotations
