@@ -634,6 +634,21 @@ class Calibration:
 
 #: Knots of a stored calibration: a grid of log-odds (the map is smooth in them).
 _CALIBRATION_LOGITS = np.linspace(-12.0, 12.0, 97)
+#: Steepest calibration slope on the log-odds: a calibration shifts the model's
+#: log-odds and may flatten them, never sharpens them (see fit_calibration).
+MAX_CALIBRATION_SLOPE = 1.0
+
+
+def _intercept_for_slope(z: np.ndarray, y: np.ndarray, slope: float) -> float:
+    """Intercept ``b`` with mean(sigmoid(slope z + b)) = mean(y) (Newton, 0 < mean(y) < 1)."""
+    b = 0.0
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-(slope * z + b)))
+        step = float((y - p).sum() / max((p * (1 - p)).sum(), 1e-12))
+        b += step
+        if abs(step) < 1e-10:
+            break
+    return b
 
 
 def fit_calibration(p: np.ndarray, y: np.ndarray, min_rows: int = 100) -> Calibration:
@@ -645,6 +660,16 @@ def fit_calibration(p: np.ndarray, y: np.ndarray, min_rows: int = 100) -> Calibr
     P(paid within 30 days), and two parameters need far fewer outcomes than a
     step function. Fewer than ``min_rows`` outcomes, a single class or a fit
     that would reverse the order: the identity.
+
+    The slope is at most :data:`MAX_CALIBRATION_SLOPE` (then the intercept is
+    refitted so that the mean probability still matches the outcomes): a slope
+    above 1 sharpens every log-odds, fitted where the outcomes are (the middle
+    of the scale) and extrapolated to the tail; on the demo (slope 1.71) it
+    turned the model's 0.1% into 0.0006%, figures a few thousand outcomes cannot
+    tell apart, and 15% of the open invoices showed P(paid in 30 days) 0.00.
+    Capped, the hopeless invoices keep the model's order and distinct figures
+    (on the engine's copy of the demo ledger 3.2%, 4 of 125, share one: 0.09%),
+    and the calibration still corrects the level.
     """
     p, y = np.asarray(p, dtype=np.float64), np.asarray(y, dtype=np.float64)
     identity = Calibration((0.0, 1.0), (0.0, 1.0), len(p))
@@ -657,6 +682,9 @@ def fit_calibration(p: np.ndarray, y: np.ndarray, min_rows: int = 100) -> Calibr
     slope, intercept = float(fit.coef_[0, 0]), float(fit.intercept_[0])
     if slope <= 0:
         return identity
+    if slope > MAX_CALIBRATION_SLOPE:
+        slope = MAX_CALIBRATION_SLOPE
+        intercept = _intercept_for_slope(z[:, 0], y, slope)
     x = 1.0 / (1.0 + np.exp(-_CALIBRATION_LOGITS))
     mapped = 1.0 / (1.0 + np.exp(-(slope * _CALIBRATION_LOGITS + intercept)))
     return Calibration(

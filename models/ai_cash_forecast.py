@@ -2,13 +2,17 @@
 
 A refresh asks the engine (time-to-payment model, :mod:`..ar_ai_collections.forecast`)
 for the expected collections of the next 13 weeks and stores them, one row per
-company, invoice currency, week, band and customer (amounts in the company
-currency). Once a week the current forecast is kept as a snapshot (one row per
-invoice currency, customer, band and week, every week present; the first week's
-row lists the invoices of its group): as its weeks pass, the payments received
-on those invoices are added as "collected", next to what was expected, so the
-collected cash splits by the band each invoice had when forecast. Rows are
-written with set-based SQL: a company has thousands of them.
+company, invoice currency, week, band and named customer, the many smaller
+customers summed in one "Other customers" row (empty customer) per currency,
+band and week: the engine names the customers making up 95% of the expected
+amount, at most 200 (:mod:`..ar_ai_collections.forecast` argues it). A book of
+100,000 open invoices over 45,833 customers stores a few thousand rows instead
+of ~600,000, so the refresh and the graph stay fast. Once a week the current
+forecast is kept as a snapshot (the same groups, every week present; the first
+week's row lists the invoices of its group): as its weeks pass, the payments
+received on those invoices are added as "collected", next to what was expected,
+so the collected cash splits by the band each invoice had when forecast. Rows
+are written with set-based SQL.
 """
 
 import datetime as dt
@@ -18,6 +22,7 @@ import numpy as np
 from odoo import api, fields, models
 from odoo.tools.sql import create_index
 
+from ..ar_ai_collections.forecast import MAX_NAMED_CUSTOMERS, OTHER_CUSTOMERS
 from .account_move import RISK_BAND_SELECTION
 from .cron_isolation import run_isolated
 
@@ -68,7 +73,7 @@ _ACTUALS_SQL = """
             ON f.company_id = %(company_id)s
            AND f.is_snapshot
            AND f.forecast_date = a.forecast_date
-           AND f.partner_id = a.partner_id
+           AND COALESCE(f.partner_id, 0) = COALESCE(a.partner_id, 0)
            AND COALESCE(f.invoice_currency_id, 0) = COALESCE(a.invoice_currency_id, 0)
            AND f.band = a.band
           LEFT JOIN paid ON paid.anchor_id = a.id AND paid.week = f.week
@@ -126,7 +131,14 @@ class AiCashForecast(models.Model):
         readonly=True,
         help="Currency of the invoices (amounts are converted to the company currency).",
     )
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True, index=True)
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        readonly=True,
+        index=True,
+        help="Empty: the other customers, summed (only the customers making up most of "
+        "the expected amount are named).",
+    )
     band = fields.Selection(
         RISK_BAND_SELECTION,
         readonly=True,
@@ -205,18 +217,19 @@ class AiCashForecast(models.Model):
         return True
 
     @api.model
-    def _refresh(self, companies, today=None):
-        """Forecast, snapshot (weekly) and collected amounts of ``companies`` on ``today``."""
+    def _refresh(self, companies, today=None, named_customers=MAX_NAMED_CUSTOMERS):
+        """Forecast, snapshot (weekly) and collected amounts of ``companies`` on ``today``,
+        at most ``named_customers`` customers by name (the rest: "Other customers")."""
         for company in companies:
             day = today or fields.Date.context_today(self.with_company(company))
-            invoices = self._refresh_company(company, day)
+            invoices = self._refresh_company(company, day, named_customers)
             self._keep_snapshot(company, day, invoices)
             self._update_actuals(company, day)
         self.env.invalidate_all()
         return True
 
     @api.model
-    def _refresh_company(self, company, as_of):
+    def _refresh_company(self, company, as_of, named_customers=MAX_NAMED_CUSTOMERS):
         """Replace the current forecast rows of ``company`` by the engine's.
 
         :return: the band of each open invoice (engine ``CashForecast.invoices``),
@@ -237,6 +250,7 @@ class AiCashForecast(models.Model):
             weeks=FORECAST_WEEKS,
             model=self.env["ai.risk.scoring"]._get_ttp_model(company),
             band_thresholds=company._ai_ttp_band_thresholds(),
+            max_named_customers=named_customers,
         )
         detail = forecast.detail
         currencies = {
@@ -274,7 +288,7 @@ class AiCashForecast(models.Model):
                 "as_of": as_of,
                 "uid": self.env.uid,
                 "invoice_currency": [currencies.get(code) for code in detail["currency"]],
-                "partner": detail["customer_id"].astype(np.int64).tolist(),
+                "partner": _partner_ids(detail["customer_id"]),
                 "band": detail["band"].astype(str).tolist(),
                 "week": detail["week"].astype(np.int64).tolist(),
                 "date_start": [d.date() for d in detail["start"]],
@@ -291,7 +305,7 @@ class AiCashForecast(models.Model):
     def _keep_snapshot(self, company, today, invoices):
         """Keep the current forecast as a snapshot when the latest is a week old.
 
-        One row per invoice currency, customer, band and week (every week, zero
+        One row per invoice currency, customer group, band and week (every week, zero
         where nothing was expected) and, on the first week's row, the invoices
         of the group (``invoices``: the engine's band of each open invoice), so
         that collected cash splits by the band the invoices had.
@@ -328,7 +342,7 @@ class AiCashForecast(models.Model):
             "weeks": FORECAST_WEEKS,
             "uid": self.env.uid,
             "move": invoices["invoice_id"].astype(np.int64).tolist(),
-            "partner": invoices["customer_id"].astype(np.int64).tolist(),
+            "partner": _partner_ids(invoices["group_customer_id"]),
             "invoice_currency": invoices["invoice_currency_id"].tolist(),
             "band": invoices["band"].astype(str).tolist(),
         }
@@ -352,7 +366,7 @@ class AiCashForecast(models.Model):
               LEFT JOIN ai_cash_forecast c
                      ON c.company_id = %(company)s
                     AND NOT c.is_snapshot
-                    AND c.partner_id = g.partner
+                    AND COALESCE(c.partner_id, 0) = COALESCE(g.partner, 0)
                     AND COALESCE(c.invoice_currency_id, 0) = COALESCE(g.invoice_currency, 0)
                     AND c.band = g.band
                     AND c.week = w.week
@@ -370,7 +384,7 @@ class AiCashForecast(models.Model):
                AND f.is_snapshot
                AND f.forecast_date = %(today)s
                AND f.week = 1
-               AND f.partner_id = v.partner
+               AND COALESCE(f.partner_id, 0) = COALESCE(v.partner, 0)
                AND COALESCE(f.invoice_currency_id, 0) = COALESCE(v.invoice_currency, 0)
                AND f.band = v.band
             """,
@@ -395,3 +409,8 @@ class AiCashForecast(models.Model):
             },
         )
         return self.env.cr.rowcount
+
+
+def _partner_ids(customer_ids):
+    """Engine customer ids as partner ids, None for the "Other customers" group."""
+    return [None if c == OTHER_CUSTOMERS else c for c in customer_ids.astype(np.int64).tolist()]

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..ar_ai_collections import history as engine_history
 from ..ar_ai_collections.constants import DATE_COLUMNS
@@ -290,7 +291,9 @@ class AiRiskScoring(models.AbstractModel):
             # The time-to-payment model (the company's champion, else the bundled
             # one) answers when each invoice gets paid: dates, P(paid within
             # 7/30/90 days), P(default), the invoice band and its own reasons.
-            ttp = self._get_ttp_model(company).score(history, as_of, reasons=True).frame
+            ttp_model = self._get_ttp_model(company)
+            ttp_scores = ttp_model.score(history, as_of)
+            ttp = ttp_scores.frame.assign(reasons=self._ttp_reasons(ttp_model, ttp_scores))
             scores = writes.with_time_to_payment(
                 scores,
                 ttp,
@@ -328,6 +331,43 @@ class AiRiskScoring(models.AbstractModel):
         }
 
     @api.model
+    def _ttp_reasons(self, ttp_model, ttp_scores):
+        """Reasons of the time-to-payment answers ("; "-joined, aligned with the frame).
+
+        Explained only where the answer shown changed since the invoice's last
+        scoring (P(paid within 7, 30, 90 days) as stored, 2 decimals) or no
+        reason is stored; the others keep their stored reasons. The attribution
+        reruns the model once per feature (0.7 ms per invoice, 65 of the 220 s
+        of a 100,000-invoice run) while day to day most answers do not move.
+        """
+        from ..ar_ai_collections.reasons import explain_ttp
+
+        frame = ttp_scores.frame
+        self.env["account.move"].flush_model(
+            ["ai_p_paid_7d", "ai_p_paid_30d", "ai_p_paid_90d", "ai_risk_reasons"]
+        )
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, ai_p_paid_7d, ai_p_paid_30d, ai_p_paid_90d, ai_risk_reasons"
+                " FROM account_move WHERE id = ANY(%s)",
+                frame["invoice_id"].astype(np.int64).tolist(),
+            )
+        )
+        stored = (
+            pd.DataFrame(self.env.cr.fetchall(), columns=["id", "p7", "p30", "p90", "reasons"])
+            .set_index("id")
+            .reindex(frame["invoice_id"].astype(np.int64).to_numpy())
+        )
+        same = stored["reasons"].fillna("").astype(bool).to_numpy()
+        for days in (7, 30, 90):
+            shown = np.round(frame[f"p_paid_{days}d"].to_numpy(dtype=float) * 100.0, 2)
+            same &= np.abs(stored[f"p{days}"].to_numpy(dtype=float) - shown) < 1e-6
+        reasons = stored["reasons"].fillna("").str.replace("\n", "; ").to_numpy(dtype=object)
+        changed = np.flatnonzero(~same)
+        for row, texts in zip(changed, explain_ttp(ttp_model, ttp_scores.X[changed]), strict=True):
+            reasons[row] = "; ".join(texts)
+        return reasons
+
     def _invoice_fields(self):
         return [
             "ai_risk_score",

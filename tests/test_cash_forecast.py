@@ -143,6 +143,41 @@ class TestCashForecast(AccountTestInvoicingCommon):
             sum(current.mapped("expected_amount")), self.not_due.amount_residual_signed + 0.01
         )
 
+    def test_smaller_customers_grouped_in_other_customers(self):
+        # One customer named: Alpha (the larger expected amount); Beta is summed
+        # in the "Other customers" rows (no customer), sums and bands unchanged.
+        self.Forecast._refresh(self.company, today=DAY)
+        by_customer = sum(self._rows(is_snapshot=False).mapped("expected_amount"))
+        self.Forecast._refresh(self.company, today=DAY, named_customers=1)
+        rows = self._rows(is_snapshot=False)
+        self.assertEqual(rows.partner_id, self.alpha)
+        other = rows.filtered(lambda r: not r.partner_id)
+        self.assertTrue(other)
+        self.assertEqual(set(other.mapped("invoice_currency_id.name")), {"EUR"})
+        self.assertAlmostEqual(sum(rows.mapped("expected_amount")), by_customer, 1)
+        self.assertLessEqual(sum(other.mapped("expected_amount")), 300.0 + 0.01)
+        for row in rows:
+            self.assertLessEqual(row.p10_amount, row.expected_amount + 0.01)
+            self.assertLessEqual(row.expected_amount, row.p90_amount + 0.01)
+        # The graph's grouping reads a handful of rows per band and week.
+        groups = self.Forecast._read_group(
+            [("company_id", "=", self.company.id), ("is_snapshot", "=", False)],
+            ["week", "band"],
+            ["expected_amount:sum"],
+        )
+        self.assertAlmostEqual(sum(amount for *_, amount in groups), by_customer, 1)
+
+    def test_collected_of_other_customers_after_a_week(self):
+        self.Forecast._refresh(self.company, today=DAY, named_customers=1)
+        other_first = self._rows(is_snapshot=True, week=1).filtered(lambda r: not r.partner_id)
+        self.assertEqual(other_first.move_ids, self.foreign)
+        self._pay(self.foreign, days(4))
+        self.Forecast._refresh(self.company, today=days(8), named_customers=1)
+        other_first.invalidate_recordset()
+        self.assertAlmostEqual(other_first.actual_amount, self.foreign.amount_total_signed)
+        named = self._rows(is_snapshot=True, forecast_date=DAY, partner_id=self.alpha.id)
+        self.assertEqual(sum(named.mapped("actual_amount")), 0.0)
+
     def test_access_rights_and_companies(self):
         self.Forecast._refresh(self.company, today=DAY)
         rows = self._rows(is_snapshot=False)

@@ -417,6 +417,33 @@ class TestRiskScoring(RiskLedgerMixin, AccountTestInvoicingCommon):
         self.scoring.score_company(self.company, as_of=end)
         self.assertFalse(paid.ai_risk_band or paid.ai_p_paid_30d or paid.ai_pay_date_low)
 
+    def test_reasons_explained_again_only_when_the_answer_changed(self):
+        end = END + dt.timedelta(days=60)
+        self.scoring.score_company(self.company, as_of=end)
+        moves = self.env["account.move"].search(
+            [("company_id", "=", self.company.id), ("ai_risk_band", "!=", False)]
+        )
+        self.assertGreater(len(moves), 2)
+        kept, changed = moves[0], moves[1]
+        first = {move: move.ai_risk_reasons for move in moves}
+        # Marked reasons; the second invoice's stored answer differs from the model's.
+        for move in (kept, changed):
+            self.env.cr.execute(
+                "UPDATE account_move SET ai_risk_reasons = 'marker' WHERE id = %s", [move.id]
+            )
+        self.env.cr.execute(
+            "UPDATE account_move SET ai_p_paid_30d = ai_p_paid_30d + 1 WHERE id = %s",
+            [changed.id],
+        )
+        moves.invalidate_recordset()
+        self.scoring.score_company(self.company, as_of=end)
+        self.assertEqual(kept.ai_risk_reasons, "marker", "same answer: reasons kept")
+        self.assertEqual(changed.ai_risk_reasons, first[changed], "answer changed: explained")
+        self.assertEqual(
+            {m: m.ai_risk_reasons for m in moves - kept},
+            {m: r for m, r in first.items() if m != kept},
+        )
+
     def test_cold_start_uses_default_model(self):
         self.company.ai_risk_min_history = 10_000
         self.scoring.score_company(self.company, as_of=END)

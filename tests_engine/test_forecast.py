@@ -14,8 +14,10 @@ from ar_ai_collections import ttp_model as tm
 from ar_ai_collections.forecast import (
     DETAIL_COLUMNS,
     FORECAST_COLUMNS,
+    OTHER_CUSTOMERS,
     cash_forecast,
     forecast_collections,
+    named_customers,
     weekly_pmf,
 )
 from ar_ai_collections.generator import generate_ledger
@@ -94,6 +96,35 @@ def test_forecast_detail_rows(scores):
     assert list(fc.invoices["band"]) == list(expected)
     starts = detail.set_index("week")["start"]
     assert (starts.loc[1] == AS_OF + pd.Timedelta(days=1)).all()
+
+
+def test_forecast_detail_names_the_largest_customers_and_groups_the_rest(scores):
+    full = cash_forecast(scores, weeks=13, max_named_customers=10**6)
+    fc = cash_forecast(scores, weeks=13, max_named_customers=2)
+    named = set(fc.detail["customer_id"]) - {OTHER_CUSTOMERS}
+    assert len(named) == 2 and OTHER_CUSTOMERS in set(fc.detail["customer_id"])
+    # the two named are the largest expected amounts over the horizon
+    largest = full.by_customer.groupby("customer_id")["expected"].sum().nlargest(2)
+    assert named == set(largest.index)
+    # grouping moves amounts between rows, never changes the sums
+    for detail in (full.detail, fc.detail):
+        per_week = detail.groupby("week")["expected"].sum()
+        np.testing.assert_allclose(per_week.to_numpy(), fc.total["expected"].to_numpy())
+        assert (detail["p10"] <= detail["expected"] + 1e-9).all()
+        assert (detail["expected"] <= detail["p90"] + 1e-9).all()
+    assert len(fc.detail) < len(full.detail)
+    # each invoice knows its group
+    grouped = fc.invoices["group_customer_id"]
+    assert set(grouped) == named | {OTHER_CUSTOMERS}
+    assert ((grouped == fc.invoices["customer_id"]) == fc.invoices["customer_id"].isin(named)).all()
+
+
+def test_named_customers_cover_the_share():
+    customers = np.array([1, 2, 3, 4, 1])
+    expected = np.array([50.0, 30.0, 15.0, 5.0, 0.0])
+    assert list(named_customers(customers, expected, share=0.8)) == [1, 2]
+    assert list(named_customers(customers, expected, share=0.95)) == [1, 2, 3]
+    assert list(named_customers(customers, expected, share=0.95, limit=1)) == [1]
 
 
 def test_forecast_of_nothing_open(history):

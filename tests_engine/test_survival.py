@@ -242,6 +242,33 @@ def test_bands_and_company_calibration(model, history):
     # strictly increasing: distinct probabilities stay distinct (no isotonic steps)
     grid = np.linspace(0.001, 0.999, 500)
     assert (np.diff(fitted.apply(grid)) > 0).all()
+    # an under-confident model (true log-odds twice its own) is shifted, not
+    # sharpened: its tail is not squeezed towards 0 (displayed ties), and the
+    # mean probability still matches the outcomes
+    timid = 1 / (1 + np.exp(-(logit / 2 - 0.5)))
+    capped = tm.fit_calibration(timid, y)
+    z_grid = np.log(grid / (1 - grid))
+    z_mapped = np.log(capped.apply(grid) / (1 - capped.apply(grid)))
+    assert (np.diff(z_mapped) > 0).all()
+    # (knots interpolated linearly in probability: local slopes within 5%)
+    assert (np.diff(z_mapped) <= np.diff(z_grid) * tm.MAX_CALIBRATION_SLOPE * 1.05).all()
+    assert abs(capped.apply(timid).mean() - y.mean()) < 0.01
+    tail = np.array([1e-3, 2e-3, 4e-3])
+    assert (np.diff(np.round(100 * capped.apply(tail), 2)) > 0).all()
+
+
+def test_calibrated_scores_of_the_demo_ledger_rarely_tie():
+    # The demo's ledger (80 customers, 24 months, seed 7), its own model and
+    # calibration: at most 5% of the open invoices share one displayed
+    # P(paid in 30 days) (percent, 2 decimals); an uncapped slope made it 15%.
+    end = pd.Timestamp("2026-11-27")
+    history = generate_ledger(customers=80, months=24, seed=7, end_date=end.date()).history
+    trained = tm.train_ttp_model(history, as_of=end, version="demo", trained_at="demo")
+    company_model = tm.TTPModel.from_bytes(trained.onnx_bytes)
+    company_model.calibration = tm.calibrate_company(company_model, history, as_of=end)
+    shown = np.round(100 * company_model.score(history, end).frame["p_paid_30d"], 2)
+    assert len(shown) > 100
+    assert shown.value_counts().max() <= 0.05 * len(shown)
 
 
 def test_company_calibration_reads_nothing_after_its_date(model, history):
