@@ -20,8 +20,10 @@ Amounts are in the company currency (the history's ``amount``); the split
 
 Stored detail (:attr:`CashForecast.detail`): one row per currency, band and
 week for each *named* customer, the others summed in one "Other customers"
-group (``customer_id`` :data:`OTHER_CUSTOMERS`). Named are the customers with
-the largest expected amounts over the horizon, as many as make up
+group (``customer_id`` :data:`OTHER_CUSTOMERS`). A book of at most
+:data:`MAX_NAMED_CUSTOMERS` customers names them all (its rows are few, and each
+customer's form shows its own weeks); a larger one names the customers with the
+largest expected amounts over the horizon, as many as make up
 :data:`NAMED_CUSTOMER_SHARE` of it, at most :data:`MAX_NAMED_CUSTOMERS`. Why:
 a treasurer reads the forecast by week and band, and by customer only for the
 few that move the total; receivables are long-tailed (45,833 customers for
@@ -129,11 +131,14 @@ def named_customers(
     share: float = NAMED_CUSTOMER_SHARE,
     limit: int = MAX_NAMED_CUSTOMERS,
 ) -> np.ndarray:
-    """Customers named in the detail: the largest expected amounts (``expected``
-    per invoice over the horizon) up to ``share`` of their total, at most ``limit``."""
+    """Customers named in the detail: all of them when they are at most ``limit``,
+    else the largest expected amounts (``expected`` per invoice over the horizon) up
+    to ``share`` of their total, at most ``limit``."""
     if not len(customer_id):
         return np.array([], dtype=customer_id.dtype)
     totals = pd.Series(expected).groupby(customer_id).sum().sort_values(ascending=False)
+    if len(totals) <= limit:
+        return totals.index.to_numpy()
     covered = totals.cumsum().to_numpy()
     # the first customers whose cumulated amount reaches the share, the one crossing it included
     count = int(np.searchsorted(covered, share * covered[-1], side="left")) + 1

@@ -122,9 +122,11 @@ def test_forecast_detail_names_the_largest_customers_and_groups_the_rest(scores)
 def test_named_customers_cover_the_share():
     customers = np.array([1, 2, 3, 4, 1])
     expected = np.array([50.0, 30.0, 15.0, 5.0, 0.0])
-    assert list(named_customers(customers, expected, share=0.8)) == [1, 2]
-    assert list(named_customers(customers, expected, share=0.95)) == [1, 2, 3]
+    assert list(named_customers(customers, expected, share=0.8, limit=3)) == [1, 2]
+    assert list(named_customers(customers, expected, share=0.95, limit=3)) == [1, 2, 3]
     assert list(named_customers(customers, expected, share=0.95, limit=1)) == [1]
+    # A book within the limit names every customer: each form shows its own weeks.
+    assert list(named_customers(customers, expected, share=0.8, limit=4)) == [1, 2, 3, 4]
 
 
 def test_forecast_of_nothing_open(history):
