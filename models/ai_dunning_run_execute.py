@@ -134,6 +134,11 @@ class AiDunningRun(models.AbstractModel):
         if not sendable:
             return
         lines = {c.customer_id: tuple(c.lines) for c in sendable}
+        # What the invoice table shows, read for the whole batch in a few queries
+        # instead of per reminder.
+        self.env["account.move"].browse(
+            [move_id for c in sendable for move_id, _level in c.lines]
+        ).fetch(["name", "invoice_date_due", "amount_residual", "currency_id"])
         # sudo: reminders render as in the scheduled action, whoever runs dunning
         template = level.mail_template_id.sudo().with_context(ai_dunning_lines=lines)
         mails = template.send_mail_batch(list(lines), force_send=False)
