@@ -34,7 +34,8 @@ class AiDunningRun(models.AbstractModel):
         # Computed on access (searches): read once per batch from the invoices as they are.
         Partner.invalidate_model(["ai_dunning_invoice_ids", "ai_dunning_recipient_id"])
         Level = self.env["ai.dunning.level"]
-        done = {}  # customer id -> {"action": [...], "mail_id", "recipient_id", "note"}
+        # customer id -> {"action": [...], "mail_id", "recipient_id", "bounces", "note"}
+        done = {}
         activities, partner_notes, fees = [], {}, []
         by_level = defaultdict(list)
         for conversation in conversations:
@@ -160,7 +161,9 @@ class AiDunningRun(models.AbstractModel):
                 values["attachment_ids"] = [(4, att.id) for att in attachments]
             if values:
                 mail.write(values)
-            done[partner.id].update(mail_id=mail.id, recipient_id=recipient.id)
+            done[partner.id].update(
+                mail_id=mail.id, recipient_id=recipient.id, bounces=recipient.message_bounce
+            )
             done[partner.id]["action"].append("email")
 
     def _invoice_pdfs(self, level, conversations):
@@ -292,6 +295,7 @@ class AiDunningRun(models.AbstractModel):
                         action,
                         values["mail_id"],
                         values["recipient_id"],
+                        values.get("bounces", 0),
                         values.get("note") or "",
                     )
                 )
@@ -303,15 +307,16 @@ class AiDunningRun(models.AbstractModel):
             UPDATE ai_dunning_log l
                SET outcome = t.outcome, action = NULLIF(t.action, ''),
                    mail_id = NULLIF(t.mail_id, 0), recipient_id = NULLIF(t.recipient_id, 0),
-                   note = NULLIF(t.note, '')
+                   recipient_bounce_count = t.bounces, note = NULLIF(t.note, '')
               FROM unnest(%s::int[], %s::varchar[], %s::varchar[], %s::int[], %s::int[],
-                          %s::text[]) AS t(id, outcome, action, mail_id, recipient_id, note)
+                          %s::int[], %s::text[])
+                   AS t(id, outcome, action, mail_id, recipient_id, bounces, note)
              WHERE l.id = t.id
             """,
             [list(column) for column in zip(*rows, strict=True)],
         )
         self.env["ai.dunning.log"].invalidate_model(
-            ["outcome", "action", "mail_id", "recipient_id", "note"]
+            ["outcome", "action", "mail_id", "recipient_id", "recipient_bounce_count", "note"]
         )
 
     def _fee_invoice_values(self, company, level, partner):
