@@ -21,6 +21,7 @@ from odoo.exceptions import UserError
 
 from .ai_dunning_run import Conversation
 from .cron_isolation import collections_manager
+from .res_partner import REMINDER_INVOICE_FIELDS
 
 _logger = logging.getLogger(__name__)
 
@@ -139,7 +140,7 @@ class AiDunningRun(models.AbstractModel):
         # instead of per reminder.
         self.env["account.move"].browse(
             [move_id for c in sendable for move_id, _level in c.lines]
-        ).fetch(["name", "invoice_date_due", "amount_residual", "currency_id"])
+        ).fetch(REMINDER_INVOICE_FIELDS)
         # sudo: reminders render as in the scheduled action, whoever runs dunning
         template = level.mail_template_id.sudo().with_context(ai_dunning_lines=lines)
         mails = template.send_mail_batch(list(lines), force_send=False)
