@@ -267,11 +267,12 @@ class AiDunningRun(models.AbstractModel):
         level sends no email (an email is its own trace in the customer's chatter)."""
         Log = self.env["ai.dunning.log"]
         logs = Log.browse([log_id for c in conversations for log_id in c.log_ids])
-        bodies = {
-            log.move_id.id: Markup("<p>%s</p>")
-            % self.env._("Dunning level %(level)s executed.", level=log.level_id.name)
-            for log in logs
+        note_of = {
+            level: Markup("<p>%s</p>")
+            % self.env._("Dunning level %(level)s executed.", level=level.name)
+            for level in logs.level_id
         }
+        bodies = {log.move_id.id: note_of[log.level_id] for log in logs}
         # sudo: notes are logged on documents the runner may not edit (access checked by caller)
         if bodies:
             self.env["account.move"].sudo().browse(list(bodies))._message_log_batch(bodies)
