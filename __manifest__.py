@@ -25,7 +25,8 @@
         "security/ir.model.access.csv",
         # data (crons, mail templates, default settings)
         "data/ir_cron_data.xml",
-        # Templates before the levels that use them
+        # Templates (the invoice table they call first) before the levels that use them
+        "views/ai_dunning_mail_templates.xml",
         "data/ai_dunning_mail_template_data.xml",
         "data/ai_dunning_level_data.xml",
         # Sequences, promise check and worklist crons

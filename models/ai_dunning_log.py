@@ -7,11 +7,13 @@ from odoo.exceptions import UserError
 # Mail failures about the address, not the server: retrying will not help.
 ADDRESS_FAILURES = ("mail_email_invalid", "mail_email_missing", "mail_bounce")
 
-# Reads each followed reminder's mail: its state, why it failed, whether the
-# address bounced since (bounce handling raises the recipient's bounce counter).
+# Reads each followed reminder's mail: its state, why it failed, whether a bounce
+# came back for its recipient after it was queued (Odoo's bounce handling raises the
+# recipient's counter; the line keeps the counter as it was when the mail was queued,
+# so that an older bounce never marks a newer mail; lines without it are not judged).
 MAIL_STATUS_SQL = """
     SELECT l.id, l.outcome, l.mail_retry_count, mm.id, mm.state, mm.failure_type,
-           mm.failure_reason, COALESCE(rcp.message_bounce, 0) > 0
+           mm.failure_reason, rcp.message_bounce > l.recipient_bounce_count
       FROM ai_dunning_log l
       LEFT JOIN mail_mail mm ON mm.id = l.mail_id
       LEFT JOIN res_partner rcp ON rcp.id = l.recipient_id
@@ -112,6 +114,11 @@ class AiDunningLog(models.Model):
     approved_date = fields.Datetime(readonly=True)
     mail_id = fields.Many2one("mail.mail", string="Email", readonly=True, ondelete="set null")
     mail_retry_count = fields.Integer(readonly=True)
+    recipient_bounce_count = fields.Integer(
+        readonly=True,
+        help="Bounces of the recipient when the email was queued: one counted later is "
+        "this email's.",
+    )
     paid_within_window = fields.Boolean(
         readonly=True,
         help="Set by the outcome job: the invoice was paid within the company's payment "

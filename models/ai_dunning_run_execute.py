@@ -21,6 +21,7 @@ from odoo.exceptions import UserError
 
 from .ai_dunning_run import Conversation
 from .cron_isolation import collections_manager
+from .res_partner import REMINDER_INVOICE_FIELDS
 
 _logger = logging.getLogger(__name__)
 
@@ -34,7 +35,8 @@ class AiDunningRun(models.AbstractModel):
         # Computed on access (searches): read once per batch from the invoices as they are.
         Partner.invalidate_model(["ai_dunning_invoice_ids", "ai_dunning_recipient_id"])
         Level = self.env["ai.dunning.level"]
-        done = {}  # customer id -> {"action": [...], "mail_id", "recipient_id", "note"}
+        # customer id -> {"action": [...], "mail_id", "recipient_id", "bounces", "note"}
+        done = {}
         activities, partner_notes, fees = [], {}, []
         by_level = defaultdict(list)
         for conversation in conversations:
@@ -134,6 +136,11 @@ class AiDunningRun(models.AbstractModel):
         if not sendable:
             return
         lines = {c.customer_id: tuple(c.lines) for c in sendable}
+        # What the invoice table shows, read for the whole batch in a few queries
+        # instead of per reminder.
+        self.env["account.move"].browse(
+            [move_id for c in sendable for move_id, _level in c.lines]
+        ).fetch(REMINDER_INVOICE_FIELDS)
         # sudo: reminders render as in the scheduled action, whoever runs dunning
         template = level.mail_template_id.sudo().with_context(ai_dunning_lines=lines)
         mails = template.send_mail_batch(list(lines), force_send=False)
@@ -155,7 +162,9 @@ class AiDunningRun(models.AbstractModel):
                 values["attachment_ids"] = [(4, att.id) for att in attachments]
             if values:
                 mail.write(values)
-            done[partner.id].update(mail_id=mail.id, recipient_id=recipient.id)
+            done[partner.id].update(
+                mail_id=mail.id, recipient_id=recipient.id, bounces=recipient.message_bounce
+            )
             done[partner.id]["action"].append("email")
 
     def _invoice_pdfs(self, level, conversations):
@@ -258,11 +267,12 @@ class AiDunningRun(models.AbstractModel):
         level sends no email (an email is its own trace in the customer's chatter)."""
         Log = self.env["ai.dunning.log"]
         logs = Log.browse([log_id for c in conversations for log_id in c.log_ids])
-        bodies = {
-            log.move_id.id: Markup("<p>%s</p>")
-            % self.env._("Dunning level %(level)s executed.", level=log.level_id.name)
-            for log in logs
+        note_of = {
+            level: Markup("<p>%s</p>")
+            % self.env._("Dunning level %(level)s executed.", level=level.name)
+            for level in logs.level_id
         }
+        bodies = {log.move_id.id: note_of[log.level_id] for log in logs}
         # sudo: notes are logged on documents the runner may not edit (access checked by caller)
         if bodies:
             self.env["account.move"].sudo().browse(list(bodies))._message_log_batch(bodies)
@@ -288,6 +298,7 @@ class AiDunningRun(models.AbstractModel):
                         action,
                         values["mail_id"],
                         values["recipient_id"],
+                        values.get("bounces", 0),
                         values.get("note") or "",
                     )
                 )
@@ -299,15 +310,16 @@ class AiDunningRun(models.AbstractModel):
             UPDATE ai_dunning_log l
                SET outcome = t.outcome, action = NULLIF(t.action, ''),
                    mail_id = NULLIF(t.mail_id, 0), recipient_id = NULLIF(t.recipient_id, 0),
-                   note = NULLIF(t.note, '')
+                   recipient_bounce_count = t.bounces, note = NULLIF(t.note, '')
               FROM unnest(%s::int[], %s::varchar[], %s::varchar[], %s::int[], %s::int[],
-                          %s::text[]) AS t(id, outcome, action, mail_id, recipient_id, note)
+                          %s::int[], %s::text[])
+                   AS t(id, outcome, action, mail_id, recipient_id, bounces, note)
              WHERE l.id = t.id
             """,
             [list(column) for column in zip(*rows, strict=True)],
         )
         self.env["ai.dunning.log"].invalidate_model(
-            ["outcome", "action", "mail_id", "recipient_id", "note"]
+            ["outcome", "action", "mail_id", "recipient_id", "recipient_bounce_count", "note"]
         )
 
     def _fee_invoice_values(self, company, level, partner):

@@ -292,8 +292,11 @@ class ResPartner(models.Model):
         planned = self.env.context.get("ai_dunning_lines", {}).get(self.id)
         if planned is None:
             return [(move, move.ai_dunning_level_id) for move in self.ai_dunning_invoice_ids]
-        Move, Level = self.env["account.move"], self.env["ai.dunning.level"]
-        return [(Move.browse(move_id), Level.browse(level_id)) for move_id, level_id in planned]
+        # One prefetch set per reminder: its invoices and levels are read together
+        # (or come from the cache the run filled for the whole batch).
+        moves = self.env["account.move"].browse([move_id for move_id, _level in planned])
+        levels = self.env["ai.dunning.level"].browse([level_id for _move, level_id in planned])
+        return list(zip(moves, levels, strict=True))
 
     def _ai_dunning_totals(self):
         """``(currency, amount due)`` of the listed invoices, per currency."""

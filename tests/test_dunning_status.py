@@ -66,16 +66,20 @@ class TestDunningStatuses(DunningCase):
 
     def test_bounced_address(self):
         partner = self._customer("Bouncing")
+        partner.message_bounce = 1  # an older mail bounced once
         move = self._invoice(partner, 10)
         self._run()
         log = self._logs(move)
         self.closed_server.active = False
         with self.mock_mail_gateway():
             log.mail_id.send()
-        partner.message_bounce = 1  # what Odoo's bounce handling records on the recipient
+        self.assertEqual(self._follow(), {"sent": 1}, "an older bounce is not this mail's")
+        fix_contact = "Dunning email failed: fix contact"
+        self.assertNotIn(fix_contact, self._activities(partner).mapped("summary"))
+        partner.message_bounce = 2  # what Odoo's bounce handling records on the recipient
         self.assertEqual(self._follow(), {"bounced": 1})
         self.assertEqual(log.outcome, "bounced")
-        self.assertTrue(self._activities(partner))
+        self.assertIn(fix_contact, self._activities(partner).mapped("summary"))
 
     def test_no_address_fails_at_once(self):
         partner = self._customer("No Email", email=False)
