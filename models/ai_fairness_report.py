@@ -108,7 +108,8 @@ class AiFairnessReport(models.Model):
         )
         scores = log[["invoice_id", "p_late", "band"]].rename(columns={"band": "risk_band"})
         scores = scores.merge(treatment, on="invoice_id", how="left")
-        scores["contacts"] = scores["contacts"].fillna(0.0)
+        # numeric first: an empty treatment frame leaves an object column
+        scores["contacts"] = pd.to_numeric(scores["contacts"], errors="coerce").fillna(0.0)
         scores["action"] = scores["action"].fillna("")
         report = engine_fairness.audit(history, scores, as_of=pd.Timestamp(as_of))
         flags = {}
