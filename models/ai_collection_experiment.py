@@ -323,8 +323,7 @@ class AiCollectionExperiment(models.Model):
             }
         )
         experiment.write({"state": "running", "date_start": start})
-        # The ledger was just booked in this transaction: plan on its real size.
-        self.env.cr.execute("ANALYZE account_move, account_move_line, account_partial_reconcile")
+        self.env["ai.collections.demo"]._plan_on_booked_rows()
         for month in range(months + 1):
             experiment._assign(start + relativedelta(months=month))
         experiment.write({"state": "done", "date_stop": stop})
