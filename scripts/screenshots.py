@@ -10,8 +10,10 @@ Apps page (static/description/screenshots/).
 
 Logs in as admin/admin through JSON-RPC, then drives headless Chromium over the
 DevTools protocol (websocket-client, already a test requirement) and saves one
-PNG per page: invoice list with risk badges, an invoice's risk panel, the
-collector worklist, the cash forecast (refreshed first) and the settings block.
+PNG per page: invoice list with risk badges, an overdue invoice's risk panel
+(time to payment), the collector worklist, the cash forecast (refreshed first),
+the settings block, the KPI overview, the model-monitoring graph and the demo
+experiment's results.
 
 ``--roles`` looks at the addon as each demo login does (README, "Demo logins"):
 the pages each role works in, saved as ``<role>_<page>.png``; a page showing an
@@ -35,6 +37,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / ".local" / "screenshots"
 WORKLIST = "/odoo/action-ar_ai_collections.ai_collection_worklist_action"
 INVOICES = "/odoo/action-account.action_move_out_invoice_type"
+CASH_FORECAST = "/odoo/action-ar_ai_collections.ai_cash_forecast_action"
+KPI_OVERVIEW = "/odoo/action-ar_ai_collections.ai_collection_kpi_action_overview"
+MONITORING = "/odoo/action-ar_ai_collections.ai_model_monitoring_action"
+EXPERIMENTS = "/odoo/action-ar_ai_collections.ai_collection_experiment_action"
 #: Demo login (password = login) -> the pages that role works in (name, path).
 ROLE_PAGES = {
     "demo": [
@@ -45,11 +51,16 @@ ROLE_PAGES = {
         ("worklist", WORKLIST),
         ("promises", "/odoo/action-ar_ai_collections.ai_collection_promise_action"),
         ("disputes", "/odoo/action-ar_ai_collections.ai_collection_dispute_action"),
+        ("payment_plans", "/odoo/action-ar_ai_collections.ai_collection_payment_plan_action"),
     ],
     "manager": [
         ("worklist", WORKLIST),
         ("risk_models", "/odoo/action-ar_ai_collections.ai_risk_model_action"),
         ("dunning_levels", "/odoo/action-ar_ai_collections.ai_dunning_level_action"),
+        ("kpi_overview", KPI_OVERVIEW),
+        ("monitoring", MONITORING),
+        ("experiments", EXPERIMENTS),
+        ("cash_forecast", CASH_FORECAST),
     ],
     "admin": [("settings", "/odoo/action-account.action_account_config"), ("invoices", INVOICES)],
 }
@@ -260,23 +271,40 @@ def main():
         return role_shots(args)
     session_id = login(args.url, args.db, args.login, args.password)
 
-    # An overdue high-risk invoice of the demo ledger shows a filled risk panel.
-    invoice = rpc(
+    # An overdue high-risk invoice of the demo ledger shows a filled risk panel:
+    # P(paid in 7/30/90 days), the expected payment date and its interval; one
+    # with an undecided P(paid in 30 days) (in %) shows more than empty bars.
+    overdue = [
+        ("move_type", "=", "out_invoice"),
+        ("state", "=", "posted"),
+        ("payment_state", "in", ["not_paid", "partial"]),
+        ("invoice_date_due", "<", time.strftime("%Y-%m-%d")),
+        ("ai_p_paid_30d", "!=", False),
+        ("ai_pay_date_low", "!=", False),
+        ("invoice_line_ids.product_id.default_code", "=", "AI-COLL-DEMO"),
+    ]
+    invoice = []
+    undecided = [
+        ("ai_risk_band", "in", ["high", "critical"]),
+        ("ai_p_paid_30d", ">=", 20),
+        ("ai_p_paid_30d", "<=", 60),
+    ]
+    for domain in ([*overdue, *undecided], overdue):
+        invoice = invoice or rpc(
+            args.url,
+            session_id,
+            "account.move",
+            "search_read",
+            [domain],
+            {"fields": ["id"], "order": "amount_residual desc", "limit": 1},
+        )
+    experiment = rpc(
         args.url,
         session_id,
-        "account.move",
+        "ai.collection.experiment",
         "search_read",
-        [
-            [
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("payment_state", "in", ["not_paid", "partial"]),
-                ("ai_risk_band", "in", ["high", "critical"]),
-                ("invoice_date_due", "<", time.strftime("%Y-%m-%d")),
-                ("invoice_line_ids.product_id.default_code", "=", "AI-COLL-DEMO"),
-            ]
-        ],
-        {"fields": ["id"], "order": "amount_residual desc", "limit": 1},
+        [[("state", "!=", "draft")]],
+        {"fields": ["id"], "order": "measured_on desc, id desc", "limit": 1},
     )
     browser = Browser(port=args.cdp_port)
     try:
@@ -302,7 +330,7 @@ def main():
         # The demo does not refresh the forecast: its daily scheduled action would.
         rpc(args.url, session_id, "ai.cash.forecast", "action_refresh", [[]])
         browser.shot(
-            f"{base}/odoo/action-ar_ai_collections.ai_cash_forecast_action",
+            f"{base}{CASH_FORECAST}",
             ".o_graph_renderer canvas",
             args.out / "cash_forecast.png",
         )
@@ -312,6 +340,22 @@ def main():
             args.out / "settings.png",
             scroll_to_text="Collections AI: payment risk",
         )
+        browser.shot(
+            f"{base}{KPI_OVERVIEW}",
+            ".o_kanban_renderer .o_kanban_record",
+            args.out / "kpi_overview.png",
+        )
+        browser.shot(
+            f"{base}{MONITORING}",
+            ".o_graph_renderer canvas",
+            args.out / "model_monitoring.png",
+        )
+        if experiment:
+            browser.shot(
+                f"{base}{EXPERIMENTS}/{experiment[0]['id']}",
+                ".o_form_view .o_notebook .o_data_row",
+                args.out / "experiment.png",
+            )
     finally:
         browser.close()
 
