@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from odoo import Command, api, models
+from odoo import Command, api, fields, models
 
 from .ai_collections_demo import LOG_PREFIX, _Progress
 
@@ -132,16 +132,56 @@ class AiCollectionsDemo(models.AbstractModel):
         progress.step = "promises"
         progress.done = progress.total = len(promises)
         progress.log()
+        plans = self._book_payment_plans(booked, end)
         replies = self._post_replies(history, moves, end)
         _logger.info(
-            "%s collections booked in %s: %d promises, %d disputes, %d customer replies in %.1fs",
+            "%s collections booked in %s: %d promises, %d disputes, %d payment plans, "
+            "%d customer replies in %.1fs",
             LOG_PREFIX,
             company.name,
             len(promises),
             len(disputes),
+            len(plans),
             len(replies),
             time.monotonic() - progress.start,
         )
+
+    def _book_payment_plans(self, booked, end, count=3):
+        """Payment plans of ``count`` customers with overdue invoices and no other
+        answer: three monthly instalments of their overdue balance, the first ones
+        approved by the collector, the last one proposed on the portal (to approve)."""
+        company = self.env.company
+        overdue = booked.filtered(
+            lambda move: (
+                move.payment_state == "not_paid"
+                and move.invoice_date_due < end
+                and not move.ai_in_dispute
+                and not move.ai_has_open_promise
+                and move.amount_residual >= 3 * company.ai_plan_min_instalment
+            )
+        )
+        plans = self.env["ai.collection.payment.plan"]
+        # instalments from the approval day on (a test's ledger may end in the past)
+        start = max(end, fields.Date.context_today(self))
+        for partner in overdue.commercial_partner_id[:count]:
+            moves = overdue.filtered(lambda move, p=partner: move.commercial_partner_id == p)
+            third = company.currency_id.round(sum(moves.mapped("amount_residual")) / 3)
+            plans |= plans.create(
+                {
+                    "partner_id": partner.id,
+                    "invoice_ids": [Command.set(moves.ids)],
+                    "line_ids": [
+                        Command.create(
+                            {"date_due": start + dt.timedelta(days=7 + 30 * n), "amount": third}
+                        )
+                        for n in range(3)
+                    ],
+                    "source": "call",
+                }
+            )
+        plans[:-1].action_approve()
+        plans[-1:].write({"source": "portal", "state": "proposed"})
+        return plans
 
     def _assign_collectors(self, partners, collectors):
         french = partners.filtered(lambda p: p.country_id.code in FRENCH_COUNTRIES)
