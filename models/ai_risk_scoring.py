@@ -77,7 +77,8 @@ class AiRiskScoring(models.AbstractModel):
             "all_partners": partner_ids is None,
             "partner_ids": list(partner_ids or []),
         }
-        cursor = self.env.cr._obj
+        # COPY through Odoo's cursor (it hands psycopg2's methods over)
+        cursor = self.env.cr
         query = cursor.mogrify(HISTORY_SQL, params).decode()
         buffer = io.StringIO()
         # Enough memory for the aggregate and the sort not to spill to disk; no
