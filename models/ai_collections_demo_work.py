@@ -165,16 +165,19 @@ class AiCollectionsDemo(models.AbstractModel):
         start = max(end, fields.Date.context_today(self))
         for partner in overdue.commercial_partner_id[:count]:
             moves = overdue.filtered(lambda move, p=partner: move.commercial_partner_id == p)
-            third = company.currency_id.round(sum(moves.mapped("amount_residual")) / 3)
+            total = sum(moves.mapped("amount_residual"))
+            third = company.currency_id.round(total / 3)
+            # the last instalment takes the rounding: the plan equals what is due
+            amounts = (third, third, company.currency_id.round(total - 2 * third))
             plans |= plans.create(
                 {
                     "partner_id": partner.id,
                     "invoice_ids": [Command.set(moves.ids)],
                     "line_ids": [
                         Command.create(
-                            {"date_due": start + dt.timedelta(days=7 + 30 * n), "amount": third}
+                            {"date_due": start + dt.timedelta(days=7 + 30 * n), "amount": amount}
                         )
-                        for n in range(3)
+                        for n, amount in enumerate(amounts)
                     ],
                     "source": "call",
                 }
