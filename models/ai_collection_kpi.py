@@ -146,7 +146,7 @@ class AiCollectionKpi(models.Model):
     period_end = fields.Date(readonly=True, help="Month end, or the report date.")
     bucket = fields.Selection(BUCKET_SELECTION, string="Aging Bucket", readonly=True)
     horizon_days = fields.Integer(string="Within (days)", readonly=True, aggregator=None)
-    collector_id = fields.Many2one("res.users", string="Collector", readonly=True)
+    collector_id = fields.Many2one("res.users", readonly=True)
     dispute_category = fields.Selection(CATEGORY_SELECTION, readonly=True)
     amount = fields.Monetary(readonly=True, help="Aging rows: receivables of the bucket.")
     recovery_rate = fields.Float(

@@ -153,7 +153,8 @@ class TestDunningConcurrentRuns(TransactionCase):
             cron = env.ref("ar_ai_collections.ir_cron_ai_dunning_run")
             Run = env["ai.dunning.run"]
             Param = env["ir.config_parameter"]
-            cr.commit()
+            # the test's own cursor: the cron commits per batch, its data must be committed
+            cr.commit()  # pylint: disable=invalid-commit
             progress_rows = []
             for _call in range(4):
                 progress = env["ir.cron.progress"].create({"cron_id": cron.id})
@@ -175,7 +176,7 @@ class TestDunningConcurrentRuns(TransactionCase):
             if saved:
                 env["res.company"].browse(company_id).write(saved)
                 env["ir.cron.progress"].search([]).unlink()
-                cr.commit()
+                cr.commit()  # pylint: disable=invalid-commit
             cr.close()
             self._cleanup(partner_ids, move_ids)
 
