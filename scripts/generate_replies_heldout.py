@@ -20,55 +20,14 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
+# Month names are data, not wording: shared with the training generator.
+from generate_replies import MONTHS
+
 OUT = Path(__file__).resolve().parent.parent / "tests_engine" / "data" / "replies_heldout_fresh.csv"
 AS_OF = date(2026, 12, 8)  # a Tuesday
 SEED = 90417
 RENDERINGS = 2  # each sentence twice, with other names, numbers, dates and wrappers
 
-MONTHS = {
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    "fr": [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ],
-    "de": [
-        "Januar",
-        "Februar",
-        "März",
-        "April",
-        "Mai",
-        "Juni",
-        "Juli",
-        "August",
-        "September",
-        "Oktober",
-        "November",
-        "Dezember",
-    ],
-}
 NAMES = [
     "Priya Natarajan",
     "Jonas Lindqvist",
