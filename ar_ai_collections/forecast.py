@@ -42,13 +42,8 @@ import numpy as np
 import pandas as pd
 
 from .survival import WEEK_DAYS
-from .ttp_model import (
-    DEFAULT_TTP_BAND_THRESHOLDS,
-    TTPModel,
-    TTPScores,
-    load_default_ttp_model,
-    ttp_bands,
-)
+from .ttp_calibration import DEFAULT_TTP_BAND_THRESHOLDS, ttp_bands
+from .ttp_model import TTPModel, TTPScores, load_default_ttp_model
 
 #: Weeks forecast by default (a quarter).
 DEFAULT_FORECAST_WEEKS = 13
@@ -154,7 +149,7 @@ def cash_forecast(
     """Weekly collections forecast from scored open invoices (see module doc).
 
     ``band_thresholds``: lower bounds (%) of P(not paid within 30 days) of the
-    medium, high and critical bands (:func:`~.survival.ttp_bands`).
+    medium, high and critical bands (:func:`~.ttp_calibration.ttp_bands`).
     ``max_named_customers``: customers kept by name in ``detail`` (at most).
     """
     if weeks < 1:

@@ -35,7 +35,7 @@ interval, always after the scoring day.
 
 The whole computation, from snapshot features to the three probabilities and
 the curve, is ONE ONNX graph
-(:func:`~ar_ai_collections.ttp_model.export_ttp_onnx`): the features are tiled
+(:func:`~ar_ai_collections.ttp_onnx.export_ttp_onnx`): the features are tiled
 over the weeks inside the graph, the hazard model scores every (invoice,
 week) pair and two matrix products turn ``log(1 - h)`` into the cumulative
 curve and the three fixed-horizon probabilities. Scoring needs onnxruntime

@@ -39,13 +39,9 @@ from .features import _days, open_mask
 from .forecast import weekly_pmf
 from .survival import DEFAULT_KIND, HORIZON_WEEKS, build_snapshots
 from .training import NotEnoughHistoryError, default_as_of, ece, roc_auc
-from .ttp_model import (
-    TTPModel,
-    calibrate_company,
-    survival_days,
-    survival_quantile_days,
-    train_ttp_model,
-)
+from .ttp_calibration import calibrate_company
+from .ttp_curves import survival_days, survival_quantile_days
+from .ttp_model import TTPModel, train_ttp_model
 
 #: Days-overdue bucket edges of the Kaplan-Meier baseline (lower bounds).
 KM_BUCKET_EDGES = (0, 31, 61, 91)
@@ -157,7 +153,7 @@ def backtest_time_to_payment(
     ``retrain_every = n > 0`` retrains the model at every n-th cut on what was
     known then (as a company retraining on schedule would), instead of once.
     ``calibrate``: each model it trains gets the company calibration Odoo
-    applies (:func:`~.ttp_model.calibrate_company` at its training date, from
+    applies (:func:`~.ttp_calibration.calibrate_company` at its training date, from
     30-day outcomes known by then), so the figures are those of what ships.
     """
 

@@ -1,13 +1,14 @@
-"""The time-to-payment model file: ONNX export, training, loading and scoring.
+"""The time-to-payment model: training, loading and scoring.
 
 The method (snapshots, features, the weekly hazard) is in
-:mod:`~ar_ai_collections.survival`; this module turns a fitted hazard into one
-ONNX graph (:func:`export_ttp_onnx`), trains and exports in one call
-(:func:`train_ttp_model`), loads a model through the model guard
-(:class:`TTPModel`, onnxruntime only) and reads the answers off the weekly
-curves: dates and their interval (:func:`summarize_curve`), the model's own
-reasons (:func:`~ar_ai_collections.reasons.explain_ttp`), bands and per-company calibration, and the
-columns the ``score`` command adds.
+:mod:`~ar_ai_collections.survival`, the model file's metadata and ONNX graph in
+:mod:`~ar_ai_collections.ttp_onnx`, the answers read off weekly curves in
+:mod:`~ar_ai_collections.ttp_curves`, bands and per-company calibration in
+:mod:`~ar_ai_collections.ttp_calibration`. This module trains and exports in one
+call (:func:`train_ttp_model`), loads a model through the model guard
+(:class:`TTPModel`, onnxruntime only), scores open invoices with the model's own
+reasons (:func:`~ar_ai_collections.reasons.explain_ttp`), and gives the columns
+the ``score`` command adds.
 """
 
 from __future__ import annotations
@@ -16,213 +17,37 @@ import datetime as dt
 import json
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from . import __version__
-from .constants import ONNX_ML_OPSET, ONNX_OPSET
 from .features import _days
 from .reasons import explain_ttp
 from .scoring import ModelSignatureError
 from .survival import (
-    DATE_QUANTILES,
-    DEFAULT_AFTER_DUE_DAYS,
     DEFAULT_KIND,
     DEFAULT_TTP_MODEL_PATH,
     GBM_MAX_ROUNDS,
-    HAZARD_EPS,
     HORIZON_WEEKS,
     INPUT_NAME,
-    MAX_DAYS_AHEAD,
     MAX_PERIOD_ROWS,
     METADATA_KEY,
     OUTPUT_NAMES,
     PAID_WITHIN_DAYS,
-    TRAIN_WEEKS,
     TTP_FEATURE_NAMES,
-    WEEK_DAYS,
     HazardHead,
     TTPModelError,
     build_snapshots,
     fit_hazard,
-    horizon_weights,
     person_periods,
     ttp_features,
 )
-
-
-# --------------------------------------------------------------------------- #
-# ONNX export
-# --------------------------------------------------------------------------- #
-@dataclass(frozen=True)
-class TTPMetadata:
-    """What a time-to-payment model file says about itself."""
-
-    version: str
-    engine_version: str
-    kind: str
-    feature_names: tuple[str, ...]
-    horizon_weeks: int
-    trained_at: str
-    train_end: str
-    n_snapshots: int
-    n_periods: int
-    #: Company-average (median) snapshot features, used by the reasons.
-    reference_values: tuple[float, ...] = ()
-    metrics: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["feature_names"] = list(self.feature_names)
-        data["reference_values"] = list(self.reference_values)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict) -> TTPMetadata:
-        try:
-            return cls(
-                version=str(data["version"]),
-                engine_version=str(data.get("engine_version", "")),
-                kind=str(data.get("kind", "gbm")),
-                feature_names=tuple(str(n) for n in data["feature_names"]),
-                horizon_weeks=int(data["horizon_weeks"]),
-                trained_at=str(data.get("trained_at", "")),
-                train_end=str(data.get("train_end", "")),
-                n_snapshots=int(data.get("n_snapshots", 0)),
-                n_periods=int(data.get("n_periods", 0)),
-                reference_values=tuple(float(v) for v in data.get("reference_values") or ()),
-                metrics=dict(data.get("metrics") or {}),
-            )
-        except (KeyError, TypeError, ValueError) as error:
-            raise TTPModelError(f"model metadata is incomplete or invalid: {error}") from error
-
-
-def export_ttp_onnx(head: HazardHead, metadata: TTPMetadata) -> bytes:
-    """One ONNX graph: ``features`` (N x F) -> curve and probabilities.
-
-    Inside the graph: tile the features over the K weeks (N x K x F), append
-    the interval features (a gathered column times a sign plus a per-week
-    offset), flatten to (N*K) rows, score the hazards, then
-    ``log(1 - h) @ U`` (U upper-triangular ones) is the log-survival curve and
-    ``log(1 - h) @ W`` the log-survival at 7, 30 and 90 days.
-    """
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-
-    K = metadata.horizon_weeks
-    F = len(TTP_FEATURE_NAMES)
-    nodes, inits = [], []
-
-    def const(name: str, array, dtype=np.float32) -> str:
-        inits.append(numpy_helper.from_array(np.asarray(array, dtype=dtype), name))
-        return name
-
-    node = helper.make_node
-    j = np.arange(K, dtype=np.float32)
-    gather_idx = [
-        TTP_FEATURE_NAMES.index("days_to_due"),
-        TTP_FEATURE_NAMES.index("days_to_due"),
-        TTP_FEATURE_NAMES.index("habit_days_to_pay"),
-    ]
-    sign = np.array([0.0, -1.0, 1.0], dtype=np.float32).reshape(1, 1, 3)
-    offsets = np.stack(
-        [np.minimum(j + 1, TRAIN_WEEKS), WEEK_DAYS * j, -WEEK_DAYS * j], axis=1
-    ).reshape(1, K, 3)
-    nodes += [
-        node("Unsqueeze", [INPUT_NAME, const("ax1", [1], np.int64)], ["x3"]),
-        node("Mul", ["x3", const("ones_k", np.ones((1, K, 1)))], ["tiled"]),
-        node("Gather", [INPUT_NAME, const("gather_idx", gather_idx, np.int64)], ["g"], axis=1),
-        node("Unsqueeze", ["g", "ax1"], ["g3"]),
-        node("Mul", ["g3", const("sign", sign)], ["gs"]),
-        node("Add", ["gs", const("offsets", offsets)], ["interval"]),
-        node("Concat", ["tiled", "interval"], ["full"], axis=2),
-        node("Reshape", ["full", const("flat_shape", [-1, F + 3], np.int64)], ["periods"]),
-    ]
-    logits = []
-    if head.kind in ("logistic", "blend"):
-        edges = np.array([-30, -7, 0, 7, 15, 30, 60, 90, 180], dtype=np.float32)
-        od_lo, od_hi = const("od_lo", [F + 1], np.int64), const("od_hi", [F + 2], np.int64)
-        nodes += [
-            node("Slice", ["periods", od_lo, od_hi, "ax1"], ["od"]),
-            node("GreaterOrEqual", ["od", const("edges", edges.reshape(1, -1))], ["ge"]),
-            node("Cast", ["ge"], ["onehot"], to=TensorProto.FLOAT),
-            node("Concat", ["periods", "onehot"], ["design"], axis=1),
-            node("MatMul", ["design", const("coef", head.coef.reshape(-1, 1))], ["z0"]),
-            node("Add", ["z0", const("intercept", head.intercept)], ["z_lin"]),
-        ]
-        logits.append("z_lin")
-    if head.kind in ("gbm", "blend"):
-        from skl2onnx import convert_sklearn
-        from skl2onnx.common.data_types import FloatTensorType
-
-        onx = convert_sklearn(
-            head.model,
-            initial_types=[("periods_in", FloatTensorType([None, F + 3]))],
-            options={id(head.model): {"zipmap": False}},
-            target_opset={"": ONNX_OPSET, "ai.onnx.ml": ONNX_ML_OPSET},
-        )
-        sub = onnx.compose.add_prefix(onx, "hz_")
-        nodes.append(node("Identity", ["periods"], ["hz_periods_in"]))
-        nodes += list(sub.graph.node)
-        inits += list(sub.graph.initializer)
-        p_lo, p_hi = const("p_lo", [1], np.int64), const("p_hi", [2], np.int64)
-        nodes += [
-            node("Slice", ["hz_probabilities", p_lo, p_hi, "ax1"], ["p_tree"]),
-            node(
-                "Clip",
-                ["p_tree", const("t_lo", HAZARD_EPS), const("t_hi", 1 - HAZARD_EPS)],
-                ["p_tc"],
-            ),
-            node("Sub", [const("t_one", 1.0), "p_tc"], ["q_tree"]),
-            node("Div", ["p_tc", "q_tree"], ["odds_tree"]),
-            node("Log", ["odds_tree"], ["z_tree"]),
-        ]
-        logits.append("z_tree")
-    nodes += [
-        node("Sum", logits, ["z_sum"]),
-        node("Mul", ["z_sum", const("z_scale", 1.0 / len(logits))], ["z"]),
-        node("Sigmoid", ["z"], ["h1"]),
-    ]
-    upper = np.triu(np.ones((K, K)))
-    nodes += [
-        node("Reshape", ["h1", const("curve_shape", [-1, K], np.int64)], ["h_raw"]),
-        node(
-            "Clip",
-            ["h_raw", const("eps", HAZARD_EPS), const("one_m_eps", 1 - HAZARD_EPS)],
-            ["hazard"],
-        ),
-        node("Sub", [const("one", 1.0), "hazard"], ["q"]),
-        node("Log", ["q"], ["logq"]),
-        node("MatMul", ["logq", const("upper", upper)], ["logs"]),
-        node("Exp", ["logs"], ["survival"]),
-        node("MatMul", ["logq", const("horizons", horizon_weights(K))], ["logp"]),
-        node("Exp", ["logp"], ["s_h"]),
-        node("Sub", ["one", "s_h"], ["p_h"]),
-    ]
-    for k, days in enumerate(PAID_WITHIN_DAYS):
-        nodes += [
-            node("Gather", ["p_h", const(f"col{k}", k, np.int64)], [f"p_paid_{days}d"], axis=1)
-        ]
-    graph = helper.make_graph(
-        nodes,
-        "ar_ai_collections_time_to_payment",
-        [helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT, [None, F])],
-        [
-            *(
-                helper.make_tensor_value_info(f"p_paid_{d}d", TensorProto.FLOAT, [None])
-                for d in PAID_WITHIN_DAYS
-            ),
-            helper.make_tensor_value_info("survival", TensorProto.FLOAT, [None, K]),
-            helper.make_tensor_value_info("hazard", TensorProto.FLOAT, [None, K]),
-        ],
-        initializer=inits,
-    )
-    from .training import serialize_graph
-
-    return serialize_graph(graph, METADATA_KEY, metadata.to_dict())
+from .ttp_calibration import Calibration
+from .ttp_curves import summarize_curve
+from .ttp_onnx import TTPMetadata, export_ttp_onnx, short_horizon_graph
 
 
 @dataclass
@@ -482,249 +307,9 @@ class TTPModel:
         return self.score_rows(history, np.flatnonzero(open_mask(history, as_of)), as_of, reasons)
 
 
-def short_horizon_graph(onnx_bytes: bytes, horizon: int) -> bytes:
-    """The graph of ``onnx_bytes`` cut to the weeks that P(paid within
-    ``PAID_WITHIN_DAYS[horizon]`` days) reads, with that single output.
-
-    The week count K appears only in the constants of :func:`export_ttp_onnx`
-    (tiling, interval offsets, curve shape, the cumulative matrices); each
-    week's hazard depends on its own interval features only, so the cut graph
-    gives the full graph's probability (tested).
-    """
-    import onnx
-    from onnx import numpy_helper
-
-    model = onnx.load_from_string(onnx_bytes)
-    days = PAID_WITHIN_DAYS[horizon]
-    weeks = -(-days // WEEK_DAYS)
-    graph = model.graph
-    cuts = {
-        "ones_k": lambda a: a[:, :weeks],
-        "offsets": lambda a: a[:, :weeks],
-        "curve_shape": lambda a: np.array([-1, weeks], dtype=a.dtype),
-        "upper": lambda a: a[:weeks, :weeks],
-        "horizons": lambda a: a[:weeks],
-    }
-    for init in graph.initializer:
-        if init.name in cuts:
-            init.CopyFrom(
-                numpy_helper.from_array(cuts[init.name](numpy_helper.to_array(init)), init.name)
-            )
-    keep = [o for o in graph.output if o.name == f"p_paid_{days}d"]
-    del graph.output[:]
-    graph.output.extend(keep)
-    return model.SerializeToString()
-
-
 def load_default_ttp_model() -> TTPModel:
     """The bundled time-to-payment model trained on generated data."""
     return TTPModel.from_path(DEFAULT_TTP_MODEL_PATH)
-
-
-def survival_days(survival: np.ndarray, days: np.ndarray) -> np.ndarray:
-    """P(unpaid ``days`` after the scoring day) read off weekly curves (N x K).
-
-    Log-survival is linear inside a week (constant hazard); beyond the curve
-    the last week's hazard continues. ``days <= 0`` gives 1.
-    """
-    S = np.clip(np.asarray(survival, dtype=np.float64), 1e-300, 1.0)
-    n, K = S.shape
-    logS = np.concatenate([np.zeros((n, 1)), np.log(S)], axis=1)  # logS[:, k] at 7k days
-    d = np.clip(np.asarray(days, dtype=np.float64), 0.0, None)
-    k = np.minimum((d // WEEK_DAYS).astype(np.int64), K - 1)
-    frac = (d - WEEK_DAYS * k) / WEEK_DAYS
-    r = np.arange(n)
-    step = logS[r, k + 1] - logS[r, k]
-    return np.exp(logS[r, k] + frac * step)
-
-
-def survival_quantile_days(survival: np.ndarray, q: float) -> np.ndarray:
-    """Days after the scoring day by which the invoice is paid with probability ``q``.
-
-    Continuous (log-linear inside a week), beyond the curve the last week's
-    hazard continues; capped at :data:`MAX_DAYS_AHEAD`.
-    """
-    S = np.clip(np.asarray(survival, dtype=np.float64), 1e-300, 1.0)
-    n, K = S.shape
-    if not n:
-        return np.zeros(0)
-    logS = np.concatenate([np.zeros((n, 1)), np.log(S)], axis=1)
-    target = np.log1p(-q)
-    below = logS <= target
-    crossed = below.any(axis=1)
-    k = np.where(crossed, below.argmax(axis=1), K)  # first index with logS <= target
-    r = np.arange(n)
-    prev = logS[r, np.maximum(k - 1, 0)]
-    cur = logS[r, np.minimum(k, K)]
-    within = np.where(cur < prev, (prev - target) / np.where(cur < prev, prev - cur, 1.0), 1.0)
-    days_in = WEEK_DAYS * (np.maximum(k - 1, 0) + np.clip(within, 0.0, 1.0))
-    last_logq = logS[:, K] - logS[:, K - 1]
-    tail = WEEK_DAYS * K + WEEK_DAYS * (target - logS[:, K]) / np.minimum(last_logq, -1e-12)
-    return np.minimum(np.where(crossed, days_in, tail), MAX_DAYS_AHEAD)
-
-
-def summarize_curve(survival: np.ndarray, due: np.ndarray, as_of) -> dict[str, np.ndarray]:
-    """Dates, days late and P(default) of each curve scored on ``as_of``.
-
-    Dates are ``as_of`` + ceil(quantile days), at least one day after ``as_of``.
-    """
-    as_day = np.datetime64(pd.Timestamp(as_of).date(), "D")
-    due = np.asarray(due, dtype="datetime64[D]")
-    out: dict[str, np.ndarray] = {}
-    names = ("pay_date_low", "predicted_pay_date", "pay_date_high")
-    for name, q in zip(names, DATE_QUANTILES, strict=True):
-        days = np.maximum(np.ceil(survival_quantile_days(survival, q) - 1e-9), 1).astype(np.int64)
-        out[name] = (as_day + days.astype("timedelta64[D]")).astype("datetime64[ns]")
-    out["expected_days_late"] = (
-        (out["predicted_pay_date"].astype("datetime64[D]") - due).astype(np.int64).astype(float)
-    )
-    to_default = (due + np.timedelta64(DEFAULT_AFTER_DUE_DAYS, "D") - as_day).astype(np.int64)
-    out["p_default"] = np.where(
-        to_default <= 0, 1.0, survival_days(survival, to_default) if len(due) else 0.0
-    )
-    return out
-
-
-# --------------------------------------------------------------------------- #
-# Bands and per-company calibration
-# --------------------------------------------------------------------------- #
-#: Lower bounds (%) of P(not paid within 30 days) for medium, high, critical.
-DEFAULT_TTP_BAND_THRESHOLDS = (35.0, 60.0, 85.0)
-
-
-def ttp_bands(p_not_paid_30d: np.ndarray, thresholds=DEFAULT_TTP_BAND_THRESHOLDS) -> np.ndarray:
-    """Risk band of each invoice from P(not paid within 30 days).
-
-    A probability, not an expected loss (amount x probability): the band says
-    how the invoice behaves, whatever its size; ranking by money at stake is
-    the worklist's job (it multiplies by the amount), and a band that moved
-    with the amount would put every small invoice of a defaulting customer in
-    "low". Same band names and threshold convention as the risk model.
-    """
-    from .scoring import risk_bands
-
-    return risk_bands(p_not_paid_30d, thresholds)
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """A monotone map from a raw probability to a calibrated one.
-
-    Stored as knots (``x`` ascending, ``y`` non-decreasing) applied with linear
-    interpolation, so it needs numpy only and fits in a settings field as JSON.
-    """
-
-    x: tuple[float, ...]
-    y: tuple[float, ...]
-    n: int
-
-    def apply(self, p: np.ndarray) -> np.ndarray:
-        if len(self.x) < 2:
-            return np.asarray(p, dtype=np.float64)
-        return np.interp(np.asarray(p, dtype=np.float64), self.x, self.y)
-
-    def to_json(self) -> str:
-        return json.dumps({"x": list(self.x), "y": list(self.y), "n": self.n})
-
-    @classmethod
-    def from_json(cls, text: str) -> Calibration:
-        data = json.loads(text)
-        return cls(tuple(data["x"]), tuple(data["y"]), int(data.get("n", 0)))
-
-
-#: Knots of a stored calibration: a grid of log-odds (the map is smooth in them).
-_CALIBRATION_LOGITS = np.linspace(-12.0, 12.0, 97)
-#: Steepest calibration slope on the log-odds: a calibration shifts the model's
-#: log-odds and may flatten them, never sharpens them (see fit_calibration).
-MAX_CALIBRATION_SLOPE = 1.0
-
-
-def _intercept_for_slope(z: np.ndarray, y: np.ndarray, slope: float) -> float:
-    """Intercept ``b`` with mean(sigmoid(slope z + b)) = mean(y) (Newton, 0 < mean(y) < 1)."""
-    b = 0.0
-    for _ in range(50):
-        p = 1.0 / (1.0 + np.exp(-(slope * z + b)))
-        step = float((y - p).sum() / max((p * (1 - p)).sum(), 1e-12))
-        b += step
-        if abs(step) < 1e-10:
-            break
-    return b
-
-
-def fit_calibration(p: np.ndarray, y: np.ndarray, min_rows: int = 100) -> Calibration:
-    """Calibration of probabilities ``p`` against outcomes ``y`` (0/1).
-
-    Logistic on the log-odds (``sigmoid(a logit(p) + b)``, Platt scaling),
-    stored as knots on a log-odds grid. Strictly increasing, unlike an isotonic
-    map: isotonic steps gave 30 of the demo's 129 open invoices the very same
-    P(paid within 30 days), and two parameters need far fewer outcomes than a
-    step function. Fewer than ``min_rows`` outcomes, a single class or a fit
-    that would reverse the order: the identity.
-
-    The slope is at most :data:`MAX_CALIBRATION_SLOPE` (then the intercept is
-    refitted so that the mean probability still matches the outcomes): a slope
-    above 1 sharpens every log-odds, fitted where the outcomes are (the middle
-    of the scale) and extrapolated to the tail; on the demo (slope 1.71) it
-    turned the model's 0.1% into 0.0006%, figures a few thousand outcomes cannot
-    tell apart, and 15% of the open invoices showed P(paid in 30 days) 0.00.
-    Capped, the hopeless invoices keep the model's order and distinct figures
-    (on the engine's copy of the demo ledger 3.2%, 4 of 125, share one: 0.09%),
-    and the calibration still corrects the level.
-    """
-    p, y = np.asarray(p, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    identity = Calibration((0.0, 1.0), (0.0, 1.0), len(p))
-    if len(p) < min_rows or y.min(initial=0) == y.max(initial=0):
-        return identity
-    from sklearn.linear_model import LogisticRegression
-
-    z = np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1 - 1e-6)).reshape(-1, 1)
-    fit = LogisticRegression(C=1e6).fit(z, y.astype(int))
-    slope, intercept = float(fit.coef_[0, 0]), float(fit.intercept_[0])
-    if slope <= 0:
-        return identity
-    if slope > MAX_CALIBRATION_SLOPE:
-        slope = MAX_CALIBRATION_SLOPE
-        intercept = _intercept_for_slope(z[:, 0], y, slope)
-    x = 1.0 / (1.0 + np.exp(-_CALIBRATION_LOGITS))
-    mapped = 1.0 / (1.0 + np.exp(-(slope * _CALIBRATION_LOGITS + intercept)))
-    return Calibration(
-        (0.0, *(float(v) for v in x), 1.0), (0.0, *(float(v) for v in mapped), 1.0), len(p)
-    )
-
-
-def calibrate_company(
-    model: TTPModel,
-    history: pd.DataFrame,
-    as_of=None,
-    window_days: int = 180,
-    step_days: int = 14,
-) -> Calibration:
-    """Calibrate P(paid within 30 days) on the company's latest window.
-
-    Scores every invoice open on each date ``as_of - 30 - step, ...`` back
-    ``window_days`` (every outcome 30 days later is known by ``as_of``) and fits
-    a logistic map (:func:`fit_calibration`) from the model's P(paid within 30
-    days) to the observed frequency. Apply it to ``p_paid_30d`` (and to ``1 - p`` for the bands).
-    """
-    from .features import open_mask
-    from .training import default_as_of
-
-    as_of = default_as_of(history) if as_of is None else pd.Timestamp(as_of).normalize()
-    last = as_of - pd.Timedelta(days=30)
-    p_all, y_all = [], []
-    paid = history["paid_date"]
-    for k in range(window_days // step_days):
-        cut = last - pd.Timedelta(days=step_days * k)
-        rows = np.flatnonzero(open_mask(history, cut))
-        if not len(rows):
-            continue
-        scores = model.score_rows(history, rows, cut)
-        p_all.append(scores.frame["p_paid_30d"].to_numpy())
-        settle = paid.iloc[rows]
-        y_all.append((settle.notna() & (settle <= cut + pd.Timedelta(days=30))).to_numpy())
-    if not p_all:
-        return Calibration((0.0, 1.0), (0.0, 1.0), 0)
-    return fit_calibration(np.concatenate(p_all), np.concatenate(y_all).astype(float))
 
 
 # --------------------------------------------------------------------------- #

@@ -244,9 +244,9 @@ class AiRiskModel(models.Model):
         self.ensure_one()
         if not self.calibration_json:
             return None
-        from ..ar_ai_collections import ttp_model as engine_ttp
+        from ..ar_ai_collections.ttp_calibration import Calibration
 
-        return engine_ttp.Calibration.from_json(self.calibration_json)
+        return Calibration.from_json(self.calibration_json)
 
     def _get_onnx_bytes(self):
         self.ensure_one()
@@ -381,6 +381,7 @@ class AiRiskModel(models.Model):
         """
         from ..ar_ai_collections import training as engine_training
         from ..ar_ai_collections import ttp_model as engine_ttp
+        from ..ar_ai_collections.ttp_calibration import calibrate_company
 
         try:
             trained = engine_ttp.train_ttp_model(
@@ -392,7 +393,7 @@ class AiRiskModel(models.Model):
             _logger.info("Time-to-payment training skipped for company %s: %s", company.id, error)
             return self.browse()
         model = engine_ttp.TTPModel.from_bytes(trained.onnx_bytes)
-        calibration = engine_ttp.calibrate_company(model, history, as_of=as_of)
+        calibration = calibrate_company(model, history, as_of=as_of)
         model.calibration = calibration
         metadata = trained.metadata
         values = self._values_from_engine(trained.onnx_bytes, metadata, company, "trained")

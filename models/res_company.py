@@ -29,7 +29,7 @@ from ..ar_ai_collections.dunning_policy import (
     DEFAULT_PAYMENT_WINDOW_DAYS,
     DEFAULT_REVIEW_AMOUNT,
 )
-from ..ar_ai_collections.ttp_model import DEFAULT_TTP_BAND_THRESHOLDS
+from ..ar_ai_collections.ttp_calibration import DEFAULT_TTP_BAND_THRESHOLDS
 from .account_move import ACCOUNTING_USER_GROUPS
 
 #: Furthest from today (10 years) a date the addon schedules may be: the largest

@@ -257,10 +257,10 @@ def _customer_bands(customers, thresholds):
     expected loss made comparable across customers of any size, so the
     invoice bands' thresholds apply as they are.
     """
-    from ..ar_ai_collections import ttp_model as engine_ttp
+    from ..ar_ai_collections import ttp_calibration
 
     p_not_paid = 1.0 - customers["p_paid_30d"].to_numpy(dtype=float) / 100.0
-    return engine_ttp.ttp_bands(p_not_paid, thresholds)
+    return ttp_calibration.ttp_bands(p_not_paid, thresholds)
 
 
 def _customer_risk(scores, matrix):
@@ -305,6 +305,7 @@ def with_time_to_payment(scores, ttp, thresholds, no_driver):
     time-to-payment frame ``ttp``; the band is on P(not paid within 30 days)
     (``thresholds`` in %); the reasons are that model's, one per line.
     """
+    from ..ar_ai_collections import ttp_calibration
     from ..ar_ai_collections import ttp_model as engine_ttp
 
     ttp = ttp.set_index("invoice_id").reindex(scores["invoice_id"])
@@ -313,7 +314,7 @@ def with_time_to_payment(scores, ttp, thresholds, no_driver):
     for column in (*columns, "p_default"):
         out[column] = ttp[column].to_numpy()
     p_not_paid_30d = 1.0 - out["p_paid_30d"].to_numpy(dtype=float)
-    out["risk_band"] = engine_ttp.ttp_bands(p_not_paid_30d, thresholds)
+    out["risk_band"] = ttp_calibration.ttp_bands(p_not_paid_30d, thresholds)
     reasons = ttp["reasons"].fillna("").astype(str).str.split("; ")
     out["reasons"] = ["\n".join(r for r in items if r) or no_driver for items in reasons]
     return out

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from ar_ai_collections import cli
+from ar_ai_collections import ttp_calibration as tcal
 from ar_ai_collections import ttp_model as tm
 from ar_ai_collections.forecast import (
     DETAIL_COLUMNS,
@@ -89,7 +90,7 @@ def test_forecast_detail_rows(scores):
     group = detail.groupby(["currency", "customer_id", "band"])
     assert (group["expected"].sum() <= group["open_amount"].first() + 1e-6).all()
     # the thresholds drive the bands
-    expected = tm.ttp_bands(1.0 - scores.frame["p_paid_30d"].to_numpy(), (10.0, 20.0, 30.0))
+    expected = tcal.ttp_bands(1.0 - scores.frame["p_paid_30d"].to_numpy(), (10.0, 20.0, 30.0))
     assert set(detail["band"]) <= set(expected)
     # each open invoice's band, to split what it pays later by that band
     assert list(fc.invoices["invoice_id"]) == list(scores.frame["invoice_id"])

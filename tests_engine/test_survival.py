@@ -11,6 +11,8 @@ import pytest
 
 from ar_ai_collections import reasons
 from ar_ai_collections import survival as sv
+from ar_ai_collections import ttp_calibration as tcal
+from ar_ai_collections import ttp_curves as tc
 from ar_ai_collections import ttp_model as tm
 from ar_ai_collections.features import FEATURE_NAMES, _days, open_mask
 from ar_ai_collections.generator import generate_ledger
@@ -188,15 +190,15 @@ def test_dates_after_scoring_day_and_consistent(scores, history):
 def test_curve_readers_on_a_known_curve():
     # constant weekly hazard 0.5: S(k) = 0.5 ** k
     S = 0.5 ** np.arange(1, 53, dtype=float)[None, :]
-    np.testing.assert_allclose(tm.survival_days(S, np.array([7.0])), [0.5])
-    np.testing.assert_allclose(tm.survival_days(S, np.array([3.5])), [0.5**0.5])
-    np.testing.assert_allclose(tm.survival_days(S, np.array([0.0])), [1.0])
-    np.testing.assert_allclose(tm.survival_quantile_days(S, 0.5), [7.0])
-    np.testing.assert_allclose(tm.survival_quantile_days(S, 0.75), [14.0])
+    np.testing.assert_allclose(tc.survival_days(S, np.array([7.0])), [0.5])
+    np.testing.assert_allclose(tc.survival_days(S, np.array([3.5])), [0.5**0.5])
+    np.testing.assert_allclose(tc.survival_days(S, np.array([0.0])), [1.0])
+    np.testing.assert_allclose(tc.survival_quantile_days(S, 0.5), [7.0])
+    np.testing.assert_allclose(tc.survival_quantile_days(S, 0.75), [14.0])
     # a curve that never reaches its quantile: tail extrapolated, then capped
     flat = np.full((1, 52), 0.99)
-    assert tm.survival_quantile_days(flat, 0.5)[0] == sv.MAX_DAYS_AHEAD
-    out = tm.summarize_curve(S, np.array(["2026-03-20"], dtype="datetime64[D]"), AS_OF)
+    assert tc.survival_quantile_days(flat, 0.5)[0] == sv.MAX_DAYS_AHEAD
+    out = tc.summarize_curve(S, np.array(["2026-03-20"], dtype="datetime64[D]"), AS_OF)
     assert out["predicted_pay_date"][0] == np.datetime64("2026-04-07")
     assert out["expected_days_late"][0] == 18
 
@@ -216,26 +218,26 @@ def test_reasons_relative_to_company_average(model, scores):
 
 
 def test_bands_and_company_calibration(model, history):
-    bands = tm.ttp_bands(np.array([0.1, 0.4, 0.7, 0.9]))
+    bands = tcal.ttp_bands(np.array([0.1, 0.4, 0.7, 0.9]))
     assert list(bands) == ["low", "medium", "high", "critical"]
-    cal = tm.calibrate_company(model, history, as_of=AS_OF, window_days=84)
+    cal = tcal.calibrate_company(model, history, as_of=AS_OF, window_days=84)
     assert cal.n > 0
     p = np.linspace(0, 1, 11)
     mapped = cal.apply(p)
     assert (np.diff(mapped) >= 0).all() and (mapped >= 0).all() and (mapped <= 1).all()
-    assert tm.Calibration.from_json(cal.to_json()) == cal
-    identity = tm.fit_calibration(np.array([0.2, 0.3]), np.array([0.0, 1.0]))
+    assert tcal.Calibration.from_json(cal.to_json()) == cal
+    identity = tcal.fit_calibration(np.array([0.2, 0.3]), np.array([0.0, 1.0]))
     np.testing.assert_allclose(identity.apply(p), p)
     # a model systematically 20 points too high is pulled back down
     rng = np.random.default_rng(0)
     truth = rng.random(5000)
     y = (rng.random(5000) < truth).astype(float)
-    fitted = tm.fit_calibration(np.clip(truth + 0.2, 0, 1), y)
+    fitted = tcal.fit_calibration(np.clip(truth + 0.2, 0, 1), y)
     # (a logistic map only approximates an additive shift: 0.7 maps near 0.4)
     assert abs(fitted.apply(np.array([0.7]))[0] - 0.5) < 0.15
     # a model overconfident by one unit of log-odds is put back exactly
     logit = np.log(truth / (1 - truth))
-    shifted = tm.fit_calibration(1 / (1 + np.exp(-(logit + 1.0))), y)
+    shifted = tcal.fit_calibration(1 / (1 + np.exp(-(logit + 1.0))), y)
     for true_p in (0.2, 0.5, 0.8):
         raw = 1 / (1 + np.exp(-(np.log(true_p / (1 - true_p)) + 1.0)))
         assert abs(shifted.apply(np.array([raw]))[0] - true_p) < 0.04
@@ -246,12 +248,12 @@ def test_bands_and_company_calibration(model, history):
     # sharpened: its tail is not squeezed towards 0 (displayed ties), and the
     # mean probability still matches the outcomes
     timid = 1 / (1 + np.exp(-(logit / 2 - 0.5)))
-    capped = tm.fit_calibration(timid, y)
+    capped = tcal.fit_calibration(timid, y)
     z_grid = np.log(grid / (1 - grid))
     z_mapped = np.log(capped.apply(grid) / (1 - capped.apply(grid)))
     assert (np.diff(z_mapped) > 0).all()
     # (knots interpolated linearly in probability: local slopes within 5%)
-    assert (np.diff(z_mapped) <= np.diff(z_grid) * tm.MAX_CALIBRATION_SLOPE * 1.05).all()
+    assert (np.diff(z_mapped) <= np.diff(z_grid) * tcal.MAX_CALIBRATION_SLOPE * 1.05).all()
     assert abs(capped.apply(timid).mean() - y.mean()) < 0.01
     tail = np.array([1e-3, 2e-3, 4e-3])
     assert (np.diff(np.round(100 * capped.apply(tail), 2)) > 0).all()
@@ -266,12 +268,12 @@ def test_calibrated_scores_of_the_demo_ledger_rarely_tie():
     history = generate_ledger(customers=80, months=24, seed=7, end_date=end.date()).history
     trained = tm.train_ttp_model(history, as_of=end, version="demo", trained_at="demo")
     company_model = tm.TTPModel.from_bytes(trained.onnx_bytes)
-    company_model.calibration = tm.calibrate_company(company_model, history, as_of=end)
+    company_model.calibration = tcal.calibrate_company(company_model, history, as_of=end)
     frame = company_model.score(history, end).frame
     shown = np.round(100 * frame["p_paid_30d"], 2)
     assert len(shown) > 100
     assert shown.value_counts().max() <= 0.05 * len(shown)
-    bands = pd.Series(tm.ttp_bands(1 - frame["p_paid_30d"].to_numpy()))
+    bands = pd.Series(tcal.ttp_bands(1 - frame["p_paid_30d"].to_numpy()))
     assert bands.value_counts(normalize=True).max() <= 0.40
     assert (pd.to_datetime(frame["pay_date_low"]) > end).all()
 
@@ -285,8 +287,8 @@ def test_company_calibration_reads_nothing_after_its_date(model, history):
     for column in ("paid_date", "first_payment_date"):
         moved = later[column] > AS_OF
         later.loc[moved, column] = later.loc[moved, column] + pd.Timedelta(days=365)
-    cal = tm.calibrate_company(model, history, as_of=AS_OF, window_days=84)
-    assert tm.calibrate_company(model, later, as_of=AS_OF, window_days=84) == cal
+    cal = tcal.calibrate_company(model, history, as_of=AS_OF, window_days=84)
+    assert tcal.calibrate_company(model, later, as_of=AS_OF, window_days=84) == cal
 
 
 def test_refuses_other_files(tmp_path):
