@@ -4,7 +4,7 @@
     "name": "AI Collections",
     "summary": "Payment-risk scores, risk-aware dunning and a collector worklist "
     "on the invoicing screens, powered by ONNX models trained on your own history",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/ar-ai-collections/ar_ai_collections",
     "author": "AI Collections contributors",
