@@ -135,6 +135,8 @@ FAIRNESS_MIN_GROUP_SIZE = 30
 EXPERIMENT_CONFIDENCE = 0.95
 EXPERIMENT_POWER = 0.80
 EXPERIMENT_MIN_EFFECT = 0.05
+# Customers an arm needs before any verdict (variance and normal approximation).
+EXPERIMENT_MIN_ARM_CUSTOMERS = 30
 
 # Uploaded ONNX models larger than this are refused (company setting, in MB).
 DEFAULT_MAX_MODEL_MB = 50

@@ -27,13 +27,26 @@ too. A percentile bootstrap over customers (Poisson weights) is available to
 check the interval when amounts are very skewed.
 
 **Sample size** (80% power, two-sided 5%): the total needed to find an effect
-of ``min_effect`` (5 points) is ``(z_0.975 + z_0.8)^2 (v_A / w_A + v_B / w_B) /
+of ``min_effect`` (5 points) is ``(z_0.975 + z_0.8)^2 (v / w_A + v / w_B) /
 min_effect^2`` with ``w`` the arms' shares of the two arms' customers
-(Chow, Shao & Wang, *Sample Size Calculations in Clinical Research*, 4.2).
+(Chow, Shao & Wang, *Sample Size Calculations in Clinical Research*, 4.2) and
+``v`` the variance of both arms pooled within each band: the design assumes
+arms differing by about ``min_effect``, so a large difference observed on few
+customers (whose per-arm variances look small) does not shrink the plan. Each
+arm also needs ``EXPERIMENT_MIN_ARM_CUSTOMERS``: below that the variance
+behind both the interval and the plan is not estimated reliably.
 
-**Verdict**: a significant difference ("B collects 5.1 points more (95% CI
-2.0-8.2)"); otherwise "not enough data yet: about N more customers needed"
-while below that sample size, and "no difference detected" beyond it.
+**Verdict** (fixed-sample design, the honest rule): a difference is declared
+only once the planned sample size is reached AND its 95% CI excludes 0
+("B collects 5.1 points more (95% CI 2.0-8.2)"); ``significant`` means exactly
+that. Before the planned size the verdict is "not enough data yet: about N
+more customers needed", with the interim estimate and interval shown as such,
+however far from 0 the interval is: the results are measured every month, and
+stopping at the first look whose interval excludes 0 inflates the false
+positive rate well beyond 5% (Armitage, McPherson & Rowe, *J. R. Stat. Soc.
+A* 132, 1969: about 14% with five looks), while a tiny arm's interval rests
+on a variance and a normal approximation that do not hold yet. From the
+planned size on, "no difference detected" when the CI holds 0.
 """
 
 from __future__ import annotations
@@ -47,7 +60,12 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from .constants import EXPERIMENT_CONFIDENCE, EXPERIMENT_MIN_EFFECT, EXPERIMENT_POWER
+from .constants import (
+    EXPERIMENT_CONFIDENCE,
+    EXPERIMENT_MIN_ARM_CUSTOMERS,
+    EXPERIMENT_MIN_EFFECT,
+    EXPERIMENT_POWER,
+)
 
 #: Denominator turning 8 hash bytes into [0, 1).
 _TWO_64 = float(1 << 64)
@@ -166,6 +184,7 @@ def analyze(
     confidence: float = EXPERIMENT_CONFIDENCE,
     power: float = EXPERIMENT_POWER,
     min_effect: float = EXPERIMENT_MIN_EFFECT,
+    min_arm_customers: int = EXPERIMENT_MIN_ARM_CUSTOMERS,
     bootstrap: int = 0,
     seed: int = 0,
 ) -> ExperimentResult:
@@ -174,7 +193,8 @@ def analyze(
     ``data`` has one row per customer: ``arm``, optionally ``band`` (strata),
     and ``overdue`` with ``collected`` (``metric="amount"``) or ``paid`` (0/1,
     ``metric="customers"``). ``bootstrap`` > 0 adds a percentile bootstrap CI
-    with that many resamples.
+    with that many resamples. A difference is ``significant`` only from the
+    planned sample size on (see the module docstring).
     """
     if metric == "amount":
         x = data["overdue"].to_numpy(dtype=np.float64)
@@ -204,17 +224,21 @@ def analyze(
             sa, sb = pair & (band == b) & (arm == control), pair & (band == b) & (arm == other)
             ra, va = _ratio_stats(y[sa], x[sa])
             rb, vb = _ratio_stats(y[sb], x[sb])
+            _, pooled = _ratio_stats(y[sa | sb], x[sa | sb])
             weight = (sa.sum() + sb.sum()) / total
             diff += weight * (rb - ra)
             var += weight**2 * (va / max(sa.sum(), 1) + vb / max(sb.sum(), 1))
             share_a = sa.sum() / max(sa.sum() + sb.sum(), 1)
-            need += weight * (va / max(share_a, 1e-9) + vb / max(1 - share_a, 1e-9))
+            need += weight * pooled * (1 / max(share_a, 1e-9) + 1 / max(1 - share_a, 1e-9))
         se = math.sqrt(var) if var >= 0 else math.nan
         low, high = diff - z * se, diff + z * se
         p_value = 2 * (1 - NormalDist().cdf(abs(diff) / se)) if se > 0 else math.nan
-        significant = bool(np.isfinite(low) and (low > 0 or high < 0))
         required = (z + z_power) ** 2 * need / min_effect**2 if np.isfinite(need) else math.inf
+        # Every arm needs min_arm_customers too, at the arms' current shares.
+        for members in ((arm == control).sum(), (arm == other).sum()):
+            required = max(required, total * min_arm_customers / members)
         missing = max(0, math.ceil(required - total)) if np.isfinite(required) else -1
+        significant = bool(np.isfinite(low) and (low > 0 or high < 0) and missing == 0)
         comparisons.append(
             Comparison(
                 arm=other,
@@ -245,7 +269,12 @@ def _verdict(arm, control, diff, low, high, significant, missing, confidence) ->
         )
     if missing != 0:
         needed = "an unknown number of" if missing < 0 else f"about {missing}"
-        return f"not enough data yet: {needed} more customers needed"
+        interim = (
+            f" (so far {diff * 100:+.1f} points, {level} CI {low * 100:+.1f} to {high * 100:+.1f})"
+            if np.isfinite(low) and np.isfinite(high)
+            else ""
+        )
+        return f"not enough data yet: {needed} more customers needed{interim}"
     return (
         f"no difference detected between {arm} and {control} "
         f"({level} CI {low * 100:+.1f} to {high * 100:+.1f} points)"

@@ -73,7 +73,44 @@ def test_small_experiment_says_how_many_more_customers_are_needed():
     assert not c.significant
     # two proportions near 0.41, 5 points, 80% power: about 1,500 per arm
     assert 2600 < c.customers_needed + 300 < 3400
-    assert c.verdict == f"not enough data yet: about {c.customers_needed} more customers needed"
+    assert c.verdict.startswith(
+        f"not enough data yet: about {c.customers_needed} more customers needed (so far "
+    )
+
+
+def test_tiny_arms_with_a_big_observed_difference_declare_nothing_yet():
+    """Seeded: 12-25 customers per arm, B truly collecting 40-60 points more. The
+    interval often excludes 0, but the planned sample size is far off: no winner,
+    and the verdict says how many customers are missing (never both)."""
+    rng = np.random.default_rng(52)
+    excluded_zero = 0
+    for _ in range(200):
+        n = int(rng.integers(25, 51))
+        gap = rng.uniform(0.4, 0.6)
+        data = simulate_collections(n, {"A": 0.3, "B": 0.3 + gap}, rng, "amount")
+        if data["arm"].nunique() < 2:
+            continue
+        c = analyze(data, control="A").comparisons[0]
+        excluded_zero += c.ci_low > 0
+        assert not c.significant
+        assert c.customers_needed > 0 and c.verdict.startswith(
+            f"not enough data yet: about {c.customers_needed} more customers needed"
+        )
+    assert excluded_zero > 50  # the old rule would have declared these winners
+
+
+def test_a_winner_needs_the_planned_size_even_with_a_decisive_interval():
+    # 200 customers, B collects 30 points more: decisive, yet nothing is declared
+    # before the size planned for a 5-point effect (~3,000), nor before each arm has
+    # its minimum; planned for a 30-point effect (~90 customers) B wins.
+    data = simulate_collections(200, {"A": 0.3, "B": 0.6}, np.random.default_rng(1), "customers")
+    early = analyze(data, control="A", metric="customers").comparisons[0]
+    assert early.ci_low > 0 and not early.significant and 2500 < early.customers_needed < 3500
+    few = analyze(data, "A", "customers", min_effect=0.3, min_arm_customers=150).comparisons[0]
+    assert not few.significant and few.customers_needed > 0
+    planned = analyze(data, control="A", metric="customers", min_effect=0.3).comparisons[0]
+    assert planned.significant and planned.customers_needed == 0
+    assert planned.verdict.startswith("B collects ")
 
 
 def test_a_a_simulations_report_no_difference_in_95_percent_of_runs():
@@ -81,9 +118,10 @@ def test_a_a_simulations_report_no_difference_in_95_percent_of_runs():
     claims = 0
     for seed in range(runs):
         data = simulate_collections(
-            3000, {"A": 0.4, "B": 0.4}, np.random.default_rng(10_000 + seed), "customers"
+            4000, {"A": 0.4, "B": 0.4}, np.random.default_rng(10_000 + seed), "customers"
         )
         c = analyze(data, control="A", metric="customers").comparisons[0]
+        assert c.customers_needed == 0  # judged at the planned size, not before it
         claims += c.significant
     assert claims / runs <= 0.05
     assert c.significant or c.verdict.startswith(("no difference detected", "not enough data yet"))
