@@ -157,6 +157,9 @@ PORTAL_SUBMISSIONS_PER_HOUR = 10
 # --- Dunning run plan (ar_ai_collections.dunning_policy.plan_run) ---
 # Default days between two levels of the same invoice (a level's own spacing overrides it).
 DEFAULT_DUNNING_LEVEL_SPACING_DAYS = 7
+# Dunning timing: the risk band chooses the levels (risk-aware) or age alone does.
+DUNNING_TIMINGS = ("risk_aware", "age_only")
+DEFAULT_DUNNING_TIMING = "risk_aware"
 # Why a customer gets no communication in a run, in the order the guards apply (the
 # first that holds is recorded): customer settings, the run's own idempotence, the
 # customer's answers, then the invoices' holds, then amount, quota, clock, review.

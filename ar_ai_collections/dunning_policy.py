@@ -22,7 +22,12 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from .constants import DEFAULT_DUNNING_LEVEL_SPACING_DAYS, DUNNING_REASONS, RISK_BANDS
+from .constants import (
+    DEFAULT_DUNNING_LEVEL_SPACING_DAYS,
+    DEFAULT_DUNNING_TIMING,
+    DUNNING_REASONS,
+    RISK_BANDS,
+)
 from .dunning_guards import (
     DEFAULT_BUSINESS_HOUR_END,
     DEFAULT_BUSINESS_HOUR_START,
@@ -36,7 +41,13 @@ from .dunning_guards import (
     min_amount_ok,
     needs_review,
 )
-from .dunning_ladder import NO_LEVEL, band_index, graduated_next_rank, next_level_days
+from .dunning_ladder import (
+    NO_LEVEL,
+    band_index,
+    customer_strategy,
+    graduated_next_rank,
+    next_level_days,
+)
 
 __all__ = [
     "DEFAULT_PAYMENT_WINDOW_DAYS",
@@ -95,6 +106,9 @@ CUSTOMER_DEFAULTS = {
     "manual_mode": False,
     "sensitive": False,
     "unreconciled_payment": False,  # payment or credit on account, not matched yet
+    # Strategy (an experiment arm's), see dunning_ladder.customer_strategy:
+    "timing": None,  # "risk_aware" / "age_only"; None: RunParams.timing
+    "ladder": None,  # ids of the levels of its ladder (levels' level_id); None: all
 }
 LEVEL_DEFAULTS = {
     "spacing_days": DEFAULT_DUNNING_LEVEL_SPACING_DAYS,
@@ -125,6 +139,8 @@ class RunParams:
     :param review_amount: open balance (company currency) from which a human
         approves (0: never on amount)
     :param force_manual: also plan customers in manual follow-up
+    :param timing: the company's dunning timing (``DUNNING_TIMINGS``) for the
+        customers without their own ``timing``
     """
 
     today: date
@@ -138,6 +154,7 @@ class RunParams:
     review_amount: float = DEFAULT_REVIEW_AMOUNT
     engagement_window_days: int = DEFAULT_PAYMENT_WINDOW_DAYS
     force_manual: bool = False
+    timing: str = DEFAULT_DUNNING_TIMING
 
 
 @dataclass(frozen=True)
@@ -305,7 +322,9 @@ def plan_run(
 
     :param invoices: ``INVOICE_COLUMNS`` plus optional ``INVOICE_DEFAULTS`` columns
     :param customers: ``customer_id`` plus optional ``CUSTOMER_DEFAULTS`` columns;
-        a customer missing from it takes the defaults
+        a customer missing from it takes the defaults. ``timing`` and ``ladder``
+        are its strategy: age-only timing ignores the risk band (every level
+        applies by age), a ladder keeps only its levels
     :param levels: one row per level ordered by rank: ``days`` plus optional
         ``LEVEL_DEFAULTS`` columns (``band_<band>`` flags, ``spacing_days``,
         ``manual_review``, channel flags)
@@ -316,6 +335,9 @@ def plan_run(
     inv = _prepare_invoices(invoices, n_levels)
     if "customer_id" not in customers:
         raise ValueError("customers: column 'customer_id' is required")
+    repeated = customers["customer_id"].duplicated().to_numpy()
+    if repeated.any():
+        raise ValueError(f"customers: row {customers.index[np.argmax(repeated)]!r}: listed twice")
     today = float(np.datetime64(params.today, "D").astype(np.int64))
     window_start = today - params.engagement_window_days
 
@@ -326,6 +348,12 @@ def plan_run(
     promise_open = inv["promise_open"].to_numpy(bool)
     # A promise broken since the last level (NaN compares False: none broken).
     broken = ~promise_open & ~(broken_day < last_day) & ~np.isnan(broken_day)
+    age_only, ladder = customer_strategy(
+        inv["customer_id"],
+        customers,
+        levels["level_id"].to_numpy() if "level_id" in levels else None,
+        params.timing,
+    )
     due_rank, spaced = graduated_next_rank(
         inv["days_overdue"].to_numpy(),
         inv["band"].to_numpy(dtype=object),
@@ -335,6 +363,8 @@ def plan_run(
         level_bands,
         levels["spacing_days"].to_numpy(),
         broken,
+        age_only,
+        ladder,
     )
     # Part payment: since the last level, within the window, and after any broken
     # promise (the promise check already judged the payments made towards it).
@@ -362,9 +392,6 @@ def plan_run(
     codes, customer_ids = pd.factorize(inv["customer_id"])
     n_customers = customer_ids.size
     cust = pd.DataFrame({"customer_id": customer_ids})
-    repeated = customers["customer_id"].duplicated().to_numpy()
-    if repeated.any():
-        raise ValueError(f"customers: row {customers.index[np.argmax(repeated)]!r}: listed twice")
     cust = _with_defaults(cust.merge(customers, on="customer_id", how="left"), CUSTOMER_DEFAULTS)
 
     def per_customer(values, how, initial):

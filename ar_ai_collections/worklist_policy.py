@@ -101,6 +101,8 @@ class WorklistParams:
     # Personal follow-ups (emails) a collector handles per call slot: customers
     # worth a call beyond the call and follow-up slots get the automated reminder.
     follow_up_per_call: float = 3.0
+    # The call tier ("Call now") is used; off, worth-a-call customers get follow-ups.
+    call_tier: bool = True
 
 
 def no_pay_probability(
@@ -200,11 +202,14 @@ def assign_tiers(
 
     ``lines`` needs ``collector_id`` (int, 0 = unassigned), ``priority``,
     ``expected_value``, ``no_pay_probability`` (%), ``overdue_amount`` and may have
-    booleans ``snoozed``, ``escalated`` and ``contacted`` (reached recently, see
-    ``CONTACT_COOLDOWN_DAYS``). ``capacity`` maps collector ids to their
+    booleans ``snoozed``, ``escalated``, ``contacted`` (reached recently, see
+    ``CONTACT_COOLDOWN_DAYS``) and ``call_tier`` (the customer's strategy uses
+    calls; missing or None: ``params.call_tier``). ``capacity`` maps collector ids to their
     weekly call capacity (missing: ``params.default_capacity``).
 
     - snoozed lines are watched and use no capacity;
+    - lines without the call tier are never "Call now" (escalated or not) and use
+      no capacity; worth a call, they compete for the follow-up slots;
     - escalated lines are "Call now" first, whatever their value;
     - lines worth a call (expected value >= ``min_call_value`` and no-pay
       probability >= ``likely_pay``) fill their collector's remaining capacity by
@@ -233,7 +238,9 @@ def assign_tiers(
     tiers = np.where(overdue, AUTOMATED, WATCH).astype(object)
     caps = _capacities(collector, capacity, params.default_capacity)
     # Call slots: escalated first, then by priority, within each collector.
-    candidates = (worth_call & ~contacted) | escalated
+    candidates = ((worth_call & ~contacted) | escalated) & _bool_column(
+        lines, "call_tier", params.call_tier
+    )
     order = np.lexsort((-priority, ~escalated, collector))
     order = order[candidates[order]]
     rank = _rank_within(collector[order])
@@ -292,7 +299,9 @@ def _rank_within(groups: np.ndarray) -> np.ndarray:
     return pd.Series(groups).groupby(groups).cumcount().to_numpy()
 
 
-def _bool_column(frame: pd.DataFrame, name: str) -> np.ndarray:
+def _bool_column(frame: pd.DataFrame, name: str, default: bool = False) -> np.ndarray:
     if name not in frame:
-        return np.zeros(len(frame), dtype=bool)
-    return frame[name].fillna(False).to_numpy(dtype=bool)
+        return np.full(len(frame), default, dtype=bool)
+    values = frame[name].to_numpy(dtype=object)
+    values[pd.isna(values)] = default
+    return values.astype(bool)

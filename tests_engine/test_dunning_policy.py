@@ -523,3 +523,48 @@ def test_bad_input_names_the_row():
         plan([invoice(1, 1, 20), invoice(2, 1, 20)])
     with pytest.raises(ValueError, match="customers: row 1"):
         plan([invoice(1, 1, 20)], [{"customer_id": 1}, {"customer_id": 1}])
+
+
+def test_strategy_per_customer_timing_and_ladder():
+    """Same ledger, three strategies: risk-aware (the band picks the levels), age-only
+    (every level by age, like a classic ladder), and an arm's own set of levels."""
+    levels = ladder(level_id=[100, 101, 102, 103])
+    rows = [
+        invoice(customer, customer * 10, 100, "medium", last=FIRST, last_date=days_ago(30))
+        for customer in (1, 2, 3)
+    ] + [invoice(customer, customer * 10 + 1, -3, "low") for customer in (4, 5)]
+    customers = [
+        {"customer_id": 1, "timing": "risk_aware"},
+        {"customer_id": 2, "timing": "age_only"},
+        {"customer_id": 3, "timing": None},  # the company's timing
+        {"customer_id": 4, "timing": "risk_aware"},
+        {"customer_id": 5, "timing": "age_only"},
+    ]
+    result = plan(rows, customers, levels)
+    assert invoice_row(result, 10)["new_rank"] == FINAL  # medium: no call level
+    assert invoice_row(result, 20)["new_rank"] == CALL  # by age: the call level applies
+    assert invoice_row(result, 30)["new_rank"] == FINAL  # company default: risk-aware
+    assert customer_row(result, 4)["reason"] == "nothing_due"  # courtesy is for risky bands
+    assert customer_row(result, 5)["rank"] == COURTESY  # age-only: courtesy for everyone
+    # The company's timing is age-only: customer 3 follows it, 1 keeps its own.
+    result = plan(rows, customers, levels, timing="age_only")
+    assert invoice_row(result, 10)["new_rank"] == FINAL
+    assert invoice_row(result, 30)["new_rank"] == CALL
+    # An arm's ladder without the call level: age-only customer 2 goes to the final notice;
+    # an empty ladder means the whole ladder.
+    customers[1]["ladder"] = [101, 103]
+    customers[2]["ladder"] = []
+    result = plan(rows, customers, levels, timing="age_only")
+    assert invoice_row(result, 20)["new_rank"] == FINAL
+    assert invoice_row(result, 30)["new_rank"] == CALL
+    assert invoice_row(result, 10)["new_rank"] == FINAL
+
+
+def test_strategy_bad_input_names_the_row():
+    with pytest.raises(ValueError, match=r"customers: row 1: timing must be one of"):
+        plan(
+            [invoice(1, 1, 20), invoice(2, 2, 20)],
+            [{"customer_id": 1}, {"customer_id": 2, "timing": "fast"}],
+        )
+    with pytest.raises(ValueError, match="level_id"):
+        plan([invoice(1, 1, 20)], [{"customer_id": 1, "ladder": [1]}])

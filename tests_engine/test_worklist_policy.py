@@ -184,3 +184,20 @@ def test_expected_value_uses_p_paid_within_30_days_when_answered():
     assert lines.loc["B", "expected_value"] == pytest.approx(950.0)
     assert lines.loc["C", "expected_value"] == pytest.approx(600.0)
     assert lines["priority"].idxmax() == "B"
+
+
+def test_customers_without_the_call_tier_are_never_called():
+    lines = _lines(10, escalated=[True] + [False] * 9)
+    top = lines["priority"].nlargest(3).index
+    lines["call_tier"] = None  # the company's setting
+    lines.loc[[0, *top], "call_tier"] = False  # an arm without calls
+    tiers = wp.assign_tiers(lines, capacity={1: 3})
+    assert not (tiers[[0, *top]] == wp.CALL_NOW).any()
+    assert (tiers[[0, *top]] == wp.FOLLOW_UP).all()  # worth a call: personal follow-up
+    # Their call slots go to the others.
+    assert (tiers == wp.CALL_NOW).sum() == 3
+    # The company without the call tier: nobody is called, an arm with it is.
+    lines["call_tier"] = None
+    lines.loc[top[0], "call_tier"] = True
+    tiers = wp.assign_tiers(lines, capacity={1: 3}, params=wp.WorklistParams(call_tier=False))
+    assert tiers[tiers == wp.CALL_NOW].index.tolist() == [top[0]]
