@@ -1,7 +1,17 @@
-"""An arm of an A/B test of collection strategies, with its measured results."""
+"""An arm of an A/B test of collection strategies: its strategy and its measured results.
+
+The strategy applies to the arm's customers while the experiment runs: the
+dunning run and the worklist read it through the customers' assignments
+(``ai_dunning_run_select``, ``ai_collection_worklist``); customers not in a
+running experiment follow the company's settings. Adopting an arm makes its
+strategy the company's.
+"""
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+
+from ..ar_ai_collections.constants import DEFAULT_DUNNING_TIMING
+from .res_company import DUNNING_TIMING_SELECTION
 
 
 class AiCollectionExperimentArm(models.Model):
@@ -16,7 +26,28 @@ class AiCollectionExperimentArm(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     sequence = fields.Integer(default=10)
     name = fields.Char(required=True)
-    description = fields.Text(help="The strategy this arm applies (ladder, timing, call tier).")
+    description = fields.Text(help="The strategy this arm applies, in words.")
+    dunning_timing = fields.Selection(
+        DUNNING_TIMING_SELECTION,
+        default=DEFAULT_DUNNING_TIMING,
+        required=True,
+        help="Risk-aware: each level applies to the risk bands it is set for. Age-only: "
+        "every level applies by age alone, as on a classic ladder.",
+    )
+    dunning_level_ids = fields.Many2many(
+        "ai.dunning.level",
+        "ai_collection_experiment_arm_level_rel",
+        "arm_id",
+        "level_id",
+        string="Dunning Levels",
+        domain="[('company_id', '=', company_id)]",
+        help="The levels of the company's ladder this arm's customers climb; empty: all.",
+    )
+    worklist_call_tier = fields.Boolean(
+        string="Call Tier",
+        default=True,
+        help="Off, the worklist never puts this arm's customers in 'Call now'.",
+    )
     is_control = fields.Boolean(string="Control")
     allocation = fields.Float(
         string="Allocation (%)", default=50.0, help="Share of the customers assigned to it."
@@ -54,6 +85,14 @@ class AiCollectionExperimentArm(models.Model):
             if not 0.0 <= arm.allocation <= 100.0:
                 raise ValidationError(
                     self.env._("An allocation is a percentage between 0 and 100.")
+                )
+
+    @api.constrains("dunning_level_ids", "company_id")
+    def _check_dunning_levels(self):
+        for arm in self:
+            if arm.dunning_level_ids.company_id - arm.company_id:
+                raise ValidationError(
+                    self.env._("An arm's dunning levels belong to its experiment's company.")
                 )
 
     def action_adopt(self):

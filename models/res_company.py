@@ -6,6 +6,7 @@ from odoo.exceptions import ValidationError
 
 from ..ar_ai_collections.constants import (
     DEFAULT_BAND_THRESHOLDS,
+    DEFAULT_DUNNING_TIMING,
     DEFAULT_LATE_DAYS,
     DEFAULT_LIKELY_PAY_PROBABILITY,
     DEFAULT_MAX_MODEL_MB,
@@ -36,6 +37,7 @@ from .account_move import ACCOUNTING_USER_GROUPS
 #: promise horizon, snooze and dunning level offset. Further off, a date is corrupt
 #: data (the scheduled actions ignore it) and date arithmetic may overflow.
 MAX_DATE_OFFSET_DAYS = 3650
+DUNNING_TIMING_SELECTION = [("risk_aware", "Risk-aware"), ("age_only", "Age-only")]
 
 
 class ResCompany(models.Model):
@@ -169,6 +171,15 @@ class ResCompany(models.Model):
         default=True,
         groups=ACCOUNTING_USER_GROUPS,
     )
+    ai_dunning_timing = fields.Selection(
+        DUNNING_TIMING_SELECTION,
+        string="Dunning Timing",
+        default=DEFAULT_DUNNING_TIMING,
+        required=True,
+        help="Risk-aware: each level applies to the risk bands it is set for. Age-only: "
+        "every level applies by age alone, as on a classic ladder.",
+        groups=ACCOUNTING_USER_GROUPS,
+    )
     ai_dunning_max_contacts_7d = fields.Integer(
         string="Max Contacts per 7 Days",
         default=DEFAULT_MAX_CONTACTS_7D,
@@ -243,6 +254,13 @@ class ResCompany(models.Model):
         help="Default number of calls a collector makes per week; the worklist puts at "
         "most this many customers per collector in 'Call now' (a collector's own "
         "capacity, on the user, overrides it).",
+        groups=ACCOUNTING_USER_GROUPS,
+    )
+    ai_worklist_call_tier = fields.Boolean(
+        string="Call Tier",
+        default=True,
+        help="Off, the worklist puts nobody in 'Call now': customers worth a call get "
+        "personal follow-ups.",
         groups=ACCOUNTING_USER_GROUPS,
     )
     ai_worklist_min_call_value = fields.Monetary(

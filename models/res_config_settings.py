@@ -67,6 +67,7 @@ class ResConfigSettings(models.TransientModel):
     )
     ai_dunning_hour_start = fields.Float(related="company_id.ai_dunning_hour_start", readonly=False)
     ai_dunning_hour_end = fields.Float(related="company_id.ai_dunning_hour_end", readonly=False)
+    ai_dunning_timing = fields.Selection(related="company_id.ai_dunning_timing", readonly=False)
     ai_dunning_weekdays_only = fields.Boolean(
         related="company_id.ai_dunning_weekdays_only", readonly=False
     )
@@ -100,6 +101,9 @@ class ResConfigSettings(models.TransientModel):
     # ------------------------------------------------------------------
     # Worklist, promises to pay and disputes
     # ------------------------------------------------------------------
+    ai_worklist_call_tier = fields.Boolean(
+        related="company_id.ai_worklist_call_tier", readonly=False
+    )
     ai_worklist_call_capacity = fields.Integer(
         related="company_id.ai_worklist_call_capacity", readonly=False
     )
