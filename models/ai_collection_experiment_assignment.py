@@ -1,8 +1,34 @@
 """The arm a customer was assigned to in an experiment (sticky: once per customer)."""
 
 from odoo import fields, models
+from odoo.tools import SQL
 
 from .account_move import RISK_BAND_SELECTION
+
+
+def running_arm_join(company_id):
+    """LATERAL join on ``res_partner p``: ``arm.timing``, ``arm.call_tier`` and
+    ``arm.ladder`` (level ids) of the customer's arm in the company's running
+    experiment (the latest started when several run), NULLs when it is in none.
+    The dunning run's selection and the worklist refresh read strategies with it."""
+    return SQL(
+        """
+        LEFT JOIN LATERAL (
+              SELECT arm.dunning_timing AS timing,
+                     arm.worklist_call_tier AS call_tier,
+                     ARRAY(SELECT r.level_id
+                             FROM ai_collection_experiment_arm_level_rel r
+                            WHERE r.arm_id = arm.id) AS ladder
+                FROM ai_collection_experiment_assignment a
+                JOIN ai_collection_experiment e ON e.id = a.experiment_id
+                JOIN ai_collection_experiment_arm arm ON arm.id = a.arm_id
+               WHERE a.partner_id = p.id AND e.company_id = %s AND e.state = 'running'
+               ORDER BY e.date_start DESC, e.id DESC
+               LIMIT 1
+             ) arm ON TRUE
+        """,
+        company_id,
+    )
 
 
 class AiCollectionExperimentAssignment(models.Model):

@@ -9,6 +9,7 @@ from odoo.tools import SQL
 from ..ar_ai_collections import worklist_policy
 from ..ar_ai_collections.constants import WORKLIST_TIER_LABELS, WORKLIST_TIERS
 from .account_move import OPEN_INVOICE_DOMAIN, RISK_BAND_SELECTION
+from .ai_collection_experiment_assignment import running_arm_join
 from .cron_isolation import report_skipped, run_isolated
 from .res_company import MAX_DATE_OFFSET_DAYS
 
@@ -46,7 +47,8 @@ SELECT m.commercial_partner_id AS customer_id,
         OR m.ai_risk_band IN ('high', 'critical'))
 """
 
-# Per customer of the company: collector, band, last contact, open promise and disputes.
+# Per customer of the company: collector, band, last contact, open promise, disputes
+# and the call tier of its experiment arm (NULL: the company's).
 _CUSTOMERS_SQL = """
 SELECT p.id AS customer_id,
        COALESCE(p.ai_collector_id, 0) AS collector_id,
@@ -57,7 +59,8 @@ SELECT p.id AS customer_id,
        COALESCE(ds.n, 0) AS dispute_count,
        COALESCE(ds.amount, 0.0) AS dispute_amount,
        w.snooze_until,
-       COALESCE(w.escalated, FALSE) AS escalated
+       COALESCE(w.escalated, FALSE) AS escalated,
+       arm.call_tier
   FROM res_partner p
   LEFT JOIN LATERAL (
         SELECT MAX(l.date)::date AS last_date
@@ -79,6 +82,7 @@ SELECT p.id AS customer_id,
        ) ds ON TRUE
   LEFT JOIN ai_collection_worklist w
          ON w.partner_id = p.id AND w.company_id = %(company_id)s
+  %(running_arm)s
  WHERE p.id = ANY(%(customer_ids)s)
 """
 
@@ -387,6 +391,7 @@ class AiCollectionWorklist(models.Model):
             min_call_value=company.ai_worklist_min_call_value,
             likely_pay=company.ai_worklist_likely_pay,
             default_capacity=company.ai_worklist_call_capacity,
+            call_tier=company.ai_worklist_call_tier,
         )
 
     @api.model
@@ -422,7 +427,12 @@ class AiCollectionWorklist(models.Model):
             return lines
         lines["customer_id"] = lines["customer_id"].astype(int)
         cr.execute(
-            SQL(_CUSTOMERS_SQL, company_id=company.id, customer_ids=lines["customer_id"].tolist())
+            SQL(
+                _CUSTOMERS_SQL,
+                company_id=company.id,
+                customer_ids=lines["customer_id"].tolist(),
+                running_arm=running_arm_join(company.id),
+            )
         )
         columns = [desc[0] for desc in cr.description]
         customers = pd.DataFrame(cr.fetchall(), columns=columns)

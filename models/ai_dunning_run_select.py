@@ -16,6 +16,7 @@ from odoo.tools import SQL
 
 from ..ar_ai_collections import dunning_policy as policy
 from ..ar_ai_collections.constants import RISK_BANDS
+from .ai_collection_experiment_assignment import running_arm_join
 from .ai_collection_payment_plan import PLAN_ACTIVE_STATES
 from .ai_dunning_log import CONTACT_OUTCOMES
 
@@ -93,6 +94,8 @@ CUSTOMERS_SQL = """
            contact.contacts_7d,
            GREATEST(reply.last_reply, email.last_email) AS last_reply_date,
            call.last_call AS last_call_date,
+           arm.timing,
+           arm.ladder,
            EXISTS (
                SELECT 1
                  FROM account_move_line aml
@@ -134,6 +137,7 @@ CUSTOMERS_SQL = """
               AND mm.mail_activity_type_id = %(call_type)s
               AND mm.date >= %(since)s
       ) call ON TRUE
+  %(running_arm)s
      WHERE p.id = ANY(%(partner_ids)s)
 """
 
@@ -201,17 +205,18 @@ class AiDunningRun(models.AbstractModel):
         invoices = self._with_executed(invoices, levels)
         window = company.ai_dunning_payment_window_days or policy.DEFAULT_PAYMENT_WINDOW_DAYS
         cr.execute(
-            CUSTOMERS_SQL,
-            {
-                "company_id": company.id,
-                "partner_ids": list(partner_ids),
-                "week_ago": today - timedelta(days=7),
-                "since": today - timedelta(days=window),
-                "contacts": list(CONTACT_OUTCOMES),
-                "call_type": self.env["ir.model.data"]._xmlid_to_res_id(
+            SQL(
+                CUSTOMERS_SQL,
+                company_id=company.id,
+                partner_ids=list(partner_ids),
+                week_ago=today - timedelta(days=7),
+                since=today - timedelta(days=window),
+                contacts=list(CONTACT_OUTCOMES),
+                call_type=self.env["ir.model.data"]._xmlid_to_res_id(
                     "mail.mail_activity_data_call"
                 ),
-            },
+                running_arm=running_arm_join(company.id),  # the customer's experiment arm
+            )
         )
         columns = [desc[0] for desc in cr.description]
         customers = pd.DataFrame(cr.fetchall(), columns=columns)
@@ -252,6 +257,7 @@ class AiDunningRun(models.AbstractModel):
             engagement_window_days=company.ai_dunning_payment_window_days
             or policy.DEFAULT_PAYMENT_WINDOW_DAYS,
             force_manual=force_manual,
+            timing=company.ai_dunning_timing,
         )
 
     def _plan(self, company, levels, level_frame, partner_ids, now, **options):

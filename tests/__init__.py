@@ -37,4 +37,5 @@ from . import test_portal_plan
 from . import test_tour_payment_plan
 from . import test_collection_kpi
 from . import test_collection_governance
+from . import test_experiment_strategy
 from . import test_tour_insights
