@@ -269,8 +269,10 @@ class AiCollectionExperiment(models.Model):
         return True
 
     def _adopt(self, arm):
-        """End the experiment with ``arm`` adopted, recording who decided."""
+        """End the experiment with ``arm`` adopted: its strategy becomes the
+        company's, recording who decided in the chatter."""
         self.ensure_one()
+        arm._apply_to_company()
         self.write(
             {
                 "winner_arm_id": arm.id,
@@ -279,11 +281,16 @@ class AiCollectionExperiment(models.Model):
                 "date_stop": self.date_stop or fields.Date.context_today(self),
             }
         )
+        timing = dict(arm._fields["dunning_timing"]._description_selection(self.env))
         self.message_post(
             body=self.env._(
-                "%(arm)s adopted by %(user)s. Verdict: %(verdict)s",
+                "%(arm)s adopted by %(user)s: dunning timing %(timing)s, ladder %(ladder)s, "
+                "call tier %(call_tier)s. Verdict: %(verdict)s",
                 arm=arm.name,
                 user=self.env.user.name,
+                timing=timing[arm.dunning_timing],
+                ladder=", ".join(arm.dunning_level_ids.mapped("name")) or self.env._("unchanged"),
+                call_tier=self.env._("on") if arm.worklist_call_tier else self.env._("off"),
                 verdict=self.verdict or "-",
             )
         )
@@ -314,10 +321,15 @@ class AiCollectionExperiment(models.Model):
                             "name": self.env._("Age-only timing"),
                             "is_control": True,
                             "allocation": 50.0,
+                            "dunning_timing": "age_only",
                         }
                     ),
                     fields.Command.create(
-                        {"name": self.env._("Risk-aware timing"), "allocation": 50.0}
+                        {
+                            "name": self.env._("Risk-aware timing"),
+                            "allocation": 50.0,
+                            "dunning_timing": "risk_aware",
+                        }
                     ),
                 ],
             }

@@ -96,8 +96,27 @@ class AiCollectionExperimentArm(models.Model):
                 )
 
     def action_adopt(self):
-        """Adopt this arm: the experiment ends with it as the winner (managers)."""
+        """Adopt this arm (managers): its strategy becomes the company's and the
+        experiment ends with it as the winner."""
         self.ensure_one()
         self.experiment_id.check_access("write")
         self.experiment_id._adopt(self)
         return True
+
+    def _apply_to_company(self):
+        """Make this arm's strategy the company's: timing and call tier settings, and
+        its levels (when it has a set) as the active ladder, the others archived."""
+        self.ensure_one()
+        # sudo: company settings are admin-only; adopting is the managers' decision,
+        # their write access on the experiment was checked by action_adopt.
+        self.company_id.sudo().write(
+            {
+                "ai_dunning_timing": self.dunning_timing,
+                "ai_worklist_call_tier": self.worklist_call_tier,
+            }
+        )
+        if self.dunning_level_ids:
+            ladder = self.env["ai.dunning.level"].with_context(active_test=False)
+            ladder = ladder.search([("company_id", "=", self.company_id.id)])
+            (ladder - self.dunning_level_ids).filtered("active").write({"active": False})
+            self.dunning_level_ids.filtered(lambda level: not level.active).write({"active": True})

@@ -1,8 +1,8 @@
 """A/B tests change what the addon does: each arm's strategy reaches the dunning run
-and the worklist for its customers."""
+and the worklist for its customers, and adopting an arm makes it the company's."""
 
 from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .test_dunning import DunningCase
 from .worklist_common import WorklistCase
@@ -93,6 +93,56 @@ class TestExperimentDunning(DunningCase):
         self._run()
         self.assertEqual(self._levels_reached(in_arm), self.level_first | self.level_call)
         self.assertEqual(self._levels_reached(finished), self.level_first | self.level_second)
+
+    def test_adopting_an_arm_applies_its_strategy_to_the_company(self):
+        manager = new_test_user(
+            self.env, login="adopt_manager", groups="ar_ai_collections.group_collections_manager"
+        )
+        experiment = running_experiment(
+            self.env,
+            self.company,
+            {
+                "Control": {},
+                "Challenger": {
+                    "dunning_timing": "age_only",
+                    "worklist_call_tier": False,
+                    "dunning_level_ids": [(6, 0, (self.level_first | self.level_call).ids)],
+                },
+            },
+            {},
+        )
+        challenger = experiment.arm_ids.filtered(lambda arm: not arm.is_control)
+        self.assertEqual(self.company.ai_dunning_timing, "risk_aware")
+        self.assertTrue(self.company.ai_worklist_call_tier)
+        challenger.with_user(manager).action_adopt()
+        self.assertEqual(self.company.ai_dunning_timing, "age_only")
+        self.assertFalse(self.company.ai_worklist_call_tier)
+        ladder = self.env["ai.dunning.level"].search([("company_id", "=", self.company.id)])
+        self.assertEqual(ladder, self.level_first | self.level_call)
+        self.assertFalse(self.level_courtesy.active or self.level_second.active)
+        self.assertEqual(
+            (experiment.state, experiment.winner_arm_id, experiment.adopted_by_id),
+            ("done", challenger, manager),
+        )
+        note = experiment.message_ids[0].body
+        for words in ("Challenger adopted", "Age-only", "T first, T call", "call tier off"):
+            self.assertIn(words, note)
+        # The adopted ladder is the run's: after the first reminder, the call level.
+        partner = self._customer("After Adoption")
+        self._executed(self._invoice(partner, 35), self.level_first, days_ago=15)
+        self._run()
+        self.assertEqual(self._levels_reached(partner), self.level_first | self.level_call)
+
+    def test_adopting_an_arm_without_levels_keeps_the_ladder(self):
+        experiment = running_experiment(
+            self.env, self.company, {"Control": {}, "Other": {"dunning_timing": "age_only"}}, {}
+        )
+        ladder = self.env["ai.dunning.level"].search([("company_id", "=", self.company.id)])
+        experiment.arm_ids.filtered(lambda arm: not arm.is_control).action_adopt()
+        self.assertEqual(self.company.ai_dunning_timing, "age_only")
+        self.assertEqual(
+            self.env["ai.dunning.level"].search([("company_id", "=", self.company.id)]), ladder
+        )
 
     def test_arm_levels_belong_to_the_company(self):
         elsewhere = self.setup_other_company(name="Elsewhere")["company"]
