@@ -59,6 +59,7 @@ __all__ = [
     "RunPlan",
     "band_index",
     "business_hours_ok",
+    "customer_strategy",
     "frequency_cap_ok",
     "graduated_next_rank",
     "local_hours",

@@ -129,7 +129,7 @@ class AiDunningRun(models.AbstractModel):
         if conversations:
             self._execute(company, conversations, stats)
         done = reached[reached["customer_id"].isin(list(claimed))]
-        self._stamp_invoices(levels, level_frame, done, now)
+        self._stamp_invoices(levels, level_frame, done, now, customers)
 
     def _insert_logs(self, company, rows, level_ids, outcomes, reasons, now, run_uuid, conflict):
         """Insert one log line per row of ``rows`` (plan invoice rows); return the
@@ -161,12 +161,19 @@ class AiDunningRun(models.AbstractModel):
         )
         return self.env.cr.fetchall()
 
-    def _stamp_invoices(self, levels, level_frame, rows, now):
+    def _stamp_invoices(self, levels, level_frame, rows, now, customers=None):
         """Record the level, its date and when the next level may fall due on the
-        invoices reaching a level (``rows``) and the next date on their customers."""
+        invoices reaching a level (``rows``) and the next date on their customers
+        (by each customer's strategy in ``customers``, else the company's)."""
         if rows.empty:
             return
         level_ids = np.asarray(levels.ids)
+        age_only, ladder = policy.customer_strategy(
+            rows["customer_id"],
+            pd.DataFrame({"customer_id": []}) if customers is None else customers,
+            level_ids,
+            levels.company_id.ai_dunning_timing,
+        )
         wait = policy.next_level_days(
             rows["days_overdue"].to_numpy(),
             rows["band"].to_numpy(dtype=object),
@@ -175,6 +182,8 @@ class AiDunningRun(models.AbstractModel):
             level_frame["days"].to_numpy(),
             level_frame[[c for c in level_frame if c.startswith("band_")]].to_numpy(bool),
             level_frame["spacing_days"].to_numpy(),
+            age_only,
+            ladder,
         )
         today = now.date()
         next_dates = [None if np.isnan(w) else today + timedelta(days=int(w)) for w in wait]

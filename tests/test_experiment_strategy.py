@@ -1,10 +1,12 @@
 """A/B tests change what the addon does: each arm's strategy reaches the dunning run
 and the worklist for its customers, and adopting an arm makes it the company's."""
 
+from datetime import timedelta
+
 from odoo.exceptions import ValidationError
 from odoo.tests import new_test_user, tagged
 
-from .test_dunning import DunningCase
+from .test_dunning import TODAY, DunningCase
 from .worklist_common import WorklistCase
 
 
@@ -90,9 +92,13 @@ class TestExperimentDunning(DunningCase):
         running_experiment(
             self.env, self.company, {"Full": {}, "Short": short}, {finished: "Short"}, "done"
         )
+        fresh = self._invoice(in_arm, 9)  # reaches the first reminder now
         self._run()
         self.assertEqual(self._levels_reached(in_arm), self.level_first | self.level_call)
         self.assertEqual(self._levels_reached(finished), self.level_first | self.level_second)
+        # Its next level is the call (day 30), not the second reminder (day 20).
+        self.assertEqual(fresh.ai_dunning_level_id, self.level_first)
+        self.assertEqual(fresh.ai_dunning_next_date, TODAY + timedelta(days=21))
 
     def test_adopting_an_arm_applies_its_strategy_to_the_company(self):
         manager = new_test_user(
