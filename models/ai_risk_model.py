@@ -100,6 +100,13 @@ class AiRiskModel(models.Model):
     )
     trained_by_id = fields.Many2one("res.users", readonly=True)
     trained_at = fields.Datetime(string="Trained On", readonly=True)
+    approval_note = fields.Text(
+        string="Why Promote",
+        help="Required to promote the model by hand: the reason a manager gives "
+        "(automatic promotions write the held-out comparison).",
+    )
+    approved_by_id = fields.Many2one("res.users", string="Approved By", readonly=True)
+    approved_at = fields.Datetime(string="Approved On", readonly=True)
 
     def init(self):
         # At most one champion per company and model type, enforced by the database.
@@ -129,10 +136,19 @@ class AiRiskModel(models.Model):
         return models[:1]._get_form_action()
 
     def action_promote(self):
-        """Make this model the champion of its company (the previous one is archived)."""
+        """Make this model the champion of its company (the previous one is archived),
+        recording the manager who approved it and why (required)."""
         self.check_access("write")
         for model in self:
-            model._promote()
+            if not (model.approval_note or "").strip():
+                raise UserError(
+                    self.env._(
+                        "Say why %(model)s should become the champion (Why Promote) "
+                        "before promoting it.",
+                        model=model.display_name,
+                    )
+                )
+            model._promote(model.approval_note)
         return True
 
     def action_set_archived(self):
@@ -204,8 +220,9 @@ class AiRiskModel(models.Model):
             "views": [(False, "form")],
         }
 
-    def _promote(self):
-        """Make this model champion once the engine accepts it (trial prediction).
+    def _promote(self, reason):
+        """Make this model champion once the engine accepts it (trial prediction),
+        approved by the current user for ``reason``.
 
         :raise UserError: the engine refuses the model; the champion stays.
         """
@@ -221,8 +238,21 @@ class AiRiskModel(models.Model):
             previous.message_post(
                 body=self.env._("Replaced as champion by %(model)s.", model=self.display_name)
             )
-        self.write({"state": "champion"})
-        self.message_post(body=self.env._("Promoted to champion."))
+        self.write(
+            {
+                "state": "champion",
+                "approved_by_id": self.env.user.id,
+                "approved_at": fields.Datetime.now(),
+                "approval_note": reason,
+            }
+        )
+        self.message_post(
+            body=self.env._(
+                "Promoted to champion, approved by %(user)s: %(reason)s",
+                user=self.env.user.name,
+                reason=reason,
+            )
+        )
 
     def _load_risk_model(self):
         """Return the engine model of this record: a RiskModel, or a TTPModel for a
@@ -416,7 +446,7 @@ class AiRiskModel(models.Model):
         company = self.company_id
         champion = self._get_champion(company, self.model_type)
         if not champion:
-            self._promote()
+            self._promote(self.env._("Automatic: the first model of its type."))
             return
         if self.model_type == "ttp":
             held_out = evaluation.compare_ttp(champion, history, cut=self.train_end)
@@ -430,31 +460,32 @@ class AiRiskModel(models.Model):
             comparison = evaluation.compare_risk(self, champion, history)
         margin = company.ai_risk_promotion_margin
         beats = comparison["challenger_auc"] >= comparison["champion_auc"] + margin
-        self.message_post(
-            body=self.env._(
-                "Held-out comparison from %(start)s (%(n)s invoices): challenger AUC "
-                "%(challenger).3f, champion %(champion_name)s AUC %(champion).3f, margin "
-                "%(margin).3f: %(decision)s.",
-                start=comparison["start"],
-                n=comparison["n"],
-                challenger=comparison["challenger_auc"],
-                champion_name=champion.display_name,
-                champion=comparison["champion_auc"],
-                margin=margin,
-                decision=self.env._("promoted") if beats else self.env._("kept as challenger"),
-            )
+        summary = self.env._(
+            "Held-out comparison from %(start)s (%(n)s invoices): challenger AUC "
+            "%(challenger).3f, champion %(champion_name)s AUC %(champion).3f, margin "
+            "%(margin).3f: %(decision)s.",
+            start=comparison["start"],
+            n=comparison["n"],
+            challenger=comparison["challenger_auc"],
+            champion_name=champion.display_name,
+            champion=comparison["champion_auc"],
+            margin=margin,
+            decision=self.env._("promoted") if beats else self.env._("kept as challenger"),
         )
+        self.message_post(body=summary)
         if beats:
-            self._promote()
+            self._promote(self.env._("Automatic: %(comparison)s", comparison=summary))
 
     @api.model
     def _cron_retrain(self):
-        """Monthly job: train a challenger for each company whose champion is due."""
+        """Monthly job: train a challenger for each company whose champion is due, or
+        whose monitoring alerted since the last retraining."""
         # The cron runs as the superuser: every company, no record rule.
         companies = self.env["res.company"].search([("ai_risk_enabled", "=", True)])
         for company in companies:
             champion = self._get_champion(company)
-            if champion and champion.trained_at:
+            # A monitoring alert makes the retraining due whatever the interval.
+            if champion and champion.trained_at and not company.ai_risk_retrain_required:
                 due = champion.trained_at + relativedelta(
                     months=company.ai_risk_retrain_interval, days=-1
                 )
@@ -462,7 +493,8 @@ class AiRiskModel(models.Model):
                     continue
             try:
                 with self.env.cr.savepoint():
-                    self._train_for_company(company)
+                    if self._train_for_company(company):
+                        company.ai_risk_retrain_required = False
             except Exception as error:  # whatever it is, the other companies go on
                 report_skipped(company, self.env._("Risk model retraining"), error)
         return True
