@@ -290,6 +290,36 @@ class ResCompany(models.Model):
         groups=ACCOUNTING_USER_GROUPS,
     )
 
+    # What one contact costs: the KPIs' cost per unit collected.
+    ai_cost_email = fields.Monetary(
+        string="Cost per Email",
+        currency_field="currency_id",
+        groups=ACCOUNTING_USER_GROUPS,
+    )
+    ai_cost_letter = fields.Monetary(
+        string="Cost per Letter",
+        currency_field="currency_id",
+        groups=ACCOUNTING_USER_GROUPS,
+    )
+    ai_cost_call = fields.Monetary(
+        string="Cost per Call",
+        currency_field="currency_id",
+        groups=ACCOUNTING_USER_GROUPS,
+    )
+
+    @api.constrains("ai_cost_email", "ai_cost_letter", "ai_cost_call")
+    def _check_ai_contact_costs(self):
+        for company in self:
+            if min(company.ai_cost_email, company.ai_cost_letter, company.ai_cost_call) < 0:
+                raise ValidationError(self.env._("A contact cannot cost less than nothing."))
+
+    def _ai_contact_costs(self):
+        """The engine's ContactCosts of this company (company currency)."""
+        from ..ar_ai_collections.kpis import ContactCosts
+
+        self.ensure_one()
+        return ContactCosts(self.ai_cost_email, self.ai_cost_letter, self.ai_cost_call)
+
     @api.constrains("ai_dunning_hour_start", "ai_dunning_hour_end", "ai_dunning_max_contacts_7d")
     def _check_ai_dunning_guards(self):
         for company in self:

@@ -76,6 +76,9 @@ class ResConfigSettings(models.TransientModel):
     ai_dunning_weekdays_only = fields.Boolean(
         related="company_id.ai_dunning_weekdays_only", readonly=False
     )
+    ai_cost_email = fields.Monetary(related="company_id.ai_cost_email", readonly=False)
+    ai_cost_letter = fields.Monetary(related="company_id.ai_cost_letter", readonly=False)
+    ai_cost_call = fields.Monetary(related="company_id.ai_cost_call", readonly=False)
     ai_dunning_min_amount = fields.Monetary(
         related="company_id.ai_dunning_min_amount", readonly=False
     )
