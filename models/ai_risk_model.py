@@ -102,6 +102,7 @@ class AiRiskModel(models.Model):
     trained_at = fields.Datetime(string="Trained On", readonly=True)
     approval_note = fields.Text(
         string="Why Promote",
+        tracking=True,
         help="Required to promote the model by hand: the reason a manager gives "
         "(automatic promotions write the held-out comparison).",
     )
