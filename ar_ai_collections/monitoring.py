@@ -21,9 +21,10 @@ Input: a *prediction log*, one row per invoice scored at a date, with
 * **Forecast error** of the cash forecast, ``WAPE = sum |actual - forecast| /
   sum actual`` over weeks, the forecast putting each invoice's amount in the
   week of its ``expected_date`` and the actual in the week it was paid.
-* :func:`alerts` applies the thresholds: realized AUC more than
-  :data:`~.constants.MONITOR_AUC_DROP` below the validation AUC, PSI above
-  :data:`~.constants.MONITOR_PSI_ALERT`, ECE above :data:`~.constants.MONITOR_ECE_ALERT`.
+* :func:`alerts` applies the :class:`Thresholds` (a company's Settings; by
+  default realized AUC more than :data:`~.constants.MONITOR_AUC_DROP` below the
+  validation AUC, PSI above :data:`~.constants.MONITOR_PSI_ALERT`, ECE above
+  :data:`~.constants.MONITOR_ECE_ALERT`, months of :data:`MIN_OUTCOMES` outcomes or more).
 """
 
 from __future__ import annotations
@@ -140,6 +141,15 @@ def feature_psi(
     return {n: psi(reference[:, j], current[:, j], bins) for j, n in enumerate(names)}
 
 
+def wape(actual, forecast) -> float:
+    """``sum |actual - forecast| / sum actual`` (NaN when nothing was collected)."""
+    actual = np.asarray(actual, dtype=np.float64)
+    total = actual.sum()
+    if total <= 0:
+        return float("nan")
+    return float(np.abs(actual - np.asarray(forecast, dtype=np.float64)).sum() / total)
+
+
 def forecast_wape(
     predictions: pd.DataFrame, history: pd.DataFrame, as_of, by: str = "W"
 ) -> pd.DataFrame:
@@ -170,30 +180,48 @@ def forecast_wape(
         periods = periods[ended & (periods.end_time >= start)]
         a = actual.reindex(periods, fill_value=0.0)
         f = forecast.reindex(periods, fill_value=0.0)
-        total = a.sum()
-        wape = float(np.abs(a - f).sum() / total) if total > 0 else float("nan")
-        rows.append({"month": month, "periods": len(periods), "actual": total, "wape": wape})
+        rows.append(
+            {"month": month, "periods": len(periods), "actual": a.sum(), "wape": wape(a, f)}
+        )
     return pd.DataFrame(rows, columns=["month", "periods", "actual", "wape"])
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When a monitoring run alerts (the defaults are :mod:`.constants`')."""
+
+    auc_drop: float = MONITOR_AUC_DROP
+    psi_limit: float = MONITOR_PSI_ALERT
+    ece_limit: float = MONITOR_ECE_ALERT
+    min_outcomes: int = MIN_OUTCOMES
+
+
+DEFAULT_THRESHOLDS = Thresholds()
 
 
 def alerts(
     monthly: pd.DataFrame,
     validation_auc: float | None,
     psi_by_subject: Mapping[str, Mapping[str, float]] | None = None,
-    auc_drop: float = MONITOR_AUC_DROP,
-    psi_limit: float = MONITOR_PSI_ALERT,
-    ece_limit: float = MONITOR_ECE_ALERT,
-    min_outcomes: int = MIN_OUTCOMES,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    subject: str = "model",
 ) -> list[Alert]:
     """Thresholds crossed, month by month.
 
     ``monthly`` is :func:`performance` by month; ``psi_by_subject`` maps a month
-    to ``{feature or "score": PSI}``. Months with fewer than ``min_outcomes``
-    realized outcomes are not judged on AUC/ECE (too noisy).
+    to ``{feature or "score": PSI}``. Months with fewer than
+    ``thresholds.min_outcomes`` realized outcomes are not judged on AUC/ECE (too
+    noisy). ``subject`` names the model judged (its alerts' subject).
     """
+    auc_drop, psi_limit, ece_limit = (
+        thresholds.auc_drop,
+        thresholds.psi_limit,
+        thresholds.ece_limit,
+    )
+    label = "" if subject == "model" else f"{subject} "
     found: list[Alert] = []
     for row in monthly.itertuples(index=False):
-        if row.n < min_outcomes:
+        if row.n < thresholds.min_outcomes:
             continue
         if (
             validation_auc is not None
@@ -204,10 +232,11 @@ def alerts(
                 Alert(
                     "auc_drop",
                     row.month,
-                    "model",
+                    subject,
                     float(row.auc),
                     validation_auc - auc_drop,
-                    f"{row.month}: realized AUC {row.auc:.3f}, validation {validation_auc:.3f} "
+                    f"{row.month}: {label}realized AUC {row.auc:.3f}, "
+                    f"validation {validation_auc:.3f} "
                     f"(down {validation_auc - row.auc:.3f}, limit {auc_drop})",
                 )
             )
@@ -216,10 +245,10 @@ def alerts(
                 Alert(
                     "ece",
                     row.month,
-                    "model",
+                    subject,
                     float(row.ece),
                     ece_limit,
-                    f"{row.month}: calibration error {row.ece:.3f} above {ece_limit}",
+                    f"{row.month}: {label}calibration error {row.ece:.3f} above {ece_limit}",
                 )
             )
     for month, values in (psi_by_subject or {}).items():
@@ -243,50 +272,9 @@ def alerts(
 CALENDAR_FEATURES = ("month_sin", "month_cos", "tenure_days", "n_settled_log")
 
 
-def log_predictions(model, history: pd.DataFrame, start, end) -> tuple[pd.DataFrame, np.ndarray]:
-    """Score every invoice issued in ``[start, end]`` at its issue date, as production logs it.
-
-    Returns the prediction log (``invoice_id, snapshot_date, model, p_late,
-    expected_date, band``) and the feature matrix (rows aligned with the log),
-    for backfills, drills and the reference sample of :func:`monitor`.
-    """
-    from .features import _days, build_snapshot_features
-    from .scoring import risk_bands
-
-    issued = history["invoice_date"]
-    rows = np.flatnonzero(
-        ((issued >= pd.Timestamp(start)) & (issued <= pd.Timestamp(end))).to_numpy()
-    )
-    X = build_snapshot_features(history, rows, _days(issued.iloc[rows]))
-    p_late, _, days_late = model.predict(X)
-    due = history["due_date"].to_numpy()[rows]
-    log = pd.DataFrame(
-        {
-            "invoice_id": history["invoice_id"].to_numpy()[rows],
-            "snapshot_date": issued.to_numpy()[rows],
-            "model": model.metadata.version,
-            "p_late": p_late,
-            "expected_date": due + np.rint(days_late).astype("timedelta64[D]"),
-            "band": risk_bands(p_late),
-        }
-    )
-    return log, X
-
-
-def score_book(model, history: pd.DataFrame, as_of) -> tuple[np.ndarray, np.ndarray]:
-    """``(p_late, features)`` of the invoices open at ``as_of``, as the daily scoring sees them.
-
-    The open book is the population to watch for drift: it is what the model
-    scores every day, and a change in how customers pay shows in it (more
-    overdue invoices, older balances) before the outcomes come in.
-    """
-    from .features import build_features
-
-    features = build_features(history[history["invoice_date"] <= pd.Timestamp(as_of)], as_of)
-    return model.predict(features.X)[0], features.X
-
-
-def backtest_auc(log: pd.DataFrame, history: pd.DataFrame, deployed, days: int = 90) -> float:
+def backtest_auc(
+    log: pd.DataFrame, history: pd.DataFrame, deployed, days: int = 90, target: str = "p_late"
+) -> float:
     """Realized AUC of the logged predictions maturing in the ``days`` before ``deployed``.
 
     The baseline of the AUC alert: measured like the monthly realized AUC
@@ -294,10 +282,10 @@ def backtest_auc(log: pd.DataFrame, history: pd.DataFrame, deployed, days: int =
     scores invoices 30 and 60 days into their life and runs higher.
     """
     deployed = pd.Timestamp(deployed)
-    outcomes = realized_outcomes(log, history, deployed)
+    outcomes = realized_outcomes(log, history, deployed, target=target)
     window = outcomes["outcome_date"] >= deployed - pd.Timedelta(days=days)
     known = outcomes[window & outcomes["outcome"].notna()]
-    return roc_auc(known["outcome"].to_numpy(dtype=bool), known["p_late"].to_numpy())
+    return roc_auc(known["outcome"].to_numpy(dtype=bool), known[target].to_numpy())
 
 
 @dataclass
@@ -323,158 +311,55 @@ def monitor(
     reference_scores: np.ndarray | None = None,
     current_scores: np.ndarray | None = None,
     late_days: int = DEFAULT_LATE_DAYS,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> MonitoringReport:
     """A monthly run at ``run_date``.
 
     Performance: the logged predictions whose outcome became known in the run's
     month (and the earlier months, for the trend). Drift: the ``current``
-    features (and scores), typically :func:`score_book` at the run date, against
+    features (and scores), typically :func:`.prediction_log.score_book` at the run date, against
     the ``reference`` ones (the same at the end of the training period). Alerts
     concern the run's month only; :data:`CALENDAR_FEATURES` are not alerted on.
     """
     run = pd.Timestamp(run_date)
     month = run.strftime("%Y-%m")
-    log = log[(pd.to_datetime(log["snapshot_date"]) <= run).to_numpy()]
-    outcomes = realized_outcomes(log, history, run, late_days)
-    monthly = performance(outcomes)
-    by_band = performance(outcomes[outcomes["month"] == month], by=("month", "band"))
     drift = feature_psi(reference, current, feature_names)
     if reference_scores is not None and current_scores is not None:
         drift["score"] = psi(reference_scores, current_scores)
     judged = {k: v for k, v in drift.items() if k not in CALENDAR_FEATURES}
-    found = alerts(monthly[monthly["month"] == month], validation_auc, {month: judged})
-    wape = forecast_wape(log, history, run) if "expected_date" in log else pd.DataFrame()
-    return MonitoringReport(str(run.date()), monthly, by_band, drift, wape, found)
-
-
-def inject_payment_delay(
-    history: pd.DataFrame, customers, from_date, days: int, end=None
-) -> pd.DataFrame:
-    """A drill: ``customers`` pay ``days`` later every invoice due from ``from_date`` on.
-
-    Payments pushed past ``end`` (default: the history's last date) become open.
-    """
-    out = history.copy()
-    end = pd.Timestamp(end) if end is not None else pd.Timestamp(out["paid_date"].max())
-    hit = out["customer_id"].isin(list(customers)) & (out["due_date"] >= pd.Timestamp(from_date))
-    delay = pd.Timedelta(days=days)
-    for column in ("paid_date", "first_payment_date"):
-        shifted = out.loc[hit, column] + delay
-        out.loc[hit, column] = shifted.where(shifted <= end)
-    return out
-
-
-@dataclass
-class DrillResult:
-    """What the monitoring saw in :func:`drift_drill`.
-
-    ``runs``: one row per scenario (``control``, ``drift``) and monthly run with
-    the realized ``auc``, ``ece``, ``n``, the largest judged feature PSI and
-    its feature, the score PSI and the alert kinds. ``retraining``: per
-    follow-up month, realized AUC and ECE of the first model and of the model
-    retrained at the last drift run, on the same invoices.
-    """
-
-    validation_auc: float
-    runs: pd.DataFrame
-    retraining: pd.DataFrame
-
-
-def drift_drill(
-    history: pd.DataFrame,
-    customers,
-    change_date,
-    delay_days: int = 30,
-    runs: int = 2,
-    followup_runs: int = 3,
-    validation_days: int = 90,
-    reference_months: int = 3,
-    train=None,
-) -> DrillResult:
-    """Check the monitoring end to end on a behaviour change it must catch.
-
-    ``customers`` start paying ``delay_days`` later from ``change_date``
-    (:func:`inject_payment_delay`). A model is trained ``validation_days``
-    before the change, its validation AUC measured on the predictions that
-    matured in between (out of sample, :func:`backtest_auc`), and the open books
-    of its last ``reference_months`` month ends are the drift reference. It is
-    monitored at the ``runs`` month ends from the change, on the unchanged history
-    (``control``) and on the changed one (``drift``); then a model retrained at
-    the last run is compared with the first one over ``followup_runs`` more
-    months. ``train(history, as_of)`` returns a :class:`~.scoring.RiskModel`
-    (default: :func:`~.training.train_model`, exported to ONNX and loaded).
-    """
-    from .features import FEATURE_NAMES
-
-    if train is None:
-        train = _train_onnx
-    change = pd.Timestamp(change_date)
-    drifted = inject_payment_delay(history, customers, change, delay_days)
-    month_ends = pd.date_range(change, periods=runs + followup_runs, freq="ME")
-    model = train(history, change - pd.Timedelta(days=1))
-    reference_dates = pd.date_range(
-        end=change - pd.Timedelta(days=1), periods=reference_months, freq="ME"
+    report = monitor_performance(log, history, run, validation_auc, "p_late", late_days, thresholds)
+    report.psi = drift
+    report.alerts = sorted(
+        report.alerts + alerts(report.monthly.iloc[:0], None, {month: judged}, thresholds),
+        key=lambda a: (a.month, a.kind, -a.value),
     )
-    window = (change - pd.Timedelta(days=180), month_ends[-1])
-    rows, validation = [], float("nan")
-    for scenario, hist in (("control", history), ("drift", drifted)):
-        log, _ = log_predictions(model, hist, *window)
-        validation = backtest_auc(log, hist, change, validation_days)
-        books = [score_book(model, hist, d) for d in reference_dates]
-        ref_scores = np.concatenate([b[0] for b in books])
-        ref_X = np.vstack([b[1] for b in books])
-        for number, run in enumerate(month_ends[:runs], start=1):
-            scores, X = score_book(model, hist, run)
-            report = monitor(
-                log, hist, run, validation, ref_X, X, FEATURE_NAMES, ref_scores, scores
-            )
-            month = report.monthly[report.monthly["month"] == run.strftime("%Y-%m")]
-            judged = {k: v for k, v in report.psi.items() if k not in CALENDAR_FEATURES}
-            worst = max(judged, key=lambda k: np.nan_to_num(judged[k]))
-            rows.append(
-                {
-                    "scenario": scenario,
-                    "run": number,
-                    "run_date": report.run_date,
-                    "auc": float(month["auc"].iloc[0]) if len(month) else float("nan"),
-                    "ece": float(month["ece"].iloc[0]) if len(month) else float("nan"),
-                    "n": int(month["n"].iloc[0]) if len(month) else 0,
-                    "max_psi_feature": worst,
-                    "max_psi": judged[worst],
-                    "score_psi": report.psi.get("score", float("nan")),
-                    "alerts": sorted({a.kind for a in report.alerts}),
-                }
-            )
-    retrained = train(drifted, month_ends[runs - 1])
-    start = month_ends[runs - 1] + pd.Timedelta(days=1)
-    outcomes = {}
-    for name, m in (("first", model), ("retrained", retrained)):
-        log, _ = log_predictions(m, drifted, start, month_ends[-1])
-        outcomes[name] = performance(realized_outcomes(log, drifted, month_ends[-1])).set_index(
-            "month"
-        )
-    follow = []
-    for run in month_ends[runs:]:
-        month = run.strftime("%Y-%m")
-        if month not in outcomes["first"].index:
-            continue
-        first, new = outcomes["first"].loc[month], outcomes["retrained"].loc[month]
-        follow.append(
-            {
-                "month": month,
-                "n": int(first["n"]),
-                "auc_first": float(first["auc"]),
-                "auc_retrained": float(new["auc"]),
-                "ece_first": float(first["ece"]),
-                "ece_retrained": float(new["ece"]),
-            }
-        )
-    return DrillResult(validation, pd.DataFrame(rows), pd.DataFrame(follow))
+    return report
 
 
-def _train_onnx(history: pd.DataFrame, as_of):
-    """The production path: train, export to ONNX, load the ONNX model."""
-    from .scoring import RiskModel
-    from .training import train_model
+def monitor_performance(
+    log: pd.DataFrame,
+    history: pd.DataFrame,
+    run_date,
+    validation_auc: float | None,
+    target: str = "p_late",
+    late_days: int = DEFAULT_LATE_DAYS,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    subject: str = "model",
+) -> MonitoringReport:
+    """The realized accuracy of a prediction log at ``run_date`` (no drift).
 
-    return RiskModel.from_bytes(train_model(history, as_of=as_of).onnx_bytes)
+    Per month of the outcomes and, for the run's month, per band; the cash
+    forecast error when the log has expected dates; alerts on the run's month.
+    ``target`` is ``p_late`` (risk model) or ``p_paid_30`` (time to payment).
+    """
+    run = pd.Timestamp(run_date)
+    month = run.strftime("%Y-%m")
+    log = log[(pd.to_datetime(log["snapshot_date"]) <= run).to_numpy()]
+    outcomes = realized_outcomes(log, history, run, late_days, target)
+    monthly = performance(outcomes, target)
+    by_band = performance(outcomes[outcomes["month"] == month], target, by=("month", "band"))
+    found = alerts(
+        monthly[monthly["month"] == month], validation_auc, thresholds=thresholds, subject=subject
+    )
+    wape = forecast_wape(log, history, run) if "expected_date" in log else pd.DataFrame()
+    return MonitoringReport(str(run.date()), monthly, by_band, {}, wape, found)

@@ -3,7 +3,7 @@
 
 On a generated ledger (``--customers`` over 30 months), the customers of
 ``--countries`` (about half of them by default) start paying 30 days later
-from 2024-10-01. :func:`ar_ai_collections.monitoring.drift_drill` trains the
+from 2024-10-01. :func:`ar_ai_collections.monitoring_drill.drift_drill` trains the
 model with the engine's training API (ONNX, scored with onnxruntime) 90 days
 before the change, monitors the next two month ends on the unchanged
 (control) and the changed (drift) ledger, retrains at the second run and
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ar_ai_collections.generator import generate_ledger  # noqa: E402
-from ar_ai_collections.monitoring import drift_drill  # noqa: E402
+from ar_ai_collections.monitoring_drill import drift_drill  # noqa: E402
 
 
 def main() -> None:

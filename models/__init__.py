@@ -2,11 +2,13 @@
 from . import account_move
 from . import account_move_line
 from . import res_company
+from . import res_company_insights
 from . import res_config_settings
 from . import res_partner
 
 # Models of the addon
 from . import ai_risk_model
+from . import ai_risk_model_training
 from . import ai_risk_scoring
 
 # Demo ledger loader

@@ -37,13 +37,11 @@ BUCKET_SELECTION = list(
     )
 )
 #: Figures of a ``month`` row stored under the engine's names; ``add`` is stored as
-#: ``average_days_delinquent``, aging and recovery as rows of their own, contact
-#: costs not at all (no cost per contact is set).
+#: ``average_days_delinquent``, aging and recovery as rows of their own.
 MONTH_FIGURES = tuple(
     column
     for column in engine_kpis.KPI_COLUMNS[engine_kpis.KPI_COLUMNS.index("invoiced") :]
-    if not column.startswith(("aging_", "recovery_"))
-    and column not in ("add", "contact_cost", "cost_per_unit_collected")
+    if not column.startswith(("aging_", "recovery_")) and column != "add"
 )
 
 # Ledger detail of each posted customer invoice of a company, in company currency
@@ -183,6 +181,19 @@ class AiCollectionKpi(models.Model):
     dispute_resolve_days = fields.Float(
         string="Days to Resolve", readonly=True, aggregator="avg", digits=(16, 2)
     )
+    contact_cost = fields.Monetary(
+        string="Contact Costs",
+        readonly=True,
+        help="Emails, letters and calls of the invoices settled in the month, at the "
+        "costs of Settings.",
+    )
+    cost_per_unit_collected = fields.Float(
+        string="Cost per Unit Collected",
+        readonly=True,
+        aggregator="avg",
+        digits=(16, 4),
+        help="Contact costs / collected.",
+    )
     dso_last_month = fields.Float(
         string="DSO Last Month", compute="_compute_comparisons", digits=(16, 2)
     )
@@ -268,7 +279,9 @@ class AiCollectionKpi(models.Model):
         if history is None:
             return 0
         ledger = self._ledger(company, history)
-        report = engine_kpis.compute_kpis(ledger, as_of=pd.Timestamp(as_of))
+        report = engine_kpis.compute_kpis(
+            ledger, as_of=pd.Timestamp(as_of), costs=company._ai_contact_costs()
+        )
         # The engine adds rows for all currencies only when there are several; with
         # one, its rows are those of all currencies (empty invoice currency).
         codes = ledger["currency"].unique().tolist()

@@ -15,26 +15,19 @@ them (``check_access``) on the records it changes, so a manager of company A
 cannot archive or promote company B's models by calling the buttons on B's ids.
 The engine refuses a model file (size, external data, operators, trial
 prediction: ``ar_ai_collections/model_guard.py``) before it is registered or
-promoted.
+promoted. Training and the monthly retraining: ``ai_risk_model_training.py``.
 """
 
 import base64
 import json
-import logging
 
 import numpy as np
 import pandas as pd
-from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_datetime
 from odoo.tools.sql import create_index
-
-from . import risk_model_evaluation as evaluation
-from .cron_isolation import report_skipped
-
-_logger = logging.getLogger(__name__)
 
 # Loaded onnxruntime sessions, keyed by (database, record id, write date).
 _SESSION_CACHE = {}
@@ -100,6 +93,14 @@ class AiRiskModel(models.Model):
     )
     trained_by_id = fields.Many2one("res.users", readonly=True)
     trained_at = fields.Datetime(string="Trained On", readonly=True)
+    approval_note = fields.Text(
+        string="Why Promote",
+        tracking=True,
+        help="Required to promote the model by hand: the reason a manager gives "
+        "(automatic promotions write the held-out comparison).",
+    )
+    approved_by_id = fields.Many2one("res.users", string="Approved By", readonly=True)
+    approved_at = fields.Datetime(string="Approved On", readonly=True)
 
     def init(self):
         # At most one champion per company and model type, enforced by the database.
@@ -129,10 +130,19 @@ class AiRiskModel(models.Model):
         return models[:1]._get_form_action()
 
     def action_promote(self):
-        """Make this model the champion of its company (the previous one is archived)."""
+        """Make this model the champion of its company (the previous one is archived),
+        recording the manager who approved it and why (required)."""
         self.check_access("write")
         for model in self:
-            model._promote()
+            if not (model.approval_note or "").strip():
+                raise UserError(
+                    self.env._(
+                        "Say why %(model)s should become the champion (Why Promote) "
+                        "before promoting it.",
+                        model=model.display_name,
+                    )
+                )
+            model._promote(model.approval_note)
         return True
 
     def action_set_archived(self):
@@ -204,8 +214,9 @@ class AiRiskModel(models.Model):
             "views": [(False, "form")],
         }
 
-    def _promote(self):
-        """Make this model champion once the engine accepts it (trial prediction).
+    def _promote(self, reason):
+        """Make this model champion once the engine accepts it (trial prediction),
+        approved by the current user for ``reason``.
 
         :raise UserError: the engine refuses the model; the champion stays.
         """
@@ -221,8 +232,21 @@ class AiRiskModel(models.Model):
             previous.message_post(
                 body=self.env._("Replaced as champion by %(model)s.", model=self.display_name)
             )
-        self.write({"state": "champion"})
-        self.message_post(body=self.env._("Promoted to champion."))
+        self.write(
+            {
+                "state": "champion",
+                "approved_by_id": self.env.user.id,
+                "approved_at": fields.Datetime.now(),
+                "approval_note": reason,
+            }
+        )
+        self.message_post(
+            body=self.env._(
+                "Promoted to champion, approved by %(user)s: %(reason)s",
+                user=self.env.user.name,
+                reason=reason,
+            )
+        )
 
     def _load_risk_model(self):
         """Return the engine model of this record: a RiskModel, or a TTPModel for a
@@ -330,142 +354,6 @@ class AiRiskModel(models.Model):
             onnx_bytes, risk_model.metadata, company, source, filename=filename
         )
         return self.create(values)
-
-    @api.model
-    def _train_for_company(self, company, raise_if_too_small=False):
-        """Train a risk and a time-to-payment model on ``company``'s history and
-        register them.
-
-        The first model of each type becomes champion; later ones are challengers
-        promoted only if they beat the champion of their type on the same period
-        by the company's promotion margin (the comparison is posted on the
-        challenger).
-
-        :return: the new records, risk model first (empty when the history is too
-            small; the risk model alone when too small for a time-to-payment one)
-        """
-        from ..ar_ai_collections import training as engine_training
-
-        self._check_can_register(company)
-        history = self.env["ai.risk.scoring"]._extract_history(company)
-        settled = 0 if history is None else int(history["paid_date"].notna().sum())
-        if history is None or settled < company.ai_risk_min_history:
-            message = self.env._(
-                "Not enough settled invoices to train a model: %(settled)s, at least "
-                "%(minimum)s needed (Settings). The bundled default model keeps scoring.",
-                settled=settled,
-                minimum=company.ai_risk_min_history,
-            )
-            if raise_if_too_small:
-                raise UserError(message)
-            _logger.info("Payment risk training skipped for company %s: %s", company.id, message)
-            return self.browse()
-        as_of = pd.Timestamp(fields.Date.context_today(self.with_company(company)))
-        trained = engine_training.train_model(
-            history,
-            as_of=as_of,
-            late_days=company.ai_risk_late_days,
-            progress=lambda msg: _logger.info("Payment risk training: %s", msg),
-        )
-        record = self.create(
-            self._values_from_engine(trained.onnx_bytes, trained.metadata, company, "trained")
-        )
-        record._promote_if_better(history)
-        return record | self._train_ttp_for_company(company, history, as_of)
-
-    @api.model
-    def _train_ttp_for_company(self, company, history, as_of):
-        """Train, calibrate and register the company's time-to-payment model.
-
-        :return: the new record, or empty when the history has too few payments
-        """
-        from ..ar_ai_collections import training as engine_training
-        from ..ar_ai_collections import ttp_model as engine_ttp
-        from ..ar_ai_collections.ttp_calibration import calibrate_company
-
-        try:
-            trained = engine_ttp.train_ttp_model(
-                history,
-                as_of=as_of,
-                progress=lambda msg: _logger.info("Time-to-payment training: %s", msg),
-            )
-        except engine_training.NotEnoughHistoryError as error:
-            _logger.info("Time-to-payment training skipped for company %s: %s", company.id, error)
-            return self.browse()
-        model = engine_ttp.TTPModel.from_bytes(trained.onnx_bytes)
-        calibration = calibrate_company(model, history, as_of=as_of)
-        model.calibration = calibration
-        metadata = trained.metadata
-        values = self._values_from_engine(trained.onnx_bytes, metadata, company, "trained")
-        values.update(
-            model_type="ttp",
-            name=self._model_name(self.env._("Time to payment"), "trained"),
-            onnx_filename=f"ttp_model_{metadata.version}.onnx",
-            n_rows=metadata.n_periods,
-            calibration_json=calibration.to_json(),
-        )
-        record = self.create(values)
-        record.auc = evaluation.compare_ttp(record, history, model)["auc"]
-        record._promote_if_better(history)
-        return record
-
-    def _promote_if_better(self, history):
-        """Promote this new model if its type has no champion, or if it beats the
-        champion on the same period by the company's margin (posted on it)."""
-        self.ensure_one()
-        company = self.company_id
-        champion = self._get_champion(company, self.model_type)
-        if not champion:
-            self._promote()
-            return
-        if self.model_type == "ttp":
-            held_out = evaluation.compare_ttp(champion, history, cut=self.train_end)
-            comparison = {
-                "start": held_out["start"],
-                "n": held_out["n"],
-                "challenger_auc": self.auc,
-                "champion_auc": held_out["auc"],
-            }
-        else:
-            comparison = evaluation.compare_risk(self, champion, history)
-        margin = company.ai_risk_promotion_margin
-        beats = comparison["challenger_auc"] >= comparison["champion_auc"] + margin
-        self.message_post(
-            body=self.env._(
-                "Held-out comparison from %(start)s (%(n)s invoices): challenger AUC "
-                "%(challenger).3f, champion %(champion_name)s AUC %(champion).3f, margin "
-                "%(margin).3f: %(decision)s.",
-                start=comparison["start"],
-                n=comparison["n"],
-                challenger=comparison["challenger_auc"],
-                champion_name=champion.display_name,
-                champion=comparison["champion_auc"],
-                margin=margin,
-                decision=self.env._("promoted") if beats else self.env._("kept as challenger"),
-            )
-        )
-        if beats:
-            self._promote()
-
-    @api.model
-    def _cron_retrain(self):
-        """Monthly job: train a challenger for each company whose champion is due."""
-        # The cron runs as the superuser: every company, no record rule.
-        companies = self.env["res.company"].search([("ai_risk_enabled", "=", True)])
-        for company in companies:
-            champion = self._get_champion(company)
-            if champion and champion.trained_at:
-                due = champion.trained_at + relativedelta(
-                    months=company.ai_risk_retrain_interval, days=-1
-                )
-                if fields.Datetime.now() < due:
-                    continue
-            try:
-                with self.env.cr.savepoint():
-                    self._train_for_company(company)
-            except Exception as error:  # whatever it is, the other companies go on
-                report_skipped(company, self.env._("Risk model retraining"), error)
-        return True
 
 
 def _to_date(value):

@@ -36,6 +36,12 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.ai_risk_promotion_margin", readonly=False
     )
     ai_risk_model_max_mb = fields.Integer(related="company_id.ai_risk_model_max_mb", readonly=False)
+    ai_monitor_auc_drop = fields.Float(related="company_id.ai_monitor_auc_drop", readonly=False)
+    ai_monitor_psi_max = fields.Float(related="company_id.ai_monitor_psi_max", readonly=False)
+    ai_monitor_ece_max = fields.Float(related="company_id.ai_monitor_ece_max", readonly=False)
+    ai_monitor_min_outcomes = fields.Integer(
+        related="company_id.ai_monitor_min_outcomes", readonly=False
+    )
     ai_risk_model_status = fields.Char(
         string="Scoring Model", compute="_compute_ai_risk_model_status"
     )
@@ -71,6 +77,9 @@ class ResConfigSettings(models.TransientModel):
     ai_dunning_weekdays_only = fields.Boolean(
         related="company_id.ai_dunning_weekdays_only", readonly=False
     )
+    ai_cost_email = fields.Monetary(related="company_id.ai_cost_email", readonly=False)
+    ai_cost_letter = fields.Monetary(related="company_id.ai_cost_letter", readonly=False)
+    ai_cost_call = fields.Monetary(related="company_id.ai_cost_call", readonly=False)
     ai_dunning_min_amount = fields.Monetary(
         related="company_id.ai_dunning_min_amount", readonly=False
     )

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from ..ar_ai_collections import experiments as engine_experiments
@@ -54,6 +54,7 @@ class TestCollectionGovernance(AccountTestInvoicingCommon):
         run adds nothing."""
         log = self._monitor(END)
         self.assertTrue(len(log))
+        self.company.ai_risk_retrain_required = False  # whatever the first run found
         months = self._rows("ai.model.monitoring", kind="month")
         self.assertTrue(months)
         measured = months.filtered(lambda r: r.n >= 20)
@@ -75,7 +76,9 @@ class TestCollectionGovernance(AccountTestInvoicingCommon):
             max(steady, 0.25),
             self._rows("ai.model.monitoring", kind="alert").mapped("message"),
         )
-        alerts = self._rows("ai.model.monitoring", kind="alert", month=later.replace(day=1))
+        alerts = self._rows(
+            "ai.model.monitoring", kind="alert", model_type="risk", month=later.replace(day=1)
+        )
         self.assertIn("psi", alerts.mapped("alert_kind"))
         for alert in alerts:
             if alert.alert_kind == "auc_drop":
@@ -88,13 +91,114 @@ class TestCollectionGovernance(AccountTestInvoicingCommon):
         self.assertIn(alerts.activity_ids.user_id, managers)
         shift = alerts.filtered(lambda a: a.alert_kind == "psi")[0]
         self.assertIn(f"{shift.subject} has shifted", alerts.activity_ids.note)
+        self.assertIn("next monthly retraining is mandatory", alerts.activity_ids.note)
+        self.assertTrue(self.company.ai_risk_retrain_required)
         self._monitor(later)
-        again = self._rows("ai.model.monitoring", kind="alert", month=later.replace(day=1))
+        again = self._rows(
+            "ai.model.monitoring", kind="alert", model_type="risk", month=later.replace(day=1)
+        )
         self.assertEqual(again, alerts, "a repeated run keeps the alerts and their activities")
         self.assertEqual(len(again.activity_ids), 1)
         self.assertEqual(
             len(self._rows("ai.model.monitoring", kind="drift", run_date=later)), len(shifted)
         )
+
+    def test_monitoring_thresholds_come_from_the_settings(self):
+        """The same run alerts or not with the company's thresholds: PSI and ECE
+        limits, and the outcomes a month needs to be judged."""
+        later = END + dt.timedelta(days=31)
+        month = later.replace(day=1)
+
+        def alert_kinds(**settings):
+            self.company.write(settings)
+            self._monitor(later)
+            alerts = self._rows("ai.model.monitoring", kind="alert", model_type="risk", month=month)
+            return set(alerts.mapped("alert_kind"))
+
+        self.assertIn("psi", alert_kinds())
+        self.assertNotIn("psi", alert_kinds(ai_monitor_psi_max=50.0))
+        self.assertIn("psi", alert_kinds(ai_monitor_psi_max=0.25))
+        judged = self._rows("ai.model.monitoring", kind="month", model_type="risk", month=month)
+        self.assertTrue(judged and judged.n > 0, "the month has outcomes to judge")
+        self.assertNotIn("ece", alert_kinds(ai_monitor_ece_max=1.0, ai_monitor_min_outcomes=1))
+        self.assertIn("ece", alert_kinds(ai_monitor_ece_max=judged.ece / 2))
+        self.assertNotIn("ece", alert_kinds(ai_monitor_min_outcomes=judged.n + 1))
+        with self.assertRaises(ValidationError):
+            self.company.ai_monitor_psi_max = -0.1
+        # Settings are company fields behind the accounting groups.
+        settings = self.env["res.config.settings"].create({"ai_monitor_auc_drop": 0.08})
+        settings.execute()
+        self.assertEqual(self.company.ai_monitor_auc_drop, 0.08)
+
+    def test_time_to_payment_monitoring_sees_customers_stop_paying(self):
+        """The TTP model's P(paid within 30 days) is judged per month and band
+        against the payments within 30 days of the snapshot. A month after the
+        ledger's end nobody has paid since: the month's invoices are paid far less
+        often than predicted, its calibration error is worse than any earlier
+        month's, and with the ECE limit at the worst earlier month the alert fires
+        for the TTP model only then (its own rows, alert and activity)."""
+        self.company.ai_monitor_min_outcomes = 20  # 30 customers: 35-45 outcomes a month
+        self._monitor(END)
+        ttp = self._rows("ai.model.monitoring", kind="month", model_type="ttp")
+        judged = ttp.filtered(lambda r: r.n >= 20)
+        self.assertGreaterEqual(len(judged), 6)
+        for row in judged:
+            self.assertTrue(0.6 < row.auc <= 1.0 and 0.0 <= row.ece <= 1.0, row.month)
+        june = ttp.filtered(lambda r: r.month == END.replace(day=1))
+        bands = self._rows("ai.model.monitoring", kind="band", model_type="ttp", run_date=END)
+        self.assertEqual(sum(bands.mapped("n")), june.n)
+        usual = sum(judged.mapped("positive_rate")) / len(judged)
+        self.company.ai_monitor_ece_max = max(judged.mapped("ece"))
+        self._monitor(END)
+        self.assertFalse(self._rows("ai.model.monitoring", kind="alert", model_type="ttp"))
+
+        later = END + dt.timedelta(days=31)
+        month = later.replace(day=1)
+        self._monitor(later)
+        stopped = self._rows("ai.model.monitoring", kind="month", model_type="ttp", month=month)
+        self.assertGreaterEqual(stopped.n, 20)
+        self.assertLess(stopped.positive_rate, usual / 2)
+        self.assertGreater(stopped.ece, self.company.ai_monitor_ece_max)
+        alerts = self._rows("ai.model.monitoring", kind="alert", model_type="ttp", month=month)
+        self.assertIn(("ece", "ttp"), [(a.alert_kind, a.subject) for a in alerts])
+        self.assertEqual(len(alerts.activity_ids), 1)
+        self.assertIn("Time to payment", alerts.activity_ids.summary)
+        self.assertTrue(self.company.ai_risk_retrain_required)
+
+    def test_cash_forecast_error_per_week(self):
+        """WAPE of the forecast made a week ahead (each weekly snapshot's first week)
+        against what was collected; later weeks of a snapshot do not count."""
+        Forecast = self.env["ai.cash.forecast"]
+        base = {"company_id": self.company.id, "currency_id": self.company.currency_id.id}
+        weeks = [
+            (dt.date(2025, 6, 2), 1, 100.0, 80.0),
+            (dt.date(2025, 6, 9), 1, 50.0, 50.0),
+            (dt.date(2025, 6, 9), 2, 500.0, 0.0),  # two weeks ahead: not judged
+            (dt.date(2025, 6, 30), 1, 10.0, 0.0),  # not over at the run date
+        ]
+        Forecast.create(
+            [
+                {
+                    **base,
+                    "is_snapshot": True,
+                    "forecast_date": start - dt.timedelta(days=7 * week - 6),
+                    "week": week,
+                    "date_start": start,
+                    "date_end": start + dt.timedelta(days=6),
+                    "expected_amount": expected,
+                    "actual_amount": collected,
+                }
+                for start, week, expected, collected in weeks
+            ]
+        )
+        self._monitor(END)
+        rows = self._rows("ai.model.monitoring", kind="forecast")
+        self.assertEqual(sorted(rows.mapped("month")), [dt.date(2025, 6, 2), dt.date(2025, 6, 9)])
+        self.assertEqual(set(rows.mapped("model_type")), {"ttp"})
+        first, second = rows.sorted("month")
+        self.assertAlmostEqual(first.wape, 25.0)
+        self.assertEqual((first.expected_amount, first.collected_amount), (100.0, 80.0))
+        self.assertAlmostEqual(second.wape, 0.0)
 
     def test_fairness_report_follows_the_engine_rules(self):
         self.env["ai.collection.kpi"]._refresh(self.company, today=END)

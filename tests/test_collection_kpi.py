@@ -23,7 +23,7 @@ import datetime as dt
 
 from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 AS_OF = dt.date(2025, 3, 31)
@@ -177,6 +177,60 @@ class TestCollectionKpi(AccountTestInvoicingCommon):
         self.assertAlmostEqual(march.dso_last_month, 28.0, places=2)
         self.assertAlmostEqual(march.cei_last_month, 100.0, places=2)
         self.assertEqual(march.dso_last_year, 0.0)
+
+    def test_cost_per_unit_collected_uses_the_settings_costs(self):
+        """Contacts are booked in the month their invoice is settled, or the report's
+        month while it is open: I1 (paid in February) got an email and a letter, I2
+        (open, 300 left) two emails, I3 (open) a letter; a skipped reminder costs
+        nothing. Costs 2.50 per email, 4.00 per letter: February 6.50 for 1000
+        collected, March 2 x 2.50 + 4.00 = 9.00 for 200 collected."""
+        self.company.write({"ai_cost_email": 2.5, "ai_cost_letter": 4.0, "ai_cost_call": 7.0})
+        i1, i2, i3 = self.env["account.move"].search(
+            [("partner_id", "=", self.alpha.id), ("move_type", "=", "out_invoice")],
+            order="invoice_date",
+        )
+        contacts = (
+            (i1, "email, letter", "sent"),
+            (i2, "email", "sent"),
+            (i2, "email", "sent"),
+            (i2, "email", "skipped"),
+            (i3, "letter", "sent"),
+        )
+        for days, (invoice, action, outcome) in enumerate(contacts, start=5):
+            # One level per contact: an invoice reaches each level once.
+            level = self.env["ai.dunning.level"].create(
+                {
+                    "name": f"Costs {days}",
+                    "days": days,
+                    "send_email": False,
+                    "company_id": self.company.id,
+                }
+            )
+            # sudo: only the dunning run writes its log
+            self.env["ai.dunning.log"].sudo().create(
+                {
+                    "company_id": self.company.id,
+                    "partner_id": self.alpha.id,
+                    "move_id": invoice.id,
+                    "level_id": level.id,
+                    "action": action,
+                    "outcome": outcome,
+                }
+            )
+        self._refresh()
+        usd = self.company.currency_id
+        february, march = self._row(FEBRUARY, currency=usd), self._row(MARCH, currency=usd)
+        self.assertAlmostEqual(february.contact_cost, 6.5, places=2)
+        self.assertAlmostEqual(february.cost_per_unit_collected, 6.5 / 1000.0, places=4)
+        self.assertAlmostEqual(march.contact_cost, 9.0, places=2)
+        self.assertAlmostEqual(march.cost_per_unit_collected, 9.0 / 200.0, places=4)
+        self.assertAlmostEqual(self._row(MARCH).cost_per_unit_collected, 9.0 / 200.0, places=4)
+        # Another price list, another figure; negative costs are refused.
+        self.company.ai_cost_letter = 0.0
+        self._refresh()
+        self.assertAlmostEqual(self._row(MARCH, currency=usd).contact_cost, 5.0, places=2)
+        with self.assertRaises(ValidationError):
+            self.company.ai_cost_email = -1.0
 
     def test_monthly_job_is_idempotent(self):
         self.company.ai_risk_enabled = True

@@ -50,7 +50,7 @@ class TestTtpRegistryUpgrade(RiskLedgerMixin, AccountTestInvoicingCommon):
     def _previous_champion(self):
         Model = self.env["ai.risk.model"]
         champion = Model._create_from_bytes(DEFAULT_RISK_ONNX.read_bytes(), self.company)
-        champion._promote()
+        champion._promote("The test's champion.")
         self.assertEqual(champion.model_type, "risk")
         return champion
 

@@ -70,7 +70,7 @@ class TestRiskModelRegistry(AccountTestInvoicingCommon):
         cls.champion = cls.Model._create_from_bytes(
             DEFAULT_ONNX.read_bytes(), cls.company, filename="champion.onnx"
         )
-        cls.champion._promote()
+        cls.champion._promote("The test's champion.")
         cls.invoicing_user = new_test_user(
             cls.env,
             login="risk_invoicing_user",
@@ -85,6 +85,7 @@ class TestRiskModelRegistry(AccountTestInvoicingCommon):
                 "onnx_filename": "upload.onnx",
                 "company_id": self.company.id,
                 "promote": promote,
+                "approval_note": "Uploaded in a test.",
             }
         )
         return wizard.action_upload()
@@ -106,8 +107,25 @@ class TestRiskModelRegistry(AccountTestInvoicingCommon):
         self.assertEqual(uploaded.source, "uploaded")
         self.assertTrue(uploaded.feature_names)
         self.assertEqual(self.Model._get_champion(self.company), self.champion)
-        uploaded.action_promote()
+        # A manager promotes by hand only with a reason, recorded with their name.
+        manager = new_test_user(
+            self.env,
+            login="promoting_manager",
+            groups="ar_ai_collections.group_collections_manager",
+        )
+        as_manager = uploaded.with_user(manager)
+        with self.assertRaisesRegex(UserError, "Why Promote"):
+            as_manager.action_promote()
+        self.assertEqual(uploaded.state, "challenger")
+        as_manager.approval_note = "Beats the champion on the last quarter."
+        as_manager.action_promote()
         self.assertEqual(uploaded.state, "champion")
+        self.assertEqual(uploaded.approved_by_id, manager)
+        self.assertTrue(uploaded.approved_at)
+        self.assertEqual(uploaded.approval_note, "Beats the champion on the last quarter.")
+        chatter = " ".join(uploaded.message_ids.mapped("body"))
+        self.assertIn("Promoted to champion, approved by", chatter)
+        self.assertIn("Beats the champion on the last quarter.", chatter)
         self.assertEqual(self.champion.state, "archived")
         self.assertEqual(self.Model._get_champion(self.company), uploaded)
         settings = self.env["res.config.settings"].create({})
@@ -230,6 +248,7 @@ class TestRiskModelRegistry(AccountTestInvoicingCommon):
         challenger = self.Model._create_from_bytes(DEFAULT_ONNX.read_bytes(), self.company)
         nan = _doctored_default_model("late_a", _to_nan)
         challenger.sudo().onnx_file = base64.b64encode(nan)  # a file stored before the checks
+        challenger.approval_note = "Trial."
         with self.assertRaisesRegex(UserError, "trial prediction gave non-finite p_late"):
             challenger.action_promote()
         self.assertEqual(challenger.state, "challenger")
@@ -250,7 +269,7 @@ class TestRiskModelMultiCompany(AccountTestInvoicingCommon):
         cls.models = {}
         for key, company in (("a", cls.company_a), ("b", cls.company_b)):
             champion = cls.Model._create_from_bytes(data, company, filename=f"{key}.onnx")
-            champion._promote()
+            champion._promote("The test's champion.")
             challenger = cls.Model._create_from_bytes(data, company)
             manager = new_test_user(
                 cls.env,
@@ -306,7 +325,9 @@ class TestRiskModelMultiCompany(AccountTestInvoicingCommon):
             self.assertEqual(wizard.company_id, company)
             uploaded = self.Model.browse(wizard.action_upload()["res_id"])
             self.assertEqual((uploaded.company_id, uploaded.state), (company, "challenger"))
+            self._as(key, challenger).approval_note = "Better on our book."
             self._as(key, challenger).action_promote()
+            self.assertEqual(challenger.approved_by_id, manager)
             self.assertEqual((challenger.state, champion.state), ("champion", "archived"))
             self._as(key, uploaded).action_set_archived()
             self.assertEqual(uploaded.state, "archived")
@@ -355,6 +376,10 @@ class TestRiskModelTraining(RiskLedgerMixin, AccountTestInvoicingCommon):
         self.assertEqual(first.state, "archived")
         self.assertEqual((third_ttp.state, first_ttp.state), ("champion", "archived"))
         self.assertIn("promoted", " ".join(third.message_ids.mapped("body")))
+        # Automatic promotions record who ran them and the comparison that decided.
+        self.assertEqual(third.approved_by_id, self.env.user)
+        self.assertIn("Automatic: Held-out comparison", third.approval_note)
+        self.assertIn("Automatic: the first model", first.approval_note)
         # Scoring now uses the company's own champion.
         stats = self.env["ai.risk.scoring"].score_company(self.company)
         self.assertFalse(stats["default_model"])
@@ -394,3 +419,14 @@ class TestRiskModelTraining(RiskLedgerMixin, AccountTestInvoicingCommon):
         self.assertEqual(challenger.state, "challenger")
         self.assertEqual(Model._get_champion(self.company), champion)
         self.assertIn("kept as challenger", challenger.message_ids[:1].body)
+        # A monitoring alert makes the next run retrain the young champion's company,
+        # once: the flag is cleared by the retraining.
+        champion.sudo().trained_at = fields.Datetime.now()
+        cron.method_direct_trigger()
+        self.assertEqual(Model.search_count(domain), count + 2, "not due: nothing trained")
+        self.company.ai_risk_retrain_required = True
+        cron.method_direct_trigger()
+        self.assertEqual(Model.search_count(domain), count + 4)
+        self.assertFalse(self.company.ai_risk_retrain_required)
+        cron.method_direct_trigger()
+        self.assertEqual(Model.search_count(domain), count + 4)

@@ -12,13 +12,18 @@ import pytest
 from ar_ai_collections.generator import generate_ledger
 from ar_ai_collections.monitoring import (
     MIN_OUTCOMES,
+    Thresholds,
     alerts,
-    drift_drill,
     forecast_wape,
+    monitor_performance,
     performance,
     psi,
     realized_outcomes,
 )
+from ar_ai_collections.monitoring_drill import drift_drill, inject_payment_delay
+from ar_ai_collections.prediction_log import log_ttp_predictions
+from ar_ai_collections.ttp_calibration import ttp_bands
+from ar_ai_collections.ttp_model import load_default_ttp_model
 
 
 def test_psi_is_zero_for_the_same_population_and_matches_the_formula():
@@ -101,6 +106,50 @@ def test_alerts_apply_the_thresholds():
         ("psi", "2025-02", "n_overdue"),
     ]
     assert found[0].threshold == pytest.approx(0.77)
+    # Each threshold moves its own breach, the minimum outcomes included.
+    looser = Thresholds(auc_drop=0.10, psi_limit=0.35, ece_limit=0.15, min_outcomes=MIN_OUTCOMES)
+    assert alerts(monthly, 0.82, {"2025-02": {"n_overdue": 0.3}}, looser) == []
+    stricter = Thresholds(psi_limit=0.15, ece_limit=0.04, min_outcomes=MIN_OUTCOMES - 1)
+    found = alerts(monthly, 0.82, {"2025-02": {"amount_log": 0.2}}, stricter, subject="ttp")
+    assert [(a.kind, a.month, a.subject) for a in found] == [
+        ("auc_drop", "2025-01", "ttp"),
+        ("ece", "2025-01", "ttp"),
+        ("ece", "2025-02", "ttp"),
+        ("psi", "2025-02", "amount_log"),
+        ("auc_drop", "2025-03", "ttp"),
+        ("ece", "2025-03", "ttp"),
+    ]
+    assert found[0].message.startswith("2025-01: ttp realized AUC 0.750")
+
+
+def test_time_to_payment_log_is_judged_on_paid_within_30_days():
+    """The TTP answers at issue: calibrated probabilities, a median date after the
+    issue, bands on P(not paid in 30 days); judged per month and band, and worse
+    once a segment stops paying on time."""
+    ledger = generate_ledger(150, 24, seed=5, end_date=dt.date(2025, 6, 30))
+    history = ledger.history
+    model = load_default_ttp_model()
+    log = log_ttp_predictions(model, history, "2024-07-01", "2025-06-30")
+    assert len(log) == int((history["invoice_date"] >= "2024-07-01").sum())
+    assert log["p_paid_30"].between(0.0, 1.0).all()
+    assert (log["expected_date"] > log["snapshot_date"]).all()
+    expected_bands = ttp_bands(1.0 - log["p_paid_30"].to_numpy())
+    assert log["band"].tolist() == list(expected_bands)
+    report = monitor_performance(log, history, "2025-06-30", None, target="p_paid_30")
+    assert "2025-06" in report.monthly["month"].tolist()
+    assert set(report.by_band["band"]) <= {"low", "medium", "high", "critical"}
+    assert report.by_band["n"].sum() == report.monthly.set_index("month").loc["2025-06", "n"]
+    judged = report.monthly[report.monthly["n"] >= MIN_OUTCOMES]
+    assert (judged["auc"] > 0.6).all(), judged
+    everyone = ledger.customers["customer_id"]
+    stopped = inject_payment_delay(history, everyone, "2025-03-01", 45)
+    late_log = log_ttp_predictions(model, stopped, "2024-07-01", "2025-06-30")
+    late = monitor_performance(late_log, stopped, "2025-06-30", None, target="p_paid_30")
+    month = late.monthly.set_index("month").loc["2025-05"]
+    assert (
+        month["positive_rate"] < report.monthly.set_index("month").loc["2025-05", "positive_rate"]
+    )
+    assert month["ece"] > 0.1
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,10 @@ class AiRiskModelUpload(models.TransientModel):
         string="Promote to Champion",
         help="Make the uploaded model the one that scores right away.",
     )
+    approval_note = fields.Text(
+        string="Why Promote",
+        help="Required to replace a champion: recorded on the model with your name.",
+    )
 
     def action_upload(self):
         """Validate the file (size, then the engine's checks) and register it.
@@ -37,12 +41,17 @@ class AiRiskModelUpload(models.TransientModel):
                     limit=max_bytes // 1_000_000,
                 )
             )
+        champion = registry._get_champion(self.company_id)
+        if self.promote and champion and not (self.approval_note or "").strip():
+            raise UserError(self.env._("Say why the uploaded model should replace the champion."))
         model = registry._create_from_bytes(
             base64.b64decode(encoded),
             self.company_id,
             filename=self.onnx_filename,
             source="uploaded",
         )
-        if self.promote or not registry._get_champion(self.company_id):
-            model._promote()
+        if self.promote and champion:
+            model._promote(self.approval_note)
+        elif not champion:
+            model._promote(self.env._("Automatic: the first model of its type."))
         return model._get_form_action()
