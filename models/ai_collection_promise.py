@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 
+from .account_move import OPEN_INVOICE_DOMAIN_TERMS
 from .ai_collection_answer_mixin import CUSTOMER_SOURCES, fallback_collector
 from .cron_isolation import run_isolated
 
@@ -49,9 +50,7 @@ class AiCollectionPromise(models.Model):
         "move_id",
         string="Invoices",
         check_company=True,
-        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
-        " ('commercial_partner_id', '=', partner_id),"
-        " ('payment_state', 'not in', ('paid', 'in_payment', 'reversed'))]",
+        domain=f"[{OPEN_INVOICE_DOMAIN_TERMS}, ('commercial_partner_id', '=', partner_id)]",
     )
     amount = fields.Monetary(string="Promised Amount")
     promised_date = fields.Date(required=True, index=True, tracking=True)

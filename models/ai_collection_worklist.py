@@ -8,7 +8,7 @@ from odoo.tools import SQL
 
 from ..ar_ai_collections import worklist_policy
 from ..ar_ai_collections.constants import WORKLIST_TIER_LABELS, WORKLIST_TIERS
-from .account_move import OPEN_INVOICE_DOMAIN, RISK_BAND_SELECTION
+from .account_move import OPEN_INVOICE_DOMAIN, RISK_BAND_SELECTION, open_customer_invoice_sql
 from .cron_isolation import report_skipped, run_isolated
 from .res_company import MAX_DATE_OFFSET_DAYS
 
@@ -36,9 +36,7 @@ SELECT m.commercial_partner_id AS customer_id,
   FROM account_move m
   JOIN res_partner p ON p.id = m.commercial_partner_id
  WHERE m.company_id = %(company_id)s
-   AND m.move_type = 'out_invoice'
-   AND m.state = 'posted'
-   AND m.payment_state IN ('not_paid', 'partial')
+   AND %(open_invoice)s
    AND m.amount_residual_signed > 0
    AND m.commercial_partner_id IS NOT NULL
    AND (%(all_customers)s OR m.commercial_partner_id = ANY(%(customer_ids)s))
@@ -402,6 +400,7 @@ class AiCollectionWorklist(models.Model):
         cr.execute(
             SQL(
                 _INVOICES_SQL,
+                open_invoice=open_customer_invoice_sql("m"),
                 today=today,
                 company_id=company.id,
                 all_customers=partner_ids is None,
