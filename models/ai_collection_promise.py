@@ -79,26 +79,11 @@ class AiCollectionPromise(models.Model):
     )
     date_confirmed = fields.Date(readonly=True, copy=False)
     date_closed = fields.Date(readonly=True, copy=False)
-    user_id = fields.Many2one(
-        "res.users",
-        string="Collector",
-        compute="_compute_user_id",
-        store=True,
-        readonly=False,
-        precompute=True,
-        index=True,
-        tracking=True,
-    )
     note = fields.Text()
 
     # ------------------------------------------------------------------
     # Computes and constraints
     # ------------------------------------------------------------------
-    @api.depends("partner_id")
-    def _compute_user_id(self):
-        for promise in self:
-            promise.user_id = promise._default_collector(promise.user_id)
-
     @api.constrains("amount")
     def _check_amount(self):
         for promise in self:
