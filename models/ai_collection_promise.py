@@ -15,8 +15,6 @@ PROMISE_STATE_SELECTION = [
     ("rejected", "Rejected"),
     ("cancelled", "Cancelled"),
 ]
-# States of a promise whose outcome is known: they feed the promise-kept rate.
-CLOSED_PROMISE_STATES = ("kept", "partial", "broken")
 
 
 class AiCollectionPromise(models.Model):

@@ -136,18 +136,6 @@ class AiCollectionReply(models.Model):
                 reply.plan_id.action_approve()
         return True
 
-    def action_open_followup(self):
-        self.ensure_one()
-        record = self.promise_id or self.dispute_id or self.plan_id
-        if not record:
-            return False
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": record._name,
-            "res_id": record.id,
-            "view_mode": "form",
-        }
-
     @api.model
     def action_retrain_reply_classifier(self, company=None):
         """Train on the shipped examples plus the users' corrections; store per company."""

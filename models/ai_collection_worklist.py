@@ -9,6 +9,7 @@ from odoo.tools import SQL
 from ..ar_ai_collections import worklist_policy
 from ..ar_ai_collections.constants import WORKLIST_TIER_LABELS, WORKLIST_TIERS
 from .account_move import OPEN_INVOICE_DOMAIN, RISK_BAND_SELECTION, open_customer_invoice_sql
+from .ai_dunning_log import CONTACT_OUTCOMES
 from .cron_isolation import report_skipped, run_isolated
 from .res_company import MAX_DATE_OFFSET_DAYS
 
@@ -61,7 +62,7 @@ SELECT p.id AS customer_id,
         SELECT MAX(l.date)::date AS last_date
           FROM ai_dunning_log l
          WHERE l.partner_id = p.id AND l.company_id = %(company_id)s
-           AND l.outcome IN ('queued', 'sent', 'bounced', 'failed', 'done')
+           AND l.outcome = ANY(%(contacts)s)
        ) dl ON TRUE
   LEFT JOIN LATERAL (
         SELECT o.id, o.promised_date
@@ -85,13 +86,8 @@ _UPSERT_COLUMNS = (
     "company_id",
     "user_id",
     "risk_band",
-    "overdue_amount",
-    "open_amount",
-    "at_risk_amount",
-    "expected_value",
-    "no_pay_probability",
-    "max_days_overdue",
-    "priority",
+    # the policy's line figures, but its customer_id (partner_id here)
+    *worklist_policy.LINE_COLUMNS[1:],
     "tier",
     "next_action",
     "next_action_date",
@@ -421,7 +417,12 @@ class AiCollectionWorklist(models.Model):
             return lines
         lines["customer_id"] = lines["customer_id"].astype(int)
         cr.execute(
-            SQL(_CUSTOMERS_SQL, company_id=company.id, customer_ids=lines["customer_id"].tolist())
+            SQL(
+                _CUSTOMERS_SQL,
+                company_id=company.id,
+                customer_ids=lines["customer_id"].tolist(),
+                contacts=list(CONTACT_OUTCOMES),
+            )
         )
         columns = [desc[0] for desc in cr.description]
         customers = pd.DataFrame(cr.fetchall(), columns=columns)

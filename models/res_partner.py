@@ -4,6 +4,7 @@ from collections import defaultdict
 from odoo import fields, models
 from odoo.exceptions import AccessError
 
+from ..ar_ai_collections.constants import CLOSED_PROMISE_STATES
 from ..tools.portal_link import portal_path
 from .account_move import (
     ACCOUNTING_USER_GROUPS,
@@ -482,7 +483,7 @@ class ResPartner(models.Model):
             ._read_group(
                 [
                     ("partner_id", "in", partners.ids),
-                    ("state", "in", ("kept", "partial", "broken")),
+                    ("state", "in", CLOSED_PROMISE_STATES),
                 ],
                 ["partner_id", "state"],
                 ["__count"],
