@@ -26,7 +26,7 @@
         # data (crons, mail templates, default settings)
         "data/ir_cron_data.xml",
         # Templates (the invoice table they call first) before the levels that use them
-        "views/ai_dunning_mail_templates.xml",
+        "data/ai_dunning_mail_templates.xml",
         "data/ai_dunning_mail_template_data.xml",
         "data/ai_dunning_level_data.xml",
         # Sequences, promise check and worklist crons
@@ -65,13 +65,8 @@
         "wizards/ai_risk_model_upload_views.xml",
         "wizards/ai_dunning_preview_views.xml",
         "wizards/ai_collection_call_wizard_views.xml",
-        # menus last
+        # menus last: every menu, after the actions it opens
         "views/menus.xml",
-        "views/ai_dunning_menus.xml",
-        "views/ai_collection_menus.xml",
-        "views/ai_collection_reply_menus.xml",
-        "views/ai_cash_forecast_menus.xml",
-        "views/ai_collection_insights_menus.xml",
     ],
     "demo": [
         # Generated receivables ledger (loaded only with demo data)

@@ -85,6 +85,8 @@ DEFAULT_MIN_CALL_VALUE = 100.0
 DEFAULT_LIKELY_PAY_PROBABILITY = 20.0
 # Days after the promised date before an unpaid promise counts as broken.
 DEFAULT_PROMISE_GRACE_DAYS = 2
+# States of a promise whose outcome is known: they feed the promise-kept rate.
+CLOSED_PROMISE_STATES = ("kept", "partial", "broken")
 # Payment plans (company settings override them): most instalments of a plan, longest
 # plan (days from its proposal to its last instalment), smallest instalment (company
 # currency; the last one may be smaller), total under which a customer's proposal is

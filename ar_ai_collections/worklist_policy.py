@@ -14,9 +14,11 @@ customer invoice with SQL, then:
    of acting now (sum of amount at risk x no-pay probability), the amount-weighted
    no-pay probability and the priority (expected value x ageing urgency).
 3. :func:`assign_tiers` fills each collector's weekly call capacity with the
-   highest-priority customers worth a call ("Call now"); other customers worth a
-   call are "Follow up"; customers likely to pay anyway or worth less than a
-   call get an "Automated reminder" (when overdue) or are watched.
+   highest-priority overdue customers worth a call ("Call now"); other customers
+   worth a call are "Follow up", including those with nothing overdue yet (their
+   amount at risk is not yet due: a personal email before the due date, never a
+   call); customers likely to pay anyway or worth less than a call get an
+   "Automated reminder" (when overdue) or are watched.
 """
 
 from __future__ import annotations
@@ -211,11 +213,13 @@ def assign_tiers(
     - lines without the call tier are never "Call now" (escalated or not) and use
       no capacity; worth a call, they compete for the follow-up slots;
     - escalated lines are "Call now" first, whatever their value;
-    - lines worth a call (expected value >= ``min_call_value`` and no-pay
+    - overdue lines worth a call (expected value >= ``min_call_value`` and no-pay
       probability >= ``likely_pay``) fill their collector's remaining capacity by
       decreasing priority (customers reached recently are not called twice the
-      same week); the next ``follow_up_per_call`` x capacity of them, by priority,
-      are "Follow up" (a personal email), the rest get the automated reminder;
+      same week); the next ``follow_up_per_call`` x capacity of the lines worth a
+      call, by priority, are "Follow up" (a personal email; the only contact for a
+      customer with nothing overdue), the rest get the automated reminder (when
+      overdue) or are watched;
     - other overdue lines get an automated reminder, the rest are watched.
     """
     params = params or WorklistParams()
@@ -238,7 +242,7 @@ def assign_tiers(
     tiers = np.where(overdue, AUTOMATED, WATCH).astype(object)
     caps = _capacities(collector, capacity, params.default_capacity)
     # Call slots: escalated first, then by priority, within each collector.
-    candidates = ((worth_call & ~contacted) | escalated) & _bool_column(
+    candidates = ((worth_call & overdue & ~contacted) | escalated) & _bool_column(
         lines, "call_tier", params.call_tier
     )
     order = np.lexsort((-priority, ~escalated, collector))

@@ -29,6 +29,7 @@ from ..ar_ai_collections.constants import (
     DISPUTE_CATEGORY_LABELS,
     PORTAL_SUBMISSIONS_PER_HOUR,
 )
+from ..models.account_move import OPEN_INVOICE_DOMAIN
 from ..models.ai_collection_answer_mixin import notify_answer
 from ..tools.portal_link import BASE, portal_token
 from .portal_plan import PortalPlanInputError, move_answers, parse_plan, plan_limits
@@ -69,12 +70,7 @@ def _partner_secret(env, partner_id):
 def open_invoices(partner):
     """Open customer invoices of ``partner`` (sudo, see the callers' signature check)."""
     return partner.env["account.move"].search(
-        [
-            ("commercial_partner_id", "=", partner.id),
-            ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"),
-            ("payment_state", "not in", ("paid", "in_payment", "reversed")),
-        ],
+        [*OPEN_INVOICE_DOMAIN, ("commercial_partner_id", "=", partner.id)],
         order="invoice_date_due, id",
     )
 

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.tools import SQL
 
 from ..ar_ai_collections.constants import RISK_BAND_LABELS, RISK_BANDS
 
@@ -12,13 +13,32 @@ RISK_BAND_SELECTION = [(band, RISK_BAND_LABELS[band]) for band in RISK_BANDS]
 ACCOUNTING_USER_GROUPS = "account.group_account_invoice,account.group_account_readonly"
 COLLECTIONS_USER_GROUP = "ar_ai_collections.group_collections_user"
 COLLECTIONS_MANAGER_GROUP = "ar_ai_collections.group_collections_manager"
-# An open customer invoice: posted and not (fully) paid. The domain of every search
-# for them; SQL queries write the same condition (see ai_risk_scoring, worklist).
+# An open customer invoice: a posted customer invoice with something left to collect.
+# ``in_payment`` (a payment is registered, the bank has not matched it yet) is not open
+# for collections: chasing it would dun a customer who has paid; ``paid``, ``reversed``,
+# ``blocked`` (payment blocked by hand) and ``invoicing_legacy`` (kept outside the
+# accounting) are not either. The one definition: ``OPEN_INVOICE_DOMAIN`` for searches,
+# ``OPEN_INVOICE_DOMAIN_TERMS`` inside field domain strings, ``open_customer_invoice_sql``
+# inside SQL.
+OPEN_PAYMENT_STATES = ("not_paid", "partial")
 OPEN_INVOICE_DOMAIN = [
     ("move_type", "=", "out_invoice"),
     ("state", "=", "posted"),
-    ("payment_state", "in", ("not_paid", "partial")),
+    ("payment_state", "in", OPEN_PAYMENT_STATES),
 ]
+OPEN_INVOICE_DOMAIN_TERMS = ", ".join(repr(term) for term in OPEN_INVOICE_DOMAIN)
+
+
+def open_customer_invoice_sql(alias):
+    """SQL condition: the ``account_move`` row ``alias`` is an open customer invoice
+    (``OPEN_INVOICE_DOMAIN``), e.g. ``open_customer_invoice_sql("m")``."""
+    return SQL(
+        "(%s = 'out_invoice' AND %s = 'posted' AND %s IN %s)",
+        SQL.identifier(alias, "move_type"),
+        SQL.identifier(alias, "state"),
+        SQL.identifier(alias, "payment_state"),
+        OPEN_PAYMENT_STATES,
+    )
 
 
 class AccountMove(models.Model):

@@ -24,6 +24,19 @@ class AiCollectionCaseMixin(models.AbstractModel):
     #: Boolean field of account.move set while an open case covers the invoice.
     _case_move_flag = None
 
+    # ``user_id``, as Odoo names a document's responsible: tracked, it makes the
+    # collector a follower and tells them of the assignment.
+    user_id = fields.Many2one(
+        "res.users",
+        string="Collector",
+        compute="_compute_user_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index=True,
+        tracking=True,
+        help="The collector in charge: the customer's collector by default.",
+    )
     amount = fields.Monetary(
         currency_field="currency_id",
         compute="_compute_amount",
@@ -36,6 +49,11 @@ class AiCollectionCaseMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
+    @api.depends("partner_id")
+    def _compute_user_id(self):
+        for case in self:
+            case.user_id = case._default_collector(case.user_id)
+
     @api.depends("move_ids")
     def _compute_amount(self):
         """A draft case covers what is still due on its invoices (editable); a later one

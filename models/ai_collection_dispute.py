@@ -18,7 +18,7 @@ class AiCollectionDispute(models.Model):
     """A customer's dispute on some invoices.
 
     While open, its invoices are flagged ``ai_in_dispute`` (dunning pauses them) and
-    the responsible user gets an activity. The flag is cleared as soon as no open
+    its collector (``user_id``) gets an activity. The flag is cleared as soon as no open
     dispute remains on the invoice. ``resolve_days`` (time to resolve) feeds the
     reporting and the risk features.
     """
@@ -38,21 +38,14 @@ class AiCollectionDispute(models.Model):
         "move_id",
         string="Invoices",
         check_company=True,
+        # Any posted customer invoice, not only open ones: a paid invoice can be
+        # disputed too (already paid, duplicate, see _case_amount_bound).
         domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
         " ('commercial_partner_id', '=', partner_id)]",
     )
     amount = fields.Monetary(string="Disputed Amount")
     category = fields.Selection(CATEGORY_SELECTION, required=True, default="other", tracking=True)
     description = fields.Text()
-    responsible_id = fields.Many2one(
-        "res.users",
-        compute="_compute_responsible_id",
-        store=True,
-        readonly=False,
-        precompute=True,
-        index=True,
-        tracking=True,
-    )
     state = fields.Selection(
         DISPUTE_STATE_SELECTION,
         required=True,
@@ -74,11 +67,6 @@ class AiCollectionDispute(models.Model):
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
-    @api.depends("partner_id")
-    def _compute_responsible_id(self):
-        for dispute in self:
-            dispute.responsible_id = dispute._default_collector(dispute.responsible_id)
-
     @api.depends("date_opened", "date_resolved")
     def _compute_resolve_days(self):
         for dispute in self:
@@ -100,10 +88,10 @@ class AiCollectionDispute(models.Model):
     # ------------------------------------------------------------------
     def write(self, vals):
         res = super().write(vals)
-        if vals.get("responsible_id"):
-            # Re-route the open disputes' pending activities to the new responsible.
+        if vals.get("user_id"):
+            # Re-route the open disputes' pending activities to the new collector.
             self.filtered(lambda d: d.state == "open").activity_ids.write(
-                {"user_id": vals["responsible_id"]}
+                {"user_id": vals["user_id"]}
             )
         return res
 
@@ -116,7 +104,7 @@ class AiCollectionDispute(models.Model):
     # Actions
     # ------------------------------------------------------------------
     def action_confirm(self):
-        """Open the dispute: pause dunning on its invoices and route it to the responsible."""
+        """Open the dispute: pause dunning on its invoices and route it to its collector."""
         self.check_access("write")
         if any(dispute.state != "draft" for dispute in self):
             raise UserError(self.env._("Only draft disputes can be opened."))
@@ -134,9 +122,7 @@ class AiCollectionDispute(models.Model):
                     category=DISPUTE_CATEGORY_LABELS[dispute.category],
                 ),
                 note=dispute.description or "",
-                user_id=(
-                    dispute.responsible_id or fallback_collector(self.env, dispute.company_id)
-                ).id,
+                user_id=(dispute.user_id or fallback_collector(self.env, dispute.company_id)).id,
             )
             body = self.env._(
                 "Invoice disputed (%(name)s): reminders are paused until it is resolved.",

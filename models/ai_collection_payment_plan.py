@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .account_move import OPEN_INVOICE_DOMAIN_TERMS
 from .ai_collection_answer_mixin import notify_answer
 from .cron_isolation import run_isolated
 
@@ -52,9 +53,7 @@ class AiCollectionPaymentPlan(models.Model):
         "move_id",
         string="Invoices",
         check_company=True,
-        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
-        " ('commercial_partner_id', '=', partner_id),"
-        " ('payment_state', 'not in', ('paid', 'in_payment', 'reversed'))]",
+        domain=f"[{OPEN_INVOICE_DOMAIN_TERMS}, ('commercial_partner_id', '=', partner_id)]",
     )
     line_ids = fields.One2many(
         "ai.collection.payment.plan.line", "plan_id", string="Instalments", copy=True

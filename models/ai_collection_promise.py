@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 
+from .account_move import OPEN_INVOICE_DOMAIN_TERMS
 from .ai_collection_answer_mixin import CUSTOMER_SOURCES, fallback_collector
 from .cron_isolation import run_isolated
 
@@ -14,8 +15,6 @@ PROMISE_STATE_SELECTION = [
     ("rejected", "Rejected"),
     ("cancelled", "Cancelled"),
 ]
-# States of a promise whose outcome is known: they feed the promise-kept rate.
-CLOSED_PROMISE_STATES = ("kept", "partial", "broken")
 
 
 class AiCollectionPromise(models.Model):
@@ -49,9 +48,7 @@ class AiCollectionPromise(models.Model):
         "move_id",
         string="Invoices",
         check_company=True,
-        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
-        " ('commercial_partner_id', '=', partner_id),"
-        " ('payment_state', 'not in', ('paid', 'in_payment', 'reversed'))]",
+        domain=f"[{OPEN_INVOICE_DOMAIN_TERMS}, ('commercial_partner_id', '=', partner_id)]",
     )
     amount = fields.Monetary(string="Promised Amount")
     promised_date = fields.Date(required=True, index=True, tracking=True)
@@ -80,26 +77,11 @@ class AiCollectionPromise(models.Model):
     )
     date_confirmed = fields.Date(readonly=True, copy=False)
     date_closed = fields.Date(readonly=True, copy=False)
-    user_id = fields.Many2one(
-        "res.users",
-        string="Collector",
-        compute="_compute_user_id",
-        store=True,
-        readonly=False,
-        precompute=True,
-        index=True,
-        tracking=True,
-    )
     note = fields.Text()
 
     # ------------------------------------------------------------------
     # Computes and constraints
     # ------------------------------------------------------------------
-    @api.depends("partner_id")
-    def _compute_user_id(self):
-        for promise in self:
-            promise.user_id = promise._default_collector(promise.user_id)
-
     @api.constrains("amount")
     def _check_amount(self):
         for promise in self:

@@ -12,6 +12,7 @@ from ..ar_ai_collections.constants import (
     DISPUTE_CATEGORY_LABELS,
     MAX_REPLY_CHARS,
 )
+from .account_move import OPEN_INVOICE_DOMAIN
 from .ai_collection_answer_mixin import fallback_collector, notify_answer
 from .cron_isolation import collections_manager
 
@@ -134,18 +135,6 @@ class AiCollectionReply(models.Model):
             if reply.plan_id.state == "proposed":
                 reply.plan_id.action_approve()
         return True
-
-    def action_open_followup(self):
-        self.ensure_one()
-        record = self.promise_id or self.dispute_id or self.plan_id
-        if not record:
-            return False
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": record._name,
-            "res_id": record.id,
-            "view_mode": "form",
-        }
 
     @api.model
     def action_retrain_reply_classifier(self, company=None):
@@ -367,15 +356,13 @@ class AiCollectionReply(models.Model):
 
     def _followup_moves(self):
         self.ensure_one()
-        if self.move_id and self.move_id.amount_residual > 0 and self.move_id.state == "posted":
-            return self.move_id
+        if open_move := self.move_id.filtered_domain(OPEN_INVOICE_DOMAIN):
+            return open_move
         return self.env["account.move"].search(
             [
                 ("company_id", "=", self.company_id.id),
+                *OPEN_INVOICE_DOMAIN,
                 ("commercial_partner_id", "=", self.partner_id.id),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("payment_state", "not in", ("paid", "in_payment", "reversed")),
             ]
         )
 

@@ -8,8 +8,9 @@ from odoo.tools import SQL
 
 from ..ar_ai_collections import worklist_policy
 from ..ar_ai_collections.constants import WORKLIST_TIER_LABELS, WORKLIST_TIERS
-from .account_move import OPEN_INVOICE_DOMAIN, RISK_BAND_SELECTION
+from .account_move import OPEN_INVOICE_DOMAIN, RISK_BAND_SELECTION, open_customer_invoice_sql
 from .ai_collection_experiment_assignment import running_arm_join
+from .ai_dunning_log import CONTACT_OUTCOMES
 from .cron_isolation import report_skipped, run_isolated
 from .res_company import MAX_DATE_OFFSET_DAYS
 
@@ -37,9 +38,7 @@ SELECT m.commercial_partner_id AS customer_id,
   FROM account_move m
   JOIN res_partner p ON p.id = m.commercial_partner_id
  WHERE m.company_id = %(company_id)s
-   AND m.move_type = 'out_invoice'
-   AND m.state = 'posted'
-   AND m.payment_state IN ('not_paid', 'partial')
+   AND %(open_invoice)s
    AND m.amount_residual_signed > 0
    AND m.commercial_partner_id IS NOT NULL
    AND (%(all_customers)s OR m.commercial_partner_id = ANY(%(customer_ids)s))
@@ -66,7 +65,7 @@ SELECT p.id AS customer_id,
         SELECT MAX(l.date)::date AS last_date
           FROM ai_dunning_log l
          WHERE l.partner_id = p.id AND l.company_id = %(company_id)s
-           AND l.outcome IN ('queued', 'sent', 'bounced', 'failed', 'done')
+           AND l.outcome = ANY(%(contacts)s)
        ) dl ON TRUE
   LEFT JOIN LATERAL (
         SELECT o.id, o.promised_date
@@ -91,13 +90,8 @@ _UPSERT_COLUMNS = (
     "company_id",
     "user_id",
     "risk_band",
-    "overdue_amount",
-    "open_amount",
-    "at_risk_amount",
-    "expected_value",
-    "no_pay_probability",
-    "max_days_overdue",
-    "priority",
+    # the policy's line figures, but its customer_id (partner_id here)
+    *worklist_policy.LINE_COLUMNS[1:],
     "tier",
     "next_action",
     "next_action_date",
@@ -407,6 +401,7 @@ class AiCollectionWorklist(models.Model):
         cr.execute(
             SQL(
                 _INVOICES_SQL,
+                open_invoice=open_customer_invoice_sql("m"),
                 today=today,
                 company_id=company.id,
                 all_customers=partner_ids is None,
@@ -432,6 +427,7 @@ class AiCollectionWorklist(models.Model):
                 company_id=company.id,
                 customer_ids=lines["customer_id"].tolist(),
                 running_arm=running_arm_join(company.id),
+                contacts=list(CONTACT_OUTCOMES),
             )
         )
         columns = [desc[0] for desc in cr.description]

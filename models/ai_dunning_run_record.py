@@ -14,8 +14,10 @@ import numpy as np
 import pandas as pd
 
 from odoo import fields, models
+from odoo.tools import SQL
 
 from ..ar_ai_collections import dunning_policy as policy
+from .account_move import open_customer_invoice_sql
 from .ai_dunning_run import Conversation
 
 # Customer reasons not worth a log line: the normal wait between two levels, and a
@@ -205,17 +207,18 @@ class AiDunningRun(models.AbstractModel):
             ),
         )
         cr.execute(
-            """
-            UPDATE res_partner p SET ai_dunning_next_date = sub.next_date
-              FROM (SELECT commercial_partner_id, MIN(ai_dunning_next_date) AS next_date
-                      FROM account_move
-                     WHERE commercial_partner_id = ANY(%s)
-                       AND move_type = 'out_invoice' AND state = 'posted'
-                       AND payment_state IN ('not_paid', 'partial')
-                     GROUP BY commercial_partner_id) sub
-             WHERE p.id = sub.commercial_partner_id
-            """,
-            [rows["customer_id"].astype(int).unique().tolist()],
+            SQL(
+                """
+                UPDATE res_partner p SET ai_dunning_next_date = sub.next_date
+                  FROM (SELECT m.commercial_partner_id, MIN(m.ai_dunning_next_date) AS next_date
+                          FROM account_move m
+                         WHERE m.commercial_partner_id = ANY(%s) AND %s
+                         GROUP BY m.commercial_partner_id) sub
+                 WHERE p.id = sub.commercial_partner_id
+                """,
+                rows["customer_id"].astype(int).unique().tolist(),
+                open_customer_invoice_sql("m"),
+            )
         )
         self.env["account.move"].invalidate_model(
             ["ai_dunning_level_id", "ai_dunning_date", "ai_dunning_next_date"]

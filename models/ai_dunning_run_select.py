@@ -16,6 +16,7 @@ from odoo.tools import SQL
 
 from ..ar_ai_collections import dunning_policy as policy
 from ..ar_ai_collections.constants import RISK_BANDS
+from .account_move import open_customer_invoice_sql
 from .ai_collection_experiment_assignment import running_arm_join
 from .ai_collection_payment_plan import PLAN_ACTIVE_STATES
 from .ai_dunning_log import CONTACT_OUTCOMES
@@ -25,9 +26,7 @@ CANDIDATES_SQL = """
     SELECT DISTINCT m.commercial_partner_id
       FROM account_move m
      WHERE m.company_id = %(company_id)s
-       AND m.move_type = 'out_invoice'
-       AND m.state = 'posted'
-       AND m.payment_state IN ('not_paid', 'partial')
+       AND %(open_invoice)s
        AND m.invoice_date_due <= %(horizon)s
        AND m.commercial_partner_id > %(after)s
        AND (%(partner_ids)s::int[] IS NULL OR m.commercial_partner_id = ANY(%(partner_ids)s))
@@ -66,9 +65,7 @@ INVOICES_SQL = """
              WHERE aml.move_id = m.id) AS last_payment_date
       FROM account_move m
      WHERE m.company_id = %(company_id)s
-       AND m.move_type = 'out_invoice'
-       AND m.state = 'posted'
-       AND m.payment_state IN ('not_paid', 'partial')
+       AND %(open_invoice)s
        AND m.invoice_date_due IS NOT NULL
        AND m.commercial_partner_id = ANY(%(partner_ids)s)
      ORDER BY m.commercial_partner_id, m.invoice_date_due, m.id
@@ -177,13 +174,14 @@ class AiDunningRun(models.AbstractModel):
         """Customers (ids, ascending) with an invoice old enough for a level."""
         self.env.flush_all()
         self.env.cr.execute(
-            CANDIDATES_SQL,
-            {
-                "company_id": company.id,
-                "horizon": today - timedelta(days=int(min(levels.mapped("days")))),
-                "after": after,
-                "partner_ids": partners.commercial_partner_id.ids if partners else None,
-            },
+            SQL(
+                CANDIDATES_SQL,
+                open_invoice=open_customer_invoice_sql("m"),
+                company_id=company.id,
+                horizon=today - timedelta(days=int(min(levels.mapped("days")))),
+                after=after,
+                partner_ids=partners.commercial_partner_id.ids if partners else None,
+            )
         )
         return [row[0] for row in self.env.cr.fetchall()]
 
@@ -194,6 +192,7 @@ class AiDunningRun(models.AbstractModel):
         cr.execute(
             SQL(
                 INVOICES_SQL,
+                open_invoice=open_customer_invoice_sql("m"),
                 plan_active=self._plan_active_sql(),
                 company_id=company.id,
                 today=today,

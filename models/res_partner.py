@@ -4,15 +4,17 @@ from collections import defaultdict
 from odoo import fields, models
 from odoo.exceptions import AccessError
 
+from ..ar_ai_collections.constants import CLOSED_PROMISE_STATES
 from ..tools.portal_link import portal_path
 from .account_move import (
     ACCOUNTING_USER_GROUPS,
+    COLLECTIONS_MANAGER_GROUP,
     COLLECTIONS_USER_GROUP,
     OPEN_INVOICE_DOMAIN,
+    OPEN_PAYMENT_STATES,
     RISK_BAND_SELECTION,
 )
 
-COLLECTIONS_MANAGER_GROUP = "ar_ai_collections.group_collections_manager"
 #: Customer fields only Collections managers change (collectors read them).
 MANAGER_ONLY_FIELDS = frozenset({"ai_collector_id", "ai_dunning_sensitive"})
 
@@ -338,7 +340,7 @@ class ResPartner(models.Model):
             ("commercial_partner_id", "=", self.commercial_partner_id.id),
             ("move_type", "in", ("out_invoice", "out_refund")),
             ("state", "=", "posted"),
-            ("payment_state", "in", ("not_paid", "partial")),
+            ("payment_state", "in", OPEN_PAYMENT_STATES),
         ]
         if overdue_only:
             domain.append(("invoice_date_due", "<", today))
@@ -481,7 +483,7 @@ class ResPartner(models.Model):
             ._read_group(
                 [
                     ("partner_id", "in", partners.ids),
-                    ("state", "in", ("kept", "partial", "broken")),
+                    ("state", "in", CLOSED_PROMISE_STATES),
                 ],
                 ["partner_id", "state"],
                 ["__count"],

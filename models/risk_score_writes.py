@@ -9,6 +9,10 @@ risk scores.
 import numpy as np
 import pandas as pd
 
+from odoo.tools import SQL
+
+from .account_move import open_customer_invoice_sql
+
 #: Invoices written per UPDATE statement.
 WRITE_BATCH = 20000
 #: Days back for the customer trend ("score 30 days ago").
@@ -190,25 +194,28 @@ def write_partner_scores(
         # Open and overdue amounts: what is left to pay, from the ledger itself
         # (the canonical history has no residual amounts), company currency.
         env.cr.execute(
-            """
-            UPDATE res_partner AS p
-               SET ai_open_amount = a.open_amount, ai_overdue_amount = a.overdue_amount
-              FROM (
-                    SELECT commercial_partner_id AS partner_id,
-                           sum(amount_residual_signed) AS open_amount,
-                           COALESCE(sum(amount_residual_signed)
-                               FILTER (WHERE invoice_date_due < %s), 0) AS overdue_amount
-                      FROM account_move
-                     WHERE company_id = %s
-                       AND move_type = 'out_invoice'
-                       AND state = 'posted'
-                       AND payment_state IN ('not_paid', 'partial')
-                       AND commercial_partner_id = ANY(%s)
-                     GROUP BY commercial_partner_id
-                   ) AS a
-             WHERE p.id = a.partner_id
-            """,
-            [as_of.date(), company.id, ids.tolist()],
+            SQL(
+                """
+                UPDATE res_partner AS p
+                   SET ai_open_amount = a.open_amount, ai_overdue_amount = a.overdue_amount
+                  FROM (
+                        SELECT m.commercial_partner_id AS partner_id,
+                               sum(m.amount_residual_signed) AS open_amount,
+                               COALESCE(sum(m.amount_residual_signed)
+                                   FILTER (WHERE m.invoice_date_due < %s), 0) AS overdue_amount
+                          FROM account_move m
+                         WHERE m.company_id = %s
+                           AND %s
+                           AND m.commercial_partner_id = ANY(%s)
+                         GROUP BY m.commercial_partner_id
+                       ) AS a
+                 WHERE p.id = a.partner_id
+                """,
+                as_of.date(),
+                company.id,
+                open_customer_invoice_sql("m"),
+                ids.tolist(),
+            )
         )
     clear_partners(env, company, ids.tolist(), partner_ids)
     return len(customers)
@@ -221,31 +228,30 @@ def clear_partners(env, company, scored_ids, partner_ids):
     invoices in another company keeps the scores that company's run wrote.
     """
     env.cr.execute(
-        """
-        UPDATE res_partner
-           SET ai_risk_band = NULL, ai_risk_score = 0, ai_risk_trend = 0, ai_p_paid_30d = 0,
-               ai_open_amount = 0, ai_overdue_amount = 0, ai_predicted_dso = 0,
-               ai_risk_reasons = NULL
-         WHERE ai_risk_band IS NOT NULL
-           AND NOT (id = ANY(%(scored)s))
-           AND id IN (
-                SELECT commercial_partner_id FROM account_move
-                 WHERE company_id = %(company)s AND move_type = 'out_invoice'
-                   AND (%(all)s OR commercial_partner_id = ANY(%(partners)s)))
-           AND NOT EXISTS (
-                SELECT 1 FROM account_move other
-                 WHERE other.commercial_partner_id = res_partner.id
-                   AND other.company_id != %(company)s
-                   AND other.move_type = 'out_invoice'
-                   AND other.state = 'posted'
-                   AND other.payment_state IN ('not_paid', 'partial'))
-        """,
-        {
-            "scored": list(scored_ids),
-            "company": company.id,
-            "all": partner_ids is None,
-            "partners": list(partner_ids or []),
-        },
+        SQL(
+            """
+            UPDATE res_partner
+               SET ai_risk_band = NULL, ai_risk_score = 0, ai_risk_trend = 0, ai_p_paid_30d = 0,
+                   ai_open_amount = 0, ai_overdue_amount = 0, ai_predicted_dso = 0,
+                   ai_risk_reasons = NULL
+             WHERE ai_risk_band IS NOT NULL
+               AND NOT (id = ANY(%(scored)s))
+               AND id IN (
+                    SELECT commercial_partner_id FROM account_move
+                     WHERE company_id = %(company)s AND move_type = 'out_invoice'
+                       AND (%(all)s OR commercial_partner_id = ANY(%(partners)s)))
+               AND NOT EXISTS (
+                    SELECT 1 FROM account_move other
+                     WHERE other.commercial_partner_id = res_partner.id
+                       AND other.company_id != %(company)s
+                       AND %(open_invoice)s)
+            """,
+            scored=list(scored_ids),
+            company=company.id,
+            all=partner_ids is None,
+            partners=list(partner_ids or []),
+            open_invoice=open_customer_invoice_sql("other"),
+        )
     )
 
 

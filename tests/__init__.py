@@ -5,6 +5,7 @@ from . import test_dunning_status
 from . import test_dunning_cron
 from . import test_dunning_documents
 from . import test_dunning_migration
+from . import test_dispute_migration
 from . import test_dunning_access
 from . import test_dunning_pdf
 

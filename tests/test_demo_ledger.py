@@ -218,7 +218,7 @@ class TestDemoLedger(AccountTestInvoicingCommon):
         self.assertLessEqual({"resolved", "open"}, set(disputes.mapped("state")))
         for dispute in disputes:
             move = dispute.move_ids
-            self.assertIn(dispute.responsible_id, self.collectors)
+            self.assertIn(dispute.user_id, self.collectors)
             self.assertEqual(move.ai_in_dispute, dispute.state == "open", dispute.name)
             self.assertLessEqual(dispute.date_opened, END)
             if move.reversal_move_ids:

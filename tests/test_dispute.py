@@ -28,7 +28,7 @@ class TestDispute(WorklistCase):
         dispute = form.record
         self.assertTrue(dispute.name.startswith("DSP/"))
         self.assertEqual(dispute.amount, 700.0)
-        self.assertEqual(dispute.responsible_id, self.collector)
+        self.assertEqual(dispute.user_id, self.collector)
         self.assertFalse(inv.ai_in_dispute)
         dispute.action_confirm()
         self.assertEqual(dispute.state, "open")
@@ -39,7 +39,7 @@ class TestDispute(WorklistCase):
         self.assertEqual(activity.user_id, self.collector)
         self.assertIn("Pricing", activity.summary)
         # Handing the dispute over re-routes its activity.
-        dispute.responsible_id = self.env.user
+        dispute.user_id = self.env.user
         self.assertEqual(activity.user_id, self.env.user)
         dispute.resolution = "Credit note for the price difference."
         dispute.action_resolve()

@@ -1,20 +1,11 @@
 """Upgrade to 18.0.1.2.0: every dunning log line, level and setting is kept."""
 
-import importlib.util
-from pathlib import Path
-
 from odoo.tests import tagged
 
 from .test_dunning import DunningCase
+from .test_migration import MIGRATIONS, load_migration
 
-MIGRATION = Path(__file__).parent.parent / "migrations" / "18.0.1.2.0" / "pre-migrate.py"
-
-
-def load_migration():
-    spec = importlib.util.spec_from_file_location("ai_pre_migrate_1_2", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+MIGRATION = MIGRATIONS / "18.0.1.2.0" / "pre-migrate.py"
 
 
 @tagged("post_install", "-at_install")
@@ -57,7 +48,7 @@ class TestDunningMigration(DunningCase):
         settings = self.company.read(["ai_dunning_max_contacts_7d", "ai_dunning_review_amount"])
         levels = self.env["ai.dunning.level"].search_read([], ["name", "days", "spacing_days"])
         count = self.env["ai.dunning.log"].search_count([])
-        load_migration().migrate(self.env.cr, "18.0.1.1.0")
+        load_migration(MIGRATION).migrate(self.env.cr, "18.0.1.1.0")
         self.env.invalidate_all()
         self.assertEqual(self.env["ai.dunning.log"].search_count([]), count, "every line kept")
         self.assertEqual([log.outcome for log, _ in expected], [out for _, out in expected])
@@ -77,6 +68,6 @@ class TestDunningMigration(DunningCase):
     def test_fresh_install_is_left_alone(self):
         partner = self._customer("Fresh")
         log = self._old_line(self._invoice(partner, 10), self.level_first, "sent", action="email")
-        load_migration().migrate(self.env.cr, None)
+        load_migration(MIGRATION).migrate(self.env.cr, None)
         self.env.invalidate_all()
         self.assertEqual(log.outcome, "sent")

@@ -68,7 +68,6 @@ RPC_ALLOWLIST = {
     ("ai.collection.call.wizard", "action_confirm"): "the wizard is the user's (ACL)",
     ("ai.collection.reply", "action_apply"): "writes the reply (ACL, rules)",
     ("ai.collection.reply", "action_confirm_followup"): "confirms through the ORM (ACL)",
-    ("ai.collection.reply", "action_open_followup"): "opens a form (ACL)",
     ("ai.collection.reply", "action_retrain_reply_classifier"): "managers only, checked first",
     ("ai.dunning.level", "action_view_logs"): "opens an action on dunning logs (ACL)",
     ("ai.dunning.log", "action_approve"): "managers only, checked first",

@@ -59,6 +59,21 @@ class TestWorklist(WorklistCase):
         self._refresh()
         self.assertTrue(all(self._line(p).tier == "call_now" for p in big))
 
+    def test_nothing_overdue_is_never_called_now(self):
+        # A customer with $0 overdue topped "Call now" on its not-yet-due amount at
+        # risk: nothing to chase yet, a personal email before the due date at most.
+        self.collector.ai_weekly_call_capacity = 5
+        early = self._customer("Not Due Yet")
+        self._invoice(early, -9, amount=50000.0, default_probability=80.0, ai_risk_band="critical")
+        late = self._customer("Overdue")
+        self._invoice(late, 20, amount=1000.0, default_probability=60.0)
+        self._refresh()
+        line = self._line(early)
+        self.assertEqual(line.overdue_amount, 0.0)
+        self.assertGreater(line.expected_value, self._line(late).expected_value)
+        self.assertEqual((line.tier, line.next_action), ("follow_up", "email"))
+        self.assertEqual(self._line(late).tier, "call_now", "the call slot goes to the overdue")
+
     def test_at_risk_disputes_promises_and_cleanup(self):
         partner = self._customer("Mixed")
         inv_disputed = self._invoice(partner, 20, amount=2000.0, default_probability=50.0)

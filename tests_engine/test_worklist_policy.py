@@ -103,6 +103,20 @@ def test_likely_payers_and_small_amounts_are_not_called():
     assert wp.assign_tiers(lines, capacity={1: 1})[0] == wp.AUTOMATED
 
 
+def test_nothing_overdue_is_never_called_now():
+    # Three customers worth a call on their not-yet-due amount at risk, nothing overdue:
+    # at most a personal email (within the follow-up slots), never a call slot.
+    lines = _lines(4)
+    lines.loc[[0, 1, 2], "overdue_amount"] = 0.0
+    lines["priority"] = [9000.0, 8000.0, 7000.0, 100.0]
+    params = wp.WorklistParams(follow_up_per_call=2.0)
+    tiers = wp.assign_tiers(lines, capacity={1: 1}, params=params)
+    assert list(tiers) == [wp.FOLLOW_UP, wp.FOLLOW_UP, wp.WATCH, wp.CALL_NOW]
+    # Escalated by a collector, it is called all the same (a person decided).
+    lines["escalated"] = [True, False, False, False]
+    assert wp.assign_tiers(lines, capacity={1: 1}, params=params)[0] == wp.CALL_NOW
+
+
 def test_snoozed_watched_and_escalated_pinned():
     lines = _lines(5)
     lines["snoozed"] = [True, False, False, False, False]
