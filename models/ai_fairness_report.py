@@ -15,6 +15,7 @@ import pandas as pd
 from odoo import api, fields, models
 
 from .ai_collection_kpi import finite
+from .ai_dunning_log import CONTACT_OUTCOMES
 
 ATTRIBUTE_SELECTION = [
     ("country", "Country"),
@@ -25,11 +26,13 @@ ATTRIBUTE_SELECTION = [
 #: Ratios of the four-fifths rule (favourable treatment against the best group).
 IMPACT_RATIOS = ("not_high_ratio", "not_review_ratio", "not_agency_ratio", "contacts_ratio")
 
-# Dunning contacts of each invoice of a company, and whether one went to review.
+# Dunning contacts of each invoice of a company, and whether one went to review
+# (waiting, rejected, or approved then executed: approved_by_id is set).
 TREATMENT_SQL = """
     SELECT move_id::text AS invoice_id,
-           count(*) FILTER (WHERE outcome IN ('sent', 'approved'))::float8 AS contacts,
-           CASE WHEN bool_or(outcome IN ('queued_review', 'approved', 'rejected'))
+           count(*) FILTER (WHERE outcome = ANY(%(contacts)s))::float8 AS contacts,
+           CASE WHEN bool_or(outcome IN ('queued_review', 'rejected')
+                             OR approved_by_id IS NOT NULL)
                 THEN 'review' ELSE '' END AS action
       FROM ai_dunning_log
      WHERE company_id = %(company_id)s
@@ -102,7 +105,9 @@ class AiFairnessReport(models.Model):
         )
         if log is None or log.empty:
             return self
-        self.env.cr.execute(TREATMENT_SQL, {"company_id": company.id})
+        self.env.cr.execute(
+            TREATMENT_SQL, {"company_id": company.id, "contacts": list(CONTACT_OUTCOMES)}
+        )
         treatment = pd.DataFrame(
             self.env.cr.fetchall(), columns=["invoice_id", "contacts", "action"]
         )

@@ -245,6 +245,56 @@ class TestCollectionGovernance(AccountTestInvoicingCommon):
         with self.assertRaises(AccessError):
             self.Monitoring.with_user(self.collector).search([])
 
+    def test_fairness_counts_every_contact_and_every_review(self):
+        """A letter ("done") is a contact; a review approved then sent was a review."""
+        Kpi = self.env["ai.collection.kpi"]
+
+        def totals():
+            Kpi._refresh(self.company, today=END)
+            rows = self._rows("ai.fairness.report", run_date=END, attribute="country")
+            contacts = sum(r.contacts_per_customer * r.n_customers for r in rows)
+            reviews = sum(r.share_review * r.n_invoices / 100.0 for r in rows)
+            return contacts, reviews
+
+        contacts, reviews = totals()
+        invoices = self.env["account.move"].search(
+            [
+                ("company_id", "=", self.company.id),
+                ("move_type", "=", "out_invoice"),
+                ("invoice_date", ">", END - dt.timedelta(days=200)),
+                ("invoice_date", "<=", END),
+                ("id", "not in", self.env["ai.dunning.log"].search([]).move_id.ids),
+            ],
+            limit=4,
+        )
+        level = self.env["ai.dunning.level"].search([("company_id", "=", self.company.id)], limit=1)
+        self.assertEqual(len(invoices), 4)
+        for invoice, (action, outcome, approved) in zip(
+            invoices,
+            [
+                ("letter", "done", False),
+                ("email", "sent", True),
+                ("email", "queued_review", False),
+                ("", "skipped", False),
+            ],
+            strict=True,
+        ):
+            self.env["ai.dunning.log"].create(
+                {
+                    "company_id": self.company.id,
+                    "partner_id": invoice.commercial_partner_id.id,
+                    "move_id": invoice.id,
+                    "level_id": level.id,
+                    "action": action,
+                    "outcome": outcome,
+                    "approved_by_id": approved and self.manager.id,
+                }
+            )
+        after_contacts, after_reviews = totals()
+        # Stored per group with two decimals: the totals are exact to a few tenths.
+        self.assertAlmostEqual(after_contacts - contacts, 2.0, delta=0.3)
+        self.assertAlmostEqual(after_reviews - reviews, 2.0, delta=0.3)
+
     def test_experiment_assignment_is_sticky_and_measured(self):
         experiment = self.env["ai.collection.experiment"].create(
             {
