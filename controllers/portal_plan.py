@@ -14,6 +14,8 @@ from odoo import fields
 from odoo.http import request
 from odoo.tools import format_date
 
+from ..models.payment_answer import payment_answer_text, recent_payment_domain
+
 INSTALMENT_KEY_RE = re.compile(r"(?:date|amount)_(.*)", re.DOTALL)
 POSITION_RE = re.compile(r"[0-9]{1,4}")
 
@@ -86,7 +88,8 @@ def parse_plan(post, moves, company, parse_raw, amount_re, date_re):
 
 def move_answers(partner, moves):
     """``{invoice id: what the customer answered}`` for the portal page: the promise
-    ("promised for 15/12"), the dispute, the payment plan ("plan 2/4 paid")."""
+    ("promised for 15/12"), the dispute, the payment plan ("plan 2/4 paid"), else a
+    recent part payment ("part payment 27/11")."""
     env = partner.env
     answers = {}
     cases = (
@@ -102,4 +105,6 @@ def move_answers(partner, moves):
             text = record._answer_text()
             for move in record[field] & moves:
                 answers[move.id] = text
+    for move in moves.filtered_domain(recent_payment_domain(moves.company_id[:1] or env.company)):
+        answers.setdefault(move.id, payment_answer_text(move))
     return answers
