@@ -1,8 +1,9 @@
 """The customer's payment plan proposal and answers on the portal page (see portal.py for
 the signed link, the rate limit and the uniform 404 every route shares).
 
-The form posts ``invoice_<id>`` checkboxes (among the customer's open invoices only)
-and instalments ``date_<n>`` / ``amount_<n>`` (n = 1 .. the company's most instalments).
+The form posts ``invoice_<id>`` checkboxes (among the customer's open invoices only,
+all in one currency) and instalments ``date_<n>`` / ``amount_<n>`` (n = 1 .. the
+company's most instalments) in the invoices' currency.
 The format is checked here (400 on anything else); the limits (Settings > Payment
 Plans) are the model's own constraints, whose message is shown to the customer.
 """
@@ -47,6 +48,15 @@ def parse_plan(post, moves, company, parse_raw, amount_re, date_re):
         raise PortalPlanInputError(env._("Please choose the invoices of your payment plan."))
     if any(move.company_id != company for move in chosen):
         raise PortalPlanInputError(env._("A payment plan covers the invoices of one company."))
+    currency = chosen.currency_id
+    if len(currency) > 1:
+        raise PortalPlanInputError(
+            env._(
+                "A payment plan covers invoices in one currency: please propose one plan "
+                "for your invoices in %(currencies)s each.",
+                currencies=", ".join(currency.mapped("name")),
+            )
+        )
     most, last = plan_limits(company)
     keys = [m.group(1) for key in post if (m := INSTALMENT_KEY_RE.fullmatch(key))]
     if any(not POSITION_RE.fullmatch(key) or not 1 <= int(key) <= most for key in keys):
@@ -79,7 +89,7 @@ def parse_plan(post, moves, company, parse_raw, amount_re, date_re):
                     position=position,
                 )
             )
-        amount = company.currency_id.round(float(raw_amount))
+        amount = currency.round(float(raw_amount))
         lines.append(fields.Command.create({"date_due": due, "amount": amount}))
     if not lines:
         raise PortalPlanInputError(env._("Please enter at least one instalment."))
