@@ -30,6 +30,7 @@ from odoo.tools import SQL, clean_context, format_date
 
 from ..ar_ai_collections.dunning_policy import DEFAULT_PAYMENT_WINDOW_DAYS
 from .ai_collection_payment_plan import PLAN_ACTIVE_STATES
+from .cron_isolation import run_isolated
 
 _logger = logging.getLogger(__name__)
 
@@ -137,13 +138,22 @@ def _record(Move, before):
     Move.invalidate_model(["ai_last_payment_date", "ai_last_payment_amount"])
     invoices = Move.browse(list(received))
     _notify_collectors(invoices, received)
-    # The daily checks' own logic, on the touched promises and plans only.
-    env["ai.collection.promise"].search(
-        [("state", "=", "open"), ("move_ids", "in", invoices.ids)]
-    )._check_payments()
-    env["ai.collection.payment.plan"].search(
-        [("state", "=", "active"), ("invoice_ids", "in", invoices.ids)]
-    )._check_instalments()
+    # The daily checks' own logic, on the touched promises and plans only; one that
+    # cannot be checked is skipped and reported, as by the daily checks.
+    run_isolated(
+        env["ai.collection.promise"].search(
+            [("state", "=", "open"), ("move_ids", "in", invoices.ids)]
+        ),
+        env._("Promise check"),
+        lambda promises: promises._check_payments(),
+    )
+    run_isolated(
+        env["ai.collection.payment.plan"].search(
+            [("state", "=", "active"), ("invoice_ids", "in", invoices.ids)]
+        ),
+        env._("Payment plan check"),
+        lambda plans: plans._check_instalments(),
+    )
     for company, company_invoices in invoices.grouped("company_id").items():
         env["ai.collection.worklist"]._refresh_partners(
             company_invoices.commercial_partner_id, company

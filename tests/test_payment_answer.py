@@ -166,3 +166,22 @@ class TestPaymentAnswer(PlanCase):
         self.assertEqual(len(todos), 20, "one to-do per customer, not per invoice")
         # Measured: 73 queries (20 customers, 200 invoices).
         self.assertLessEqual(queries, 100, f"{queries} queries: none per invoice")
+
+    def test_a_plan_that_cannot_be_checked_never_stops_the_payment(self):
+        partner = self._customer("Corrupt Plan")
+        invoice = self._invoice(partner, 20, amount=600.0)
+        plan = self._plan(partner, invoice, [(10, 300.0), (40, 300.0)])
+        plan.action_approve()
+        # A date typed by hand in SQL: its grace days overflow the calendar.
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE ai_collection_payment_plan_line SET date_due = '9999-12-31' WHERE id = %s",
+            [plan.line_ids[-1].id],
+        )
+        plan.line_ids.invalidate_recordset(["date_due"])
+        with self.assertLogs("odoo.addons.ar_ai_collections.models.cron_isolation", "ERROR"):
+            self._register(invoice, amount=300.0)
+        self.assertEqual(invoice.payment_state, "partial", "the payment is registered")
+        self.assertEqual(invoice.ai_last_payment_date, self.today)
+        self.assertEqual(self._partner_todos(partner).user_id, self.collector)
+        self.assertEqual(plan.state, "active", "left for a manager to look at")

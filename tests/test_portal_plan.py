@@ -192,3 +192,16 @@ class TestPortalPaymentPlan(PortalCase):
         self.assertEqual(plan.amount_total, 900.0, "entered and kept in the invoice's currency")
         self.assertEqual(plan.line_ids.mapped("amount"), [250.0, 650.0])
         self.assertIn("plan proposed (to approve)", self.url_open(self.path).text)
+
+    def test_part_payment_shows_beside_the_invoice(self):
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=self.invoice.ids
+        ).create({"payment_date": self.today, "amount": 500.0})._create_payments()
+        self.env.cr.flush()  # the payment's answer, recorded before commit
+        self.assertEqual(self.invoice.payment_state, "partial")
+        page = self.url_open(self.path).text
+        self.assertIn(f"part payment {self.today.strftime('%d/%m')}", page)
+        todo = self.env["mail.activity"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "=", self.customer.id)]
+        )
+        self.assertEqual(todo.user_id, self.collector)
