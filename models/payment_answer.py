@@ -184,7 +184,8 @@ def _notify_collectors(invoices, received):
                     left=currency.format(invoice.amount_residual),
                 )
             lines.append(Markup("<li>%s</li>") % text)
-        user_ids = [received[invoice.id][1][5] for invoice in customer_invoices]
+        # The invoices' salespersons (the routing's fallback), where they have one.
+        user_ids = list(filter(None, (received[inv.id][1][5] for inv in customer_invoices)))
         values.append(
             {
                 "res_model_id": env["ir.model"]._get_id("res.partner"),
