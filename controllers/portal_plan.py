@@ -1,8 +1,9 @@
 """The customer's payment plan proposal and answers on the portal page (see portal.py for
 the signed link, the rate limit and the uniform 404 every route shares).
 
-The form posts ``invoice_<id>`` checkboxes (among the customer's open invoices only)
-and instalments ``date_<n>`` / ``amount_<n>`` (n = 1 .. the company's most instalments).
+The form posts ``invoice_<id>`` checkboxes (among the customer's open invoices only,
+all in one currency) and instalments ``date_<n>`` / ``amount_<n>`` (n = 1 .. the
+company's most instalments) in the invoices' currency.
 The format is checked here (400 on anything else); the limits (Settings > Payment
 Plans) are the model's own constraints, whose message is shown to the customer.
 """
@@ -13,6 +14,8 @@ from datetime import date
 from odoo import fields
 from odoo.http import request
 from odoo.tools import format_date
+
+from ..models.payment_answer import payment_answer_text, recent_payment_domain
 
 INSTALMENT_KEY_RE = re.compile(r"(?:date|amount)_(.*)", re.DOTALL)
 POSITION_RE = re.compile(r"[0-9]{1,4}")
@@ -45,6 +48,15 @@ def parse_plan(post, moves, company, parse_raw, amount_re, date_re):
         raise PortalPlanInputError(env._("Please choose the invoices of your payment plan."))
     if any(move.company_id != company for move in chosen):
         raise PortalPlanInputError(env._("A payment plan covers the invoices of one company."))
+    currency = chosen.currency_id
+    if len(currency) > 1:
+        raise PortalPlanInputError(
+            env._(
+                "A payment plan covers invoices in one currency: please propose one plan "
+                "for your invoices in %(currencies)s each.",
+                currencies=", ".join(currency.mapped("name")),
+            )
+        )
     most, last = plan_limits(company)
     keys = [m.group(1) for key in post if (m := INSTALMENT_KEY_RE.fullmatch(key))]
     if any(not POSITION_RE.fullmatch(key) or not 1 <= int(key) <= most for key in keys):
@@ -77,7 +89,7 @@ def parse_plan(post, moves, company, parse_raw, amount_re, date_re):
                     position=position,
                 )
             )
-        amount = company.currency_id.round(float(raw_amount))
+        amount = currency.round(float(raw_amount))
         lines.append(fields.Command.create({"date_due": due, "amount": amount}))
     if not lines:
         raise PortalPlanInputError(env._("Please enter at least one instalment."))
@@ -86,7 +98,8 @@ def parse_plan(post, moves, company, parse_raw, amount_re, date_re):
 
 def move_answers(partner, moves):
     """``{invoice id: what the customer answered}`` for the portal page: the promise
-    ("promised for 15/12"), the dispute, the payment plan ("plan 2/4 paid")."""
+    ("promised for 15/12"), the dispute, the payment plan ("plan 2/4 paid"), else a
+    recent part payment ("part payment 27/11")."""
     env = partner.env
     answers = {}
     cases = (
@@ -102,4 +115,6 @@ def move_answers(partner, moves):
             text = record._answer_text()
             for move in record[field] & moves:
                 answers[move.id] = text
+    for move in moves.filtered_domain(recent_payment_domain(moves.company_id[:1] or env.company)):
+        answers.setdefault(move.id, payment_answer_text(move))
     return answers

@@ -30,6 +30,7 @@ from . import ai_collection_promise
 from . import ai_collection_dispute
 from . import ai_collection_payment_plan
 from . import ai_collection_payment_plan_line
+from . import ai_collection_payment_plan_check
 from . import ai_collection_worklist
 from . import ai_collection_worklist_answer
 

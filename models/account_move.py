@@ -236,6 +236,24 @@ class AccountMove(models.Model):
         groups=COLLECTIONS_USER_GROUP,
     )
 
+    # Recorded when a payment is reconciled with the invoice of a customer in
+    # collections (see payment_answer.py): the customer's answer, as the dunning run,
+    # the worklist, the preview and the portal page read it.
+    ai_last_payment_date = fields.Date(
+        string="Payment Recorded",
+        readonly=True,
+        copy=False,
+        help="Day the customer's last payment on this invoice was recorded.",
+        groups=COLLECTIONS_USER_GROUP,
+    )
+    ai_last_payment_amount = fields.Monetary(
+        string="Payment Recorded Amount",
+        currency_field="currency_id",
+        readonly=True,
+        copy=False,
+        groups=COLLECTIONS_USER_GROUP,
+    )
+
     # ------------------------------------------------------------------
     # Reply classification
     # ------------------------------------------------------------------

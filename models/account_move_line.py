@@ -1,5 +1,7 @@
 from odoo import models
 
+from .payment_answer import queue_payment_answers
+
 
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
@@ -18,3 +20,13 @@ class AccountMoveLine(models.Model):
         if receivable:
             self.env["ai.risk.scoring"]._queue_rescore(receivable.partner_id)
         return result
+
+    # ------------------------------------------------------------------
+    # Payments as the customer's answers
+    # ------------------------------------------------------------------
+    def _reconcile_pre_hook(self):
+        """Note what the customer invoices owe before a payment settles them (see
+        payment_answer.py: the collector is told once, before commit)."""
+        data = super()._reconcile_pre_hook()
+        queue_payment_answers(self)
+        return data

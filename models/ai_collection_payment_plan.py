@@ -3,7 +3,6 @@ from odoo.exceptions import UserError, ValidationError
 
 from .account_move import OPEN_INVOICE_DOMAIN_TERMS
 from .ai_collection_answer_mixin import notify_answer
-from .cron_isolation import run_isolated
 
 PLAN_STATE_SELECTION = [
     ("draft", "Draft"),
@@ -62,6 +61,14 @@ class AiCollectionPaymentPlan(models.Model):
         PLAN_STATE_SELECTION, required=True, default="draft", index=True, tracking=True, copy=False
     )
     user_id = fields.Many2one("res.users", string="Collector", index=True, tracking=True)
+    currency_id = fields.Many2one(
+        "res.currency",
+        related=False,  # not the mixin's company currency
+        compute="_compute_currency_id",
+        store=True,
+        precompute=True,
+        help="Currency of its invoices: the plan is entered, paid and measured in it.",
+    )
     amount_total = fields.Monetary(
         string="Plan Total", currency_field="currency_id", compute="_compute_amounts", store=True
     )
@@ -90,6 +97,11 @@ class AiCollectionPaymentPlan(models.Model):
     # ------------------------------------------------------------------
     # Computes and constraints
     # ------------------------------------------------------------------
+    @api.depends("invoice_ids", "company_id")
+    def _compute_currency_id(self):
+        for plan in self:
+            plan.currency_id = plan.invoice_ids.currency_id[:1] or plan.company_id.currency_id
+
     @api.depends("line_ids.amount", "line_ids.state")
     def _compute_amounts(self):
         for plan in self:
@@ -116,6 +128,14 @@ class AiCollectionPaymentPlan(models.Model):
                 )
             if any(not move.is_sale_document() for move in plan.invoice_ids):
                 raise ValidationError(self.env._("A payment plan covers customer invoices only."))
+            if len(plan.invoice_ids.currency_id) > 1:
+                raise ValidationError(
+                    self.env._(
+                        "A payment plan covers invoices in one currency (these are in "
+                        "%(currencies)s): make one plan per currency.",
+                        currencies=", ".join(plan.invoice_ids.currency_id.mapped("name")),
+                    )
+                )
         self._check_plan_limits()
 
     def _check_plan_limits(self, from_today=False):
@@ -127,6 +147,7 @@ class AiCollectionPaymentPlan(models.Model):
             company, currency = plan.company_id, plan.currency_id
             lines = plan.line_ids.sorted(lambda line: (line.date_due, line.id))
             limits = plan._plan_settings()
+            minimum = plan._from_company_currency(limits.ai_plan_min_instalment)
             if len(lines) > min(limits.ai_plan_max_instalments, MAX_INSTALMENTS):
                 raise ValidationError(
                     self.env._(
@@ -151,16 +172,14 @@ class AiCollectionPaymentPlan(models.Model):
                             days=limits.ai_plan_max_days,
                         )
                     )
-                if position < len(lines) and (
-                    currency.compare_amounts(line.amount, limits.ai_plan_min_instalment) < 0
-                ):
+                if position < len(lines) and (currency.compare_amounts(line.amount, minimum) < 0):
                     raise ValidationError(
                         self.env._(
                             "%(label)s (%(amount)s) is below the smallest instalment "
                             "(%(minimum)s); only the last one may be smaller.",
                             label=label,
                             amount=currency.format(line.amount),
-                            minimum=currency.format(limits.ai_plan_min_instalment),
+                            minimum=currency.format(minimum),
                         )
                     )
             if len(set(lines.mapped("date_due"))) < len(lines):
@@ -181,12 +200,21 @@ class AiCollectionPaymentPlan(models.Model):
         # sudo: the limits bound what anyone proposes (portal visitor, mail gateway, cron).
         return self.company_id.sudo()
 
+    def _from_company_currency(self, amount):
+        """``amount`` of the company's Settings (its currency) in the plan's, at today's
+        rate."""
+        self.ensure_one()
+        return self.company_id.currency_id._convert(
+            amount, self.currency_id, self.company_id, fields.Date.context_today(self)
+        )
+
     def _amount_due(self):
-        """What the plan may cover: due on its invoices now, or when it was approved."""
+        """What the plan may cover (its currency): due on its invoices now, or when it
+        was approved."""
         self.ensure_one()
         if self.state == "active" and self.residual_at_approval:
             return self.residual_at_approval
-        return sum(self.invoice_ids.mapped("amount_residual_signed"))
+        return sum(self.invoice_ids.mapped("amount_residual"))
 
     # ------------------------------------------------------------------
     # CRUD
@@ -222,7 +250,7 @@ class AiCollectionPaymentPlan(models.Model):
                 {
                     "state": "active",
                     "date_approved": fields.Date.context_today(self),
-                    "residual_at_approval": sum(plan.invoice_ids.mapped("amount_residual_signed")),
+                    "residual_at_approval": sum(plan.invoice_ids.mapped("amount_residual")),
                     "amount_paid": 0.0,
                 }
             )
@@ -277,6 +305,7 @@ class AiCollectionPaymentPlan(models.Model):
         self.write({"state": "proposed"})
         for plan in self:
             threshold = plan._plan_settings().ai_plan_auto_approve_amount
+            threshold = threshold and plan._from_company_currency(threshold)
             if threshold and plan.currency_id.compare_amounts(plan.amount_total, threshold) <= 0:
                 # sudo: approval under the company's threshold needs no collector.
                 plan.sudo().action_approve()
@@ -297,76 +326,6 @@ class AiCollectionPaymentPlan(models.Model):
             notify_answer(plan, plan.user_id, summary, body)
         self._refresh_worklist()
 
-    @api.model
-    def _cron_check_plans(self):
-        """Daily: measure the active plans' instalments, then send the reminders."""
-        run_isolated(
-            self.search([("state", "=", "active")]),
-            self.env._("Payment plan check"),
-            lambda plans: plans._check_instalments(),
-        )
-        run_isolated(
-            self.search([("state", "=", "active")]),
-            self.env._("Payment plan reminders"),
-            lambda plans: plans._send_reminders(),
-        )
-        return True
-
-    def _check_instalments(self):
-        """Each instalment is paid once the payments since the approval reach the sum
-        of the instalments up to it, else late past its date; a plan is kept when all
-        are paid (or its invoices are), broken when one is late beyond the grace days."""
-        today = fields.Date.context_today(self)
-        for plan in self:
-            currency = plan.currency_id
-            residual = sum(plan.invoice_ids.mapped("amount_residual_signed"))
-            paid = max(plan.residual_at_approval - residual, 0.0)
-            grace = plan._plan_settings().ai_plan_grace_days
-            cumulative, broken = 0.0, False
-            for line in plan.line_ids.sorted(lambda line: (line.date_due, line.id)):
-                covered = min(max(paid - cumulative, 0.0), line.amount)
-                cumulative += line.amount
-                if currency.is_zero(residual) or currency.compare_amounts(paid, cumulative) >= 0:
-                    state = "paid"
-                else:
-                    state = "late" if line.date_due < today else "pending"
-                    broken |= fields.Date.add(line.date_due, days=grace) < today
-                line.write({"state": state, "amount_covered": currency.round(covered)})
-            vals = {"amount_paid": paid}
-            if all(line.state == "paid" for line in plan.line_ids):
-                vals.update(state="kept", date_closed=today)
-            elif broken:
-                vals.update(state="broken", date_closed=today)
-            plan.write(vals)
-            if plan.state == "kept":
-                plan.message_post(body=self.env._("Payment plan kept: every instalment is paid."))
-            elif plan.state == "broken":
-                plan._escalate_broken()
-        self._refresh_worklist()
-
-    def _escalate_broken(self):
-        self.ensure_one()
-        body = self.env._(
-            "Payment plan broken: %(progress)s, an instalment is late beyond the grace days. "
-            "The invoices are released to the next dunning level.",
-            progress=self.progress,
-        )
-        self.message_post(body=body)
-        self.partner_id.message_post(body=body)
-        notify_answer(
-            self, self.user_id, self.env._("Broken payment plan: %(name)s", name=self.name), body
-        )
-
-    def _send_reminders(self):
-        """Mail the customer its next instalment, ``ai_plan_reminder_days`` before it."""
-        today = fields.Date.context_today(self)
-        for plan in self:
-            line = plan.next_instalment_id
-            days = plan._plan_settings().ai_plan_reminder_days
-            if line and not line.reminder_date and (line.date_due - today).days <= days:
-                plan._mail_customer("ar_ai_collections.mail_template_ai_plan_reminder")
-                line.reminder_date = today
-
     def _answer_text(self):
         """What the customer answered, for the worklist and the portal page."""
         self.ensure_one()
@@ -380,17 +339,23 @@ class AiCollectionPaymentPlan(models.Model):
     @api.model
     def _offer_values(self, partner, company, moves, count=3):
         """A plan of ``count`` equal instalments, monthly or closer (within the company's
-        limits), covering ``moves``: what a collector offers, or a hardship reply."""
+        limits), covering ``moves`` in the currency of the first one (one plan per
+        currency): what a collector offers, or a hardship reply."""
         # sudo: the limits are read whoever offers the plan (mail gateway included).
         limits = company.sudo()
-        due = company.currency_id.round(sum(moves.mapped("amount_residual_signed")))
-        count = max(1, min(count, limits.ai_plan_max_instalments))
-        if limits.ai_plan_min_instalment > 0:
-            count = max(1, min(count, int(due // limits.ai_plan_min_instalment)))
-        interval = max(1, min(30, limits.ai_plan_max_days // count))
-        share = company.currency_id.round(due / count)
-        last = company.currency_id.round(due - share * (count - 1))
+        currency = moves[:1].currency_id
+        moves = moves.filtered(lambda move: move.currency_id == currency)
         today = fields.Date.context_today(self)
+        due = currency.round(sum(moves.mapped("amount_residual")))
+        minimum = company.currency_id._convert(
+            limits.ai_plan_min_instalment, currency, company, today
+        )
+        count = max(1, min(count, limits.ai_plan_max_instalments))
+        if minimum > 0:
+            count = max(1, min(count, int(due // minimum)))
+        interval = max(1, min(30, limits.ai_plan_max_days // count))
+        share = currency.round(due / count)
+        last = currency.round(due - share * (count - 1))
         lines = [
             fields.Command.create(
                 {

@@ -217,7 +217,8 @@ class AiCollectionPromise(models.Model):
         """
         today = fields.Date.context_today(self)
         closed = self.browse()
-        for promise in self:
+        # Open ones only: a payment may have closed a promise since the cron read them.
+        for promise in self.filtered(lambda p: p.state == "open"):
             residual = sum(promise.move_ids.mapped("amount_residual_signed"))
             paid = max(promise.residual_at_confirm - residual, 0.0)
             currency = promise.currency_id

@@ -1,4 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from .payment_answer import payment_answer_text, recent_payment_domain
 
 #: The customer answers a worklist line shows, with the states in which they stand.
 ANSWER_MODELS = (
@@ -18,27 +20,49 @@ class AiCollectionWorklist(models.Model):
     answer = fields.Char(
         string="Customer Answer",
         compute="_compute_answer",
-        help="Promises, payment plans and disputes of the customer still standing.",
+        help="Promises, payment plans and disputes of the customer still standing, and "
+        "its recent payments.",
     )
 
     def _compute_answer(self):
+        answers = self._customer_answers(self.partner_id, self.company_id)
+        for line in self:
+            line.answer = ", ".join(answers.get((line.partner_id.id, line.company_id.id), []))
+
+    @api.model
+    def _customer_answers(self, partners, companies):
+        """``{(customer id, company id): [answer, ...]}``: the promises, plans and
+        disputes still standing, and the payments recorded within the engagement
+        window (the worklist line, the dunning preview)."""
         answers = {}
+
+        def add(partner, company, text):
+            texts = answers.setdefault((partner.id, company.id), [])
+            if text not in texts:
+                texts.append(text)
+
         for model, states in ANSWER_MODELS:
             records = self.env[model].search(
                 [
-                    ("partner_id", "in", self.partner_id.ids),
-                    ("company_id", "in", self.company_id.ids),
+                    ("partner_id", "in", partners.ids),
+                    ("company_id", "in", companies.ids),
                     ("state", "in", states),
                 ],
                 order="id",
             )
             for record in records:
-                texts = answers.setdefault((record.partner_id.id, record.company_id.id), [])
-                text = record._answer_text()
-                if text not in texts:
-                    texts.append(text)
-        for line in self:
-            line.answer = ", ".join(answers.get((line.partner_id.id, line.company_id.id), []))
+                add(record.partner_id, record.company_id, record._answer_text())
+        for company in companies:
+            paid = self.env["account.move"].search(
+                [
+                    ("commercial_partner_id", "in", partners.ids),
+                    *recent_payment_domain(company),
+                ],
+                order="ai_last_payment_date desc, id desc",
+            )
+            for invoice in paid:
+                add(invoice.commercial_partner_id, company, payment_answer_text(invoice))
+        return answers
 
     def action_offer_plan(self):
         """A draft payment plan for this customer's overdue invoices, to adjust and approve."""

@@ -191,6 +191,8 @@ class AiCollectionsDemo(models.AbstractModel):
             # scored once for all by the post-install step (scripts/demo), not
             # partner by partner on every posted invoice and payment
             ai_risk_no_rescore=True,
+            # the ledger's history is booked, not the customers' answers to dunning
+            ai_no_payment_answers=True,
             check_move_validity=True,
         )
 

@@ -59,10 +59,14 @@ INVOICES_SQL = """
                   JOIN ai_collection_payment_plan p ON p.id = r.plan_id
                  WHERE r.move_id = m.id AND p.state = 'broken')
            ) AS promise_broken_date,
-           (SELECT MAX(pr.max_date)
-              FROM account_move_line aml
-              JOIN account_partial_reconcile pr ON pr.debit_move_id = aml.id
-             WHERE aml.move_id = m.id) AS last_payment_date
+           -- The day a payment was recorded (payment_answer.py) holds it even backdated.
+           GREATEST(
+               (SELECT MAX(pr.max_date)
+                  FROM account_move_line aml
+                  JOIN account_partial_reconcile pr ON pr.debit_move_id = aml.id
+                 WHERE aml.move_id = m.id),
+               m.ai_last_payment_date
+           ) AS last_payment_date
       FROM account_move m
      WHERE m.company_id = %(company_id)s
        AND %(open_invoice)s

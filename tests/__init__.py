@@ -34,6 +34,7 @@ from . import test_tour_cash_forecast
 from . import test_migration
 from . import test_payment_plan
 from . import test_answers
+from . import test_payment_answer
 from . import test_portal_plan
 from . import test_tour_payment_plan
 from . import test_collection_kpi

@@ -219,3 +219,59 @@ class TestPaymentPlan(PlanCase):
         plan.action_approve()
         line.invalidate_recordset(["answer"])
         self.assertEqual(line.answer, "plan 0/3 paid")
+
+
+@tagged("post_install", "-at_install")
+class TestForeignCurrencyPlan(PlanCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # 2 EUR for 1 unit of the company's currency today: Settings convert at it.
+        cls.eur = cls.setup_other_currency("EUR", rounding=0.01)
+
+    def _euro_invoice(self, partner, amount):
+        return self.init_invoice(
+            "out_invoice",
+            partner=partner,
+            invoice_date=self.today - timedelta(days=20),
+            amounts=[amount],
+            taxes=[],
+            currency=self.eur,
+            post=True,
+        )
+
+    def test_plan_in_the_invoices_currency_with_converted_limits(self):
+        self.assertNotEqual(self.company.currency_id, self.eur)
+        partner = self._customer("Euro Planner")
+        invoice = self._euro_invoice(partner, 900.0)
+        plan = self._plan(partner, invoice, [(10, 450.0), (40, 450.0)])
+        self.assertEqual(plan.currency_id, self.eur)
+        self.assertEqual(plan.line_ids.currency_id, self.eur)
+        self.assertEqual(plan.amount_total, 900.0, "in euros, not converted")
+        # The smallest instalment (100 in the company's currency) is 200 EUR today.
+        with self.assertRaisesRegex(ValidationError, "below the smallest instalment") as error:
+            self._plan(partner, invoice, [(10, 150.0), (40, 750.0)])
+        self.assertIn(self.eur.format(200.0), str(error.exception))
+        # What is due is in euros too (900 EUR, not its 450 in the company's currency).
+        with self.assertRaisesRegex(ValidationError, "exceed what is due"):
+            self._plan(partner, invoice, [(10, 450.0), (40, 460.0)])
+        plan.action_approve()
+        self.assertEqual(plan.residual_at_approval, 900.0)
+        self._pay(invoice, amount=450.0)  # in euros, the invoice's currency
+        self._check(days=11)
+        self.assertEqual(plan.line_ids.mapped("state"), ["paid", "pending"])
+        self.assertEqual((plan.progress, plan.amount_paid), ("1/2 paid", 450.0))
+
+    def test_one_plan_per_currency(self):
+        partner = self._customer("Two Currencies")
+        euros = self._euro_invoice(partner, 900.0)
+        dollars = self._invoice(partner, 20, amount=500.0)
+        with self.assertRaisesRegex(ValidationError, "one currency .*make one plan per currency"):
+            self._plan(partner, euros | dollars, [(10, 500.0)])
+        # The worklist's offer covers the invoices in one currency.
+        values = self.env["ai.collection.payment.plan"]._offer_values(
+            partner, self.company, dollars | euros
+        )
+        offer = self.env["ai.collection.payment.plan"].create(values)
+        self.assertEqual((offer.invoice_ids, offer.currency_id), (dollars, dollars.currency_id))
+        self.assertEqual(offer.amount_total, 500.0)

@@ -155,3 +155,53 @@ class TestPortalPaymentPlan(PortalCase):
             **self.plan_form((10, 900.0), invoices=other_invoice | self.other_invoice),
         )
         self.assertEqual(response.status_code, 303)
+
+    def test_foreign_currency_plan_in_the_invoices_currency(self):
+        company = self.env.company
+        foreign = self.env.ref("base.CHF" if company.currency_id.name == "EUR" else "base.EUR")
+        foreign.active = True
+        self.env["res.currency.rate"].create(
+            {"name": self.today, "rate": 2.0, "currency_id": foreign.id, "company_id": company.id}
+        )
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "currency_id": foreign.id,
+                "invoice_date": self.today - timedelta(days=5),
+                "invoice_date_due": self.today - timedelta(days=5),
+                "invoice_line_ids": [
+                    fields.Command.create({"name": "Service", "price_unit": 900.0, "tax_ids": []})
+                ],
+            }
+        )
+        invoice.action_post()
+        page = self.url_open(self.path).text
+        self.assertIn("o_ai_plan_one_currency", page, "the page says: one plan per currency")
+        mixed = self.post("plan", **self.plan_form((10, 500.0), invoices=self.invoice | invoice))
+        self.assertEqual(mixed.status_code, 400)
+        self.assertIn("one plan for your invoices in", mixed.text)
+        # The smallest instalment (100 in the company's currency) is 200 in the other.
+        small = self.post("plan", **self.plan_form((10, 150.0), (40, 750.0), invoices=invoice))
+        self.assertEqual(small.status_code, 400)
+        self.assertIn("below the smallest instalment", small.text)
+        response = self.post("plan", **self.plan_form((10, 250.0), (40, 650.0), invoices=invoice))
+        self.assertEqual(response.status_code, 303)
+        plan = self.plans()
+        self.assertEqual((plan.currency_id, plan.invoice_ids), (foreign, invoice))
+        self.assertEqual(plan.amount_total, 900.0, "entered and kept in the invoice's currency")
+        self.assertEqual(plan.line_ids.mapped("amount"), [250.0, 650.0])
+        self.assertIn("plan proposed (to approve)", self.url_open(self.path).text)
+
+    def test_part_payment_shows_beside_the_invoice(self):
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=self.invoice.ids
+        ).create({"payment_date": self.today, "amount": 500.0})._create_payments()
+        self.env.cr.flush()  # the payment's answer, recorded before commit
+        self.assertEqual(self.invoice.payment_state, "partial")
+        page = self.url_open(self.path).text
+        self.assertIn(f"part payment {self.today.strftime('%d/%m')}", page)
+        todo = self.env["mail.activity"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "=", self.customer.id)]
+        )
+        self.assertEqual(todo.user_id, self.collector)

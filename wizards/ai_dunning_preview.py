@@ -66,10 +66,15 @@ class AiDunningPreview(models.TransientModel):
             force_manual=bool(self.partner_id),
             ignore_hours=bool(self.partner_id),
         )
-        commands = [(5, 0, 0)]
-        if plan is not None:
-            commands += [(0, 0, values) for values in self._plan_lines(plan, levels)]
-        self.line_ids = commands
+        lines = self._plan_lines(plan, levels) if plan is not None else []
+        # The customers' answers (promise, plan, dispute, recent payment) beside the plan.
+        answers = self.env["ai.collection.worklist"]._customer_answers(
+            self.env["res.partner"].browse({line["partner_id"] for line in lines}),
+            self.company_id,
+        )
+        for line in lines:
+            line["answer"] = ", ".join(answers.get((line["partner_id"], self.company_id.id), []))
+        self.line_ids = [(5, 0, 0)] + [(0, 0, values) for values in lines]
         return self._reopen()
 
     @staticmethod
@@ -163,3 +168,7 @@ class AiDunningPreviewLine(models.TransientModel):
     )
     days_overdue = fields.Integer()
     reason = fields.Selection(SKIP_REASON_SELECTION)
+    answer = fields.Char(
+        string="Customer Answer",
+        help="What the customer answered: promise, plan, dispute, recent payment.",
+    )
