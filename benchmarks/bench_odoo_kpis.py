@@ -22,6 +22,13 @@ Usage (the database is built if missing, the addon upgraded)::
         --db risk_bench --invoices 1100000 --open 100000
 
 The issue's target: the monthly KPI job runs in <= 30 s on 1,000,000 invoices.
+
+Measured 2026-11-27 on the shared 2-core machine, 1,100,000 invoices (100,000 open),
+two runs: KPI job 22.5 s (load average ~4) and 30.2 s (~5) against the previous
+path's 40.1 s and 55.4 s in the same runs (1.8x; extraction 19.0 / 25.2 s in both
+paths, the rest 3.6 / 5.0 s instead of 21.0 / 30.2 s), the same 487 KPI rows; whole
+monthly job 92.9 s then 77.2 s against 79.9 s and 98.5 s: whichever runs second wins
+there, the model monitoring (40-60 s) dominating.
 """
 
 from __future__ import annotations
