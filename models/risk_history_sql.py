@@ -110,8 +110,8 @@ HISTORY_DTYPES = {
     "credit_limit": "float64",
     "first_payment_amount": "float64",
     "credit_note_amount": "float64",
-    "disputed": str,
-    "broken_promise": str,
+    "disputed": "bool",  # PostgreSQL's t/f, never empty
+    "broken_promise": "bool",
     "currency": str,
     "country": str,
     "industry": str,
