@@ -311,7 +311,9 @@ def compute_kpis(
     date_columns = ["invoice_date", "paid_date", "first_payment_date", *LEDGER_DETAIL_DATE_COLUMNS]
     last_seen = max(_day(h[c])[_day(h[c]) < _NEVER].max(initial=0) for c in date_columns)
     end = last_seen if as_of is None else _day([pd.Timestamp(as_of).normalize()])[0]
-    h = h[_day(h["invoice_date"]) <= end].reset_index(drop=True)
+    issued = _day(h["invoice_date"]) <= end
+    if not issued.all():  # a copy of a million rows only when some are dropped
+        h = h[issued].reset_index(drop=True)
     if h.empty:
         raise HistoryError([RowError(None, "invoice_date", "no invoice issued by the report date")])
 
@@ -324,7 +326,7 @@ def compute_kpis(
     if "amount_company_currency" in present and not company_amounts:
         notes["amount_basis"] = "amount_company_currency is not on every row: invoice currency used"
     ev = _events(h, day, company_amounts, notes)
-    group, keys = pd.factorize(pd.MultiIndex.from_arrays([h["company"], h["currency"]]))
+    group, keys = _groups(h["company"], h["currency"])
     months = np.arange(
         ev.issue.min().astype("datetime64[D]").astype("datetime64[M]"),
         np.datetime64(int(end), "D").astype("datetime64[M]") + 1,
@@ -388,6 +390,20 @@ def compute_kpis(
 
 
 _CONTACT_COLUMNS = ("emails_sent", "letters_sent", "calls_made")
+
+
+def _groups(company: pd.Series, currency: pd.Series) -> tuple[np.ndarray, pd.MultiIndex]:
+    """Code of each row's (company, currency) pair in order of appearance, and the pairs.
+
+    As ``pd.factorize`` of the pairs' MultiIndex, without building a million tuples.
+    """
+    company_code, companies = pd.factorize(company)
+    currency_code, currencies = pd.factorize(currency)
+    group, pairs = pd.factorize(company_code * len(currencies) + currency_code)
+    keys = pd.MultiIndex.from_arrays(
+        [companies[pairs // len(currencies)], currencies[pairs % len(currencies)]]
+    )
+    return group, keys
 
 
 def _events(h: pd.DataFrame, day, company_amounts: bool, notes: dict[str, str]) -> _Events:

@@ -44,42 +44,11 @@ MONTH_FIGURES = tuple(
     if not column.startswith(("aging_", "recovery_")) and column != "add"
 )
 
-# Ledger detail of each posted customer invoice of a company, in company currency
-# (the history's ``amount``): the first payment's amount (partial reconciliations
-# dated on the first payment date, credit notes excluded), credit notes, the latest
-# promise to pay, the latest dispute, the customer's collector and the dunning
-# emails and letters sent.
+# Ledger detail of the invoices of a company that have any (the history gives the
+# payment detail, the customer's collector comes with the customers): the latest
+# promise to pay, the latest dispute, and the dunning emails and letters sent.
 LEDGER_DETAIL_SQL = """
-    WITH inv AS (
-        SELECT m.id, m.commercial_partner_id, m.invoice_date
-          FROM account_move m
-         WHERE m.company_id = %(company_id)s
-           AND m.move_type = 'out_invoice'
-           AND m.state = 'posted'
-           AND m.invoice_date IS NOT NULL
-           AND m.amount_total_signed > 0
-    ), parts AS (
-        SELECT l.move_id, p.max_date, p.amount,
-               COALESCE(cm.move_type = 'out_refund', FALSE) AS is_credit_note
-          FROM inv
-          JOIN account_move_line l ON l.move_id = inv.id AND l.display_type = 'payment_term'
-          JOIN account_partial_reconcile p ON p.debit_move_id = l.id
-          JOIN account_move_line cl ON cl.id = p.credit_move_id
-          JOIN account_move cm ON cm.id = cl.move_id
-    ), dated AS (
-        SELECT parts.*,
-               min(max_date) FILTER (WHERE NOT is_credit_note)
-                   OVER (PARTITION BY move_id) AS first_day
-          FROM parts
-    ), ledger AS (
-        SELECT move_id,
-               sum(amount) FILTER (WHERE NOT is_credit_note AND max_date = first_day)
-                   AS first_payment_amount,
-               sum(amount) FILTER (WHERE is_credit_note) AS credit_note_amount,
-               max(max_date) FILTER (WHERE is_credit_note) AS credit_note_date
-          FROM dated
-         GROUP BY move_id
-    ), promise AS (
+    WITH promise AS (
         SELECT rel.move_id, max(pr.promised_date) AS promise_date
           FROM ai_collection_promise_move_rel rel
           JOIN ai_collection_promise pr ON pr.id = rel.promise_id
@@ -98,30 +67,38 @@ LEDGER_DETAIL_SQL = """
           FROM ai_dunning_log
          WHERE company_id = %(company_id)s AND outcome IN ('sent', 'approved')
          GROUP BY move_id
+    ), detailed AS (
+        SELECT move_id FROM promise
+         UNION SELECT move_id FROM dispute
+         UNION SELECT move_id FROM contacts
     )
     SELECT inv.id::text AS invoice_id,
-           COALESCE(ledger.first_payment_amount, 0)::float8 AS first_payment_amount,
-           COALESCE(ledger.credit_note_amount, 0)::float8 AS credit_note_amount,
-           -- GREATEST skips NULLs: CASE keeps a missing date missing
-           CASE WHEN ledger.credit_note_date IS NOT NULL
-                THEN GREATEST(ledger.credit_note_date, inv.invoice_date) END AS credit_note_date,
            promise.promise_date,
+           -- GREATEST skips NULLs: CASE keeps a missing date missing
            CASE WHEN dispute.date_opened IS NOT NULL
                 THEN GREATEST(dispute.date_opened, inv.invoice_date) END AS dispute_date,
            CASE WHEN dispute.date_resolved IS NOT NULL
                 THEN GREATEST(dispute.date_resolved, dispute.date_opened, inv.invoice_date)
                 END AS dispute_resolved_date,
            COALESCE(dispute.category, '') AS dispute_category,
-           COALESCE(partner.ai_collector_id::text, '') AS collector,
            COALESCE(contacts.emails_sent, 0)::float8 AS emails_sent,
            COALESCE(contacts.letters_sent, 0)::float8 AS letters_sent
-      FROM inv
-      JOIN res_partner partner ON partner.id = inv.commercial_partner_id
-      LEFT JOIN ledger ON ledger.move_id = inv.id
+      FROM detailed
+      JOIN account_move inv ON inv.id = detailed.move_id
       LEFT JOIN promise ON promise.move_id = inv.id
       LEFT JOIN dispute ON dispute.move_id = inv.id
       LEFT JOIN contacts ON contacts.move_id = inv.id
+     WHERE inv.company_id = %(company_id)s AND inv.invoice_date IS NOT NULL
 """
+#: Detail of an invoice without any (no promise, dispute or contact).
+NO_DETAIL = {
+    "promise_date": pd.NaT,
+    "dispute_date": pd.NaT,
+    "dispute_resolved_date": pd.NaT,
+    "dispute_category": "",
+    "emails_sent": 0.0,
+    "letters_sent": 0.0,
+}
 
 
 class AiCollectionKpi(models.Model):
@@ -378,17 +355,29 @@ class AiCollectionKpi(models.Model):
 
     @api.model
     def _ledger(self, company, history):
-        """The KPI ledger of ``company``: its history with the detail columns, in
-        company currency (``amount_company_currency`` is the history's amount)."""
-        self.env.cr.execute(LEDGER_DETAIL_SQL, {"company_id": company.id})
-        columns = [column.name for column in self.env.cr.description]
-        detail = pd.DataFrame(self.env.cr.fetchall(), columns=columns)
-        for column in ("credit_note_date", "promise_date", "dispute_date", "dispute_resolved_date"):
+        """The KPI ledger of ``company``: its history (which has the payment detail)
+        with the promises, disputes, contacts and collectors, in company currency
+        (``amount_company_currency`` is the history's amount). ``history`` is shared
+        with the monitoring and the fairness audit: it is not modified."""
+        cr = self.env.cr
+        cr.execute(LEDGER_DETAIL_SQL, {"company_id": company.id})
+        columns = [column.name for column in cr.description]
+        # A few invoices have detail: position -1 (not found) takes the last row, none.
+        detail = pd.DataFrame([*cr.fetchall(), (None, *NO_DETAIL.values())], columns=columns)
+        for column in ("promise_date", "dispute_date", "dispute_resolved_date"):
             detail[column] = pd.to_datetime(detail[column])
-        ledger = history.merge(detail, on="invoice_id", how="left", validate="one_to_one")
-        ledger["company"] = str(company.id)
-        ledger["amount_company_currency"] = ledger["amount"]
-        return ledger
+        rows = pd.Index(detail["invoice_id"]).get_indexer(history["invoice_id"])
+        picked = {column: detail[column].to_numpy()[rows] for column in NO_DETAIL}
+        cr.execute(
+            "SELECT id::text, ai_collector_id::text FROM res_partner"
+            " WHERE ai_collector_id IS NOT NULL"
+        )
+        return history.assign(
+            **picked,
+            collector=history["customer_id"].map(dict(cr.fetchall())).fillna(""),
+            company=str(company.id),
+            amount_company_currency=history["amount"],
+        )
 
 
 def finite(value):
