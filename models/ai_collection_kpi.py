@@ -47,8 +47,8 @@ MONTH_FIGURES = tuple(
 # Ledger detail of each posted customer invoice of a company, in company currency
 # (the history's ``amount``): the first payment's amount (partial reconciliations
 # dated on the first payment date, credit notes excluded), credit notes, the latest
-# promise to pay, the latest dispute, the customer's collector and the dunning
-# emails and letters sent.
+# promise to pay, the latest dispute, the customer's collector, the dunning
+# emails and letters sent and the logged calls.
 LEDGER_DETAIL_SQL = """
     WITH inv AS (
         SELECT m.id, m.commercial_partner_id, m.invoice_date
@@ -92,11 +92,22 @@ LEDGER_DETAIL_SQL = """
          WHERE d.date_opened IS NOT NULL AND d.state != 'cancelled'
          ORDER BY rel.move_id, d.date_opened DESC
     ), contacts AS (
+        -- Dunning emails and letters, and logged calls: a call about n invoices
+        -- counts 1/n on each, so that the costs sum up to one call.
         SELECT move_id,
                count(*) FILTER (WHERE action ILIKE '%%email%%') AS emails_sent,
-               count(*) FILTER (WHERE action ILIKE '%%letter%%') AS letters_sent
-          FROM ai_dunning_log
-         WHERE company_id = %(company_id)s AND outcome IN ('sent', 'approved')
+               count(*) FILTER (WHERE action ILIKE '%%letter%%') AS letters_sent,
+               sum(call_share) AS calls_made
+          FROM (
+              SELECT move_id, action, 0.0 AS call_share
+                FROM ai_dunning_log
+               WHERE company_id = %(company_id)s AND outcome IN ('sent', 'approved')
+               UNION ALL
+              SELECT rel.move_id, '', 1.0 / count(*) OVER (PARTITION BY rel.call_id)
+                FROM ai_collection_call_move_rel rel
+                JOIN ai_collection_call c ON c.id = rel.call_id
+               WHERE c.company_id = %(company_id)s
+          ) contact
          GROUP BY move_id
     )
     SELECT inv.id::text AS invoice_id,
@@ -114,7 +125,8 @@ LEDGER_DETAIL_SQL = """
            COALESCE(dispute.category, '') AS dispute_category,
            COALESCE(partner.ai_collector_id::text, '') AS collector,
            COALESCE(contacts.emails_sent, 0)::float8 AS emails_sent,
-           COALESCE(contacts.letters_sent, 0)::float8 AS letters_sent
+           COALESCE(contacts.letters_sent, 0)::float8 AS letters_sent,
+           COALESCE(contacts.calls_made, 0)::float8 AS calls_made
       FROM inv
       JOIN res_partner partner ON partner.id = inv.commercial_partner_id
       LEFT JOIN ledger ON ledger.move_id = inv.id
