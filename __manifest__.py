@@ -46,6 +46,7 @@
         "views/ai_collection_dispute_views.xml",
         "views/ai_collection_payment_plan_views.xml",
         "views/ai_collection_worklist_views.xml",
+        "views/ai_collection_call_views.xml",
         "views/res_partner_worklist_views.xml",
         "views/account_move_worklist_views.xml",
         "views/ai_collection_reply_views.xml",

@@ -33,6 +33,7 @@ from . import ai_collection_payment_plan_line
 from . import ai_collection_payment_plan_check
 from . import ai_collection_worklist
 from . import ai_collection_worklist_answer
+from . import ai_collection_call
 
 from . import ai_collection_reply
 from . import ai_cash_forecast

@@ -20,6 +20,7 @@ from odoo import api, fields, models
 from ..ar_ai_collections import kpis as engine_kpis
 from ..ar_ai_collections.constants import AGING_BUCKETS, RECOVERY_HORIZONS_DAYS
 from .ai_collection_dispute import CATEGORY_SELECTION
+from .ai_dunning_log import CONTACT_OUTCOMES
 from .cron_isolation import run_isolated
 
 KIND_SELECTION = [
@@ -46,7 +47,8 @@ MONTH_FIGURES = tuple(
 
 # Ledger detail of the invoices of a company that have any (the history gives the
 # payment detail, the customer's collector comes with the customers): the latest
-# promise to pay, the latest dispute, and the dunning emails and letters sent.
+# promise to pay, the latest dispute, the dunning emails and letters sent
+# and the logged calls.
 LEDGER_DETAIL_SQL = """
     WITH promise AS (
         SELECT rel.move_id, max(pr.promised_date) AS promise_date
@@ -61,11 +63,22 @@ LEDGER_DETAIL_SQL = """
          WHERE d.date_opened IS NOT NULL AND d.state != 'cancelled'
          ORDER BY rel.move_id, d.date_opened DESC
     ), contacts AS (
+        -- Dunning emails and letters, and logged calls: a call about n invoices
+        -- counts 1/n on each, so that the costs sum up to one call.
         SELECT move_id,
                count(*) FILTER (WHERE action ILIKE '%%email%%') AS emails_sent,
-               count(*) FILTER (WHERE action ILIKE '%%letter%%') AS letters_sent
-          FROM ai_dunning_log
-         WHERE company_id = %(company_id)s AND outcome IN ('sent', 'approved')
+               count(*) FILTER (WHERE action ILIKE '%%letter%%') AS letters_sent,
+               sum(call_share) AS calls_made
+          FROM (
+              SELECT move_id, action, 0.0 AS call_share
+                FROM ai_dunning_log
+               WHERE company_id = %(company_id)s AND outcome = ANY(%(contacts)s)
+               UNION ALL
+              SELECT rel.move_id, '', 1.0 / count(*) OVER (PARTITION BY rel.call_id)
+                FROM ai_collection_call_move_rel rel
+                JOIN ai_collection_call c ON c.id = rel.call_id
+               WHERE c.company_id = %(company_id)s
+          ) contact
          GROUP BY move_id
     ), detailed AS (
         SELECT move_id FROM promise
@@ -82,7 +95,8 @@ LEDGER_DETAIL_SQL = """
                 END AS dispute_resolved_date,
            COALESCE(dispute.category, '') AS dispute_category,
            COALESCE(contacts.emails_sent, 0)::float8 AS emails_sent,
-           COALESCE(contacts.letters_sent, 0)::float8 AS letters_sent
+           COALESCE(contacts.letters_sent, 0)::float8 AS letters_sent,
+           COALESCE(contacts.calls_made, 0)::float8 AS calls_made
       FROM detailed
       JOIN account_move inv ON inv.id = detailed.move_id
       LEFT JOIN promise ON promise.move_id = inv.id
@@ -98,6 +112,7 @@ NO_DETAIL = {
     "dispute_category": "",
     "emails_sent": 0.0,
     "letters_sent": 0.0,
+    "calls_made": 0.0,
 }
 
 
@@ -360,7 +375,9 @@ class AiCollectionKpi(models.Model):
         (``amount_company_currency`` is the history's amount). ``history`` is shared
         with the monitoring and the fairness audit: it is not modified."""
         cr = self.env.cr
-        cr.execute(LEDGER_DETAIL_SQL, {"company_id": company.id})
+        cr.execute(
+            LEDGER_DETAIL_SQL, {"company_id": company.id, "contacts": list(CONTACT_OUTCOMES)}
+        )
         columns = [column.name for column in cr.description]
         # A few invoices have detail: position -1 (not found) takes the last row, none.
         detail = pd.DataFrame([*cr.fetchall(), (None, *NO_DETAIL.values())], columns=columns)

@@ -418,18 +418,24 @@ class ResPartner(models.Model):
         compute="_compute_ai_collection_counts",
         groups=COLLECTIONS_USER_GROUP,
     )
+    ai_call_count = fields.Integer(
+        string="Calls",
+        compute="_compute_ai_collection_counts",
+        groups=COLLECTIONS_USER_GROUP,
+    )
 
     def _compute_ai_collection_counts(self):
         commercial = self.commercial_partner_id
         counts = {}
-        for model, key in (
-            ("ai.collection.promise", "promise"),
-            ("ai.collection.dispute", "dispute"),
+        for model, key, domain in (
+            ("ai.collection.promise", "promise", [("state", "=", "open")]),
+            ("ai.collection.dispute", "dispute", [("state", "=", "open")]),
+            ("ai.collection.call", "call", []),
         ):
             if not self.env[model].has_access("read"):
                 continue
             for partner, count in self.env[model]._read_group(
-                [("partner_id", "in", commercial.ids), ("state", "=", "open")],
+                [("partner_id", "in", commercial.ids), *domain],
                 ["partner_id"],
                 ["__count"],
             ):
@@ -438,6 +444,7 @@ class ResPartner(models.Model):
             commercial_id = partner.commercial_partner_id.id
             partner.ai_promise_open_count = counts.get(("promise", commercial_id), 0)
             partner.ai_dispute_open_count = counts.get(("dispute", commercial_id), 0)
+            partner.ai_call_count = counts.get(("call", commercial_id), 0)
 
     def write(self, vals):
         # The form makes these read-only for collectors; RPC must not bypass it. Code
@@ -463,6 +470,11 @@ class ResPartner(models.Model):
         """The customer's disputes."""
         self.ensure_one()
         return self._ai_collection_action("ar_ai_collections.ai_collection_dispute_action")
+
+    def action_ai_open_calls(self):
+        """The customer's logged calls."""
+        self.ensure_one()
+        return self._ai_collection_action("ar_ai_collections.ai_collection_call_action")
 
     def _ai_collection_action(self, xmlid):
         action = self.env["ir.actions.actions"]._for_xml_id(xmlid)

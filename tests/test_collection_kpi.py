@@ -232,6 +232,41 @@ class TestCollectionKpi(AccountTestInvoicingCommon):
         with self.assertRaises(ValidationError):
             self.company.ai_cost_email = -1.0
 
+    def test_a_call_counts_once_over_the_invoices_it_was_about(self):
+        """Calls cost 7.00 and are booked like the other contacts, shared equally over
+        their invoices. A call about I2 and I3 (both open: March) counts 0.5 on each:
+        March's contact cost goes from 0 to 7.00 (not 14.00), its cost per unit
+        collected from 0 to 7.00 / 200 = 0.035. A second call about I1 (paid in
+        February) and I2 puts 3.50 in February (3.50 / 1000) and 3.50 in March
+        (10.50 / 200)."""
+        self.company.write({"ai_cost_email": 2.5, "ai_cost_letter": 4.0, "ai_cost_call": 7.0})
+        usd = self.company.currency_id
+        self._refresh()
+        self.assertAlmostEqual(self._row(MARCH, currency=usd).cost_per_unit_collected, 0.0)
+        i1, i2, i3 = self.env["account.move"].search(
+            [("partner_id", "=", self.alpha.id), ("move_type", "=", "out_invoice")],
+            order="invoice_date",
+        )
+        Call = self.env["ai.collection.call"]
+        call = {"partner_id": self.alpha.id, "company_id": self.company.id, "outcome": "reached"}
+        Call.create(
+            {**call, "date": "2025-03-25 10:00:00", "move_ids": [Command.set((i2 + i3).ids)]}
+        )
+        self._refresh()
+        march = self._row(MARCH, currency=usd)
+        self.assertAlmostEqual(march.contact_cost, 7.0, places=2)
+        self.assertAlmostEqual(march.cost_per_unit_collected, 7.0 / 200.0, places=4)
+        self.assertAlmostEqual(self._row(FEBRUARY, currency=usd).contact_cost, 0.0, places=2)
+        Call.create(
+            {**call, "date": "2025-02-16 10:00:00", "move_ids": [Command.set((i1 + i2).ids)]}
+        )
+        self._refresh()
+        february, march = self._row(FEBRUARY, currency=usd), self._row(MARCH, currency=usd)
+        self.assertAlmostEqual(february.contact_cost, 3.5, places=2)
+        self.assertAlmostEqual(february.cost_per_unit_collected, 3.5 / 1000.0, places=4)
+        self.assertAlmostEqual(march.contact_cost, 10.5, places=2)
+        self.assertAlmostEqual(march.cost_per_unit_collected, 10.5 / 200.0, places=4)
+
     def test_monthly_job_is_idempotent(self):
         self.company.ai_risk_enabled = True
         self.Kpi._refresh(self.company, today=AS_OF)

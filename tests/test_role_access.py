@@ -37,6 +37,7 @@ RIGHTS = {
     "ai.dunning.preview.line": ("", "rwcu", "rwcu", "rwcu"),
     "ai.collection.worklist": ("", "rw", "rwcu", "rwcu"),
     "ai.collection.call.wizard": ("", "rwcu", "rwcu", "rwcu"),
+    "ai.collection.call": ("", "rc", "rwcu", "rwcu"),
     "ai.collection.promise": ("", "rwc", "rwcu", "rwcu"),
     "ai.collection.dispute": ("", "rwc", "rwcu", "rwcu"),
     "ai.collection.payment.plan": ("", "rwc", "rwcu", "rwcu"),
@@ -54,6 +55,7 @@ OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 COLLECTOR_MENUS = {
     "collections_menu_root",
     "ai_collection_worklist_menu",
+    "ai_collection_call_menu",
     "ai_collection_promise_menu",
     "ai_collection_payment_plan_menu",
     "ai_collection_dispute_menu",
@@ -98,6 +100,14 @@ class TestRoleAccess(RolesCase):
             "res.partner": cls.customer,
             "account.move": records["invoices"][0],
             "ai.collection.worklist": records["line"],
+            "ai.collection.call": cls.env["ai.collection.call"].create(
+                {
+                    "partner_id": cls.customer.id,
+                    "company_id": cls.company_a.id,
+                    "outcome": "reached",
+                    "move_ids": [Command.set(records["invoices"][0].ids)],
+                }
+            ),
             "ai.collection.promise": cls.env["ai.collection.promise"].union(
                 *records["promises"].values()
             ),
@@ -268,6 +278,7 @@ class TestRoleAccess(RolesCase):
                     self.assertIn(("ai.collection.worklist", "action_escalate"), checked)
                     self.assertIn(("ai.dunning.preview", "action_run_now"), checked)
                     self.assertIn(("ai.collection.call.wizard", "action_confirm"), checked)
+                    self.assertIn(("res.partner", "action_ai_open_calls"), checked)
                 if role in ("manager", "admin"):
                     self.assertIn(("ai.dunning.log", "action_approve"), checked)
                     self.assertIn(("ai.risk.model", "action_promote"), checked)

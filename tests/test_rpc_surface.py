@@ -39,6 +39,7 @@ RPC_ALLOWLIST = {
     ("res.partner", "action_ai_dunning_preview"): "creates a preview wizard (ACL)",
     ("res.partner", "action_ai_open_promises"): "opens an action on promises (ACL)",
     ("res.partner", "action_ai_open_disputes"): "opens an action on disputes (ACL)",
+    ("res.partner", "action_ai_open_calls"): "opens an action on calls (ACL)",
     ("res.partner", "action_revoke_portal_links"): "managers only, checked first",
     ("res.config.settings", "action_ai_dunning_levels"): "opens an action (settings: admins)",
     ("ai.collection.promise", "action_confirm"): "writes the promise (ACL, rules)",

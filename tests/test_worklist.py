@@ -174,6 +174,59 @@ class TestWorklist(WorklistCase):
         self.assertEqual(line2.next_action, "check_promise")
         self.assertEqual(line2.next_action_date, self.today + timedelta(days=7))
 
+    def test_logged_call_keeps_its_invoices(self):
+        """A call logged by the collector is kept with the customer's open overdue
+        invoices (not the one not yet due, nor the paid one), noted on the customer's
+        chatter and dates the last contact; other companies' collectors and plain
+        invoicing users do not read it, the collector cannot rewrite it."""
+        partner = self._customer("Called")
+        overdue = self._invoice(partner, 30, amount=2000.0, default_probability=50.0)
+        overdue |= self._invoice(partner, 5, amount=500.0)
+        self._invoice(partner, -10, amount=700.0)
+        self._pay(self._invoice(partner, 40, amount=300.0))
+        self._refresh()
+        # Posting on the customer's chatter needs "Contact Creation", which Odoo gives
+        # every new employee.
+        self.collector.groups_id |= self.env.ref("base.group_partner_manager")
+        env = self.env(user=self.collector)
+        env["ai.collection.call.wizard"].create(
+            {
+                "worklist_id": self._line(partner).id,
+                "outcome": "callback",
+                "callback_date": self.today + timedelta(days=3),
+                "note": "Call back on Thursday.",
+            }
+        ).action_confirm()
+        call = env["ai.collection.call"].search([("partner_id", "=", partner.id)])
+        self.assertEqual(len(call), 1)
+        self.assertEqual(call.move_ids, overdue)
+        self.assertEqual(
+            (call.user_id, call.company_id, call.outcome, call.callback_date, call.note),
+            (
+                self.collector,
+                self.company,
+                "callback",
+                self.today + timedelta(days=3),
+                "Call back on Thursday.",
+            ),
+        )
+        self.assertEqual(partner.ai_last_contact_date, self.today)
+        self.assertTrue(
+            partner.message_ids.filtered(lambda m: "Call back on Thursday" in (m.body or ""))
+        )
+        customer = env["res.partner"].browse(partner.id)
+        self.assertEqual(customer.ai_call_count, 1)
+        action = customer.action_ai_open_calls()
+        self.assertEqual(env["ai.collection.call"].search(action["domain"]), call)
+        with self.assertRaises(AccessError):
+            call.write({"outcome": "no_answer"})
+        with self.assertRaises(AccessError):
+            self.env["ai.collection.call"].with_user(self.invoicing_user).search([])
+        outsider = self._outsider()
+        self.assertFalse(self.env["ai.collection.call"].with_user(outsider).search([]))
+        with self.assertRaises(AccessError):
+            call.with_user(outsider).read(["outcome"])
+
     def test_access_and_multi_company(self):
         partner = self._customer("Visible")
         self._invoice(partner, 20, amount=2000.0, default_probability=50.0)
@@ -189,16 +242,7 @@ class TestWorklist(WorklistCase):
             Worklist.with_user(self.invoicing_user).action_refresh()
         Worklist.with_user(self.collector).action_refresh()
         line.with_user(self.collector).action_snooze()
-        other_company = self.setup_other_company()["company"]
-        outsider = self.env["res.users"].create(
-            {
-                "name": "Outsider",
-                "login": "wl_worklist_outsider",
-                "company_id": other_company.id,
-                "company_ids": [(6, 0, other_company.ids)],
-                "groups_id": [(6, 0, self.env.ref("ar_ai_collections.group_collections_user").ids)],
-            }
-        )
+        outsider = self._outsider()
         self.assertFalse(Worklist.with_user(outsider).search([]))
         # The outsider's refresh builds their company's (empty) list only.
         Worklist.with_user(outsider).action_refresh()
@@ -219,3 +263,16 @@ class TestWorklist(WorklistCase):
         # The settings block renders for an administrator.
         self.env["res.config.settings"].get_views([(False, "form")])
         self.env["res.users"].get_views([(False, "form")])
+
+    def _outsider(self):
+        """A collector of another company only."""
+        other_company = self.setup_other_company()["company"]
+        return self.env["res.users"].create(
+            {
+                "name": "Outsider",
+                "login": "wl_worklist_outsider",
+                "company_id": other_company.id,
+                "company_ids": [(6, 0, other_company.ids)],
+                "groups_id": [(6, 0, self.env.ref("ar_ai_collections.group_collections_user").ids)],
+            }
+        )

@@ -1,13 +1,6 @@
-from odoo import fields, models
+from odoo import Command, fields, models
 
-CALL_OUTCOME_SELECTION = [
-    ("reached", "Reached: will pay"),
-    ("promise", "Promise to pay"),
-    ("dispute", "Dispute raised"),
-    ("callback", "Call back later"),
-    ("no_answer", "No answer / voicemail"),
-    ("wrong_number", "Wrong number"),
-]
+from ..models.ai_collection_call import CALL_OUTCOME_SELECTION, UNREACHED_OUTCOMES
 
 
 class AiCollectionCallWizard(models.TransientModel):
@@ -26,7 +19,8 @@ class AiCollectionCallWizard(models.TransientModel):
     )
 
     def action_confirm(self):
-        """Record the call on the customer's chatter, then follow the outcome."""
+        """Log the call (with the invoices it was about) and note it on the customer's
+        chatter, then follow the outcome."""
         self.ensure_one()
         line = self.worklist_id
         # The line's record rules keep a collector to the lines of their companies.
@@ -42,7 +36,17 @@ class AiCollectionCallWizard(models.TransientModel):
             message_type="comment",
             subtype_xmlid="mail.mt_note",
         )
-        reached = self.outcome not in ("no_answer", "wrong_number")
+        self.env["ai.collection.call"].create(
+            {
+                "partner_id": partner.id,
+                "company_id": line.company_id.id,
+                "outcome": self.outcome,
+                "note": self.note,
+                "callback_date": self.outcome == "callback" and self.callback_date,
+                "move_ids": [Command.set(line._open_invoices().ids)],
+            }
+        )
+        reached = self.outcome not in UNREACHED_OUTCOMES
         vals = {}
         if reached:
             # sudo: the contact date is the call log's, on customers collectors may not edit
