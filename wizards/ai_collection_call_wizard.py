@@ -31,7 +31,9 @@ class AiCollectionCallWizard(models.TransientModel):
         body = self.env._("Collection call: %(outcome)s", outcome=outcome)
         if self.note:
             body = f"{body}\n{self.note}"
-        partner.message_post(
+        # sudo: posting on a customer needs write access to it, which a collector
+        # without "Contact Creation" lacks; the line's write access was checked above
+        partner.sudo().message_post(
             body=body,
             message_type="comment",
             subtype_xmlid="mail.mt_note",
