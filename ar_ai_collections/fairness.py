@@ -302,7 +302,7 @@ def _judge(stats: list[GroupStats], min_ratio: float, margin: float) -> list[Fai
                 ratio,
                 min_ratio,
                 f"{g.attribute} {g.group}: {g.contacts_per_customer:.1f} contacts per customer, "
-                f"{1 / ratio:.2f} times the fewest",
+                + (f"{1 / ratio:.2f} times the fewest" if ratio > 0 else "where a group had none"),
             )
         for rate in ("false_positive_rate", "false_negative_rate"):
             gap = getattr(g, rate) - getattr(best, rate)

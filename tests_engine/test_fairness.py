@@ -99,6 +99,15 @@ def test_flags_four_fifths_and_error_gaps_only_where_due(report):
     assert "industry" in report.notes
 
 
+def test_a_group_never_contacted_flags_the_others_without_failing():
+    history, scores = constructed()
+    scores.loc[scores["invoice_id"].str.startswith("BE"), "contacts"] = 0.0
+    report = audit(history, scores)
+    flags = {f.group: f for f in report.flags if f.metric == "contacts_ratio"}
+    assert set(flags) == {"FR", "NL"}
+    assert flags["FR"].value == 0.0 and "where a group had none" in flags["FR"].message
+
+
 def test_customer_size_quartiles_and_age():
     history, scores = constructed()
     report = audit(history, scores)
