@@ -9,8 +9,8 @@ run reads the move header only); customers are created with one batched ORM
 1. ``ai.dunning.run.run`` over the whole company, as the scheduled action runs it
    without queue_job (one transaction per batch of customers): SQL selection per
    batch, one ``dunning_policy.plan_run`` per batch, claims in the log, one
-   reminder per customer queued by ``mail.template.send_mail_batch``, notes by
-   ``_message_log_batch``, activities in batch (PDF letters/statements are
+   reminder per customer queued by ``mail.template.send_mail_batch`` (a note by
+   ``_message_log_batch`` where no email goes), activities in batch (PDF letters/statements are
    switched off: they are rendered by wkhtmltopdf and measured apart);
 2. a naive per-invoice ORM implementation (browse, read the flags, search the
    log, decide in Python, ``search_count`` the 7-day contacts, create the log,

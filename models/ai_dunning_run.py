@@ -14,10 +14,11 @@ Flow of a batch of customers (``_run_batch``):
    and record what was done on the claimed lines; stamp the invoices.
 
 The scheduled action works the companies in batches of customers, commits each
-batch and hands over with ``ir.cron._notify_progress``: killed half way, the next
-call resumes after the last committed customer (its cursor is committed with the
-batch), and a customer done today is never done twice (``already_contacted_today``
-and the claimed levels). When OCA ``queue_job`` is installed, the scheduled action
+batch and hands over with ``ir.cron._notify_progress``: the next call resumes after
+the last customer of the previous one (its cursor, saved at the hand-over), and a
+customer done today is never done twice (``already_contacted_today`` and the claimed
+levels): killed half way, the next call reads again the customers done since the
+last hand-over and finds them done. When OCA ``queue_job`` is installed, the scheduled action
 enqueues one job per batch instead (``ai_dunning_run_queue.py``).
 """
 
@@ -102,7 +103,8 @@ class AiDunningRun(models.AbstractModel):
             company, commit=True, batch_size=batch_size, after=after, deadline=deadline
         )
         # A finished pass starts over next time (customers outside business hours,
-        # levels falling due later today); the cursor is committed with each batch.
+        # levels falling due later today). Saved at the hand-over only: writing a
+        # parameter clears the ORM caches of every worker of the database.
         Param.set_param(
             key, str(stats.get("last_customer_id", 0)) if stats.get("remaining") else ""
         )
@@ -135,7 +137,7 @@ class AiDunningRun(models.AbstractModel):
         """Run the dunning ladder for ``company`` (optionally only ``partners``).
 
         :param now: naive UTC datetime (default: now), drives days overdue and hours
-        :param commit: commit after every batch, with the cron cursor (cron mode only)
+        :param commit: commit after every batch (the scheduled action)
         :param force_manual: also process customers in manual follow-up ("Run now")
         :param ignore_hours: bypass the business-hours guard ("Run now" by a user)
         :param after: start after this customer id (the cron's cursor)
@@ -161,10 +163,6 @@ class AiDunningRun(models.AbstractModel):
             stats["customers"] += len(batch)
             stats["last_customer_id"] = batch[-1]
             if commit:
-                if deadline is not None:
-                    self.env["ir.config_parameter"].sudo().set_param(  # sudo: the run's bookmark
-                        CURSOR_PARAM % company.id, str(batch[-1])
-                    )
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             # Batches share nothing: a cache holding every batch's records slows each.
             self.env.invalidate_all(flush=True)

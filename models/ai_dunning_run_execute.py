@@ -37,7 +37,7 @@ class AiDunningRun(models.AbstractModel):
         Level = self.env["ai.dunning.level"]
         # customer id -> {"action": [...], "mail_id", "recipient_id", "bounces", "note"}
         done = {}
-        activities, partner_notes, fees = [], {}, []
+        activities, fees = [], []
         by_level = defaultdict(list)
         for conversation in conversations:
             by_level[conversation.level_id].append(conversation)
@@ -75,17 +75,13 @@ class AiDunningRun(models.AbstractModel):
                         )
                     )
                     actions.append("stop")
-                if not level.send_email:
-                    partner_notes[partner.id] = Markup("<p>%s</p>") % self.env._(
-                        "Dunning level %(level)s.", level=level.name
-                    )
         if activities:
             self._create_activities(activities)
         if fees:
             # Fee invoices go into the books: created with the rights of the user who
             # runs dunning, never as superuser (the scheduled action is root anyway).
             self.env["account.move"].sudo(False).with_company(company).create(fees)
-        self._log_chatter(conversations, partner_notes)
+        self._log_chatter(conversations, done)
         self._record_done(conversations, done)
         stats["conversations"] += len(conversations)
         stats["emails"] += sum(1 for values in done.values() if values["mail_id"])
@@ -262,25 +258,33 @@ class AiDunningRun(models.AbstractModel):
         for batch in rounds:
             Activity.create(list(batch.values()))
 
-    def _log_chatter(self, conversations, partner_notes):
-        """Internal notes: on each invoice reaching a level, and on the customers whose
-        level sends no email (an email is its own trace in the customer's chatter)."""
-        Log = self.env["ai.dunning.log"]
-        logs = Log.browse([log_id for c in conversations for log_id in c.log_ids])
-        note_of = {
-            level: Markup("<p>%s</p>")
-            % self.env._("Dunning level %(level)s executed.", level=level.name)
-            for level in logs.level_id
-        }
-        bodies = {log.move_id.id: note_of[log.level_id] for log in logs}
-        # sudo: notes are logged on documents the runner may not edit (access checked by caller)
-        if bodies:
-            self.env["account.move"].sudo().browse(list(bodies))._message_log_batch(bodies)
-        if partner_notes:
-            # sudo: same for the customers' chatter (access checked by caller)
-            self.env["res.partner"].sudo().browse(list(partner_notes))._message_log_batch(
-                partner_notes
+    def _log_chatter(self, conversations, done):
+        """One trace of each conversation in the customer's chatter: the reminder email
+        when one was queued (it lists every invoice at its level), else an internal note
+        linking the invoices at their level. The invoices show their level and its date
+        (``_stamp_invoices``) and keep the log lines: a note on each invoice reaching a
+        level cost as much as the rest of the run (one ``mail.message`` per invoice)."""
+        Level = self.env["ai.dunning.level"]
+        Move = self.env["account.move"]
+        notes = {}
+        for conversation in conversations:
+            if done[conversation.customer_id]["mail_id"]:
+                continue
+            invoices = Markup(", ").join(
+                Markup("%s (%s)")
+                % (Move.browse(move_id)._get_html_link(), Level.browse(level_id).name)
+                for move_id, level_id in conversation.lines
             )
+            # A Markup argument makes the translated text escaped, the links kept.
+            notes[conversation.customer_id] = Markup("<p>%s</p>") % self.env._(
+                "Dunning level %(level)s: %(invoices)s.",
+                level=Level.browse(conversation.level_id).name,
+                invoices=invoices,
+            )
+        if notes:
+            # sudo: the customers' chatter, whatever the runner's rights on contacts
+            # (access checked by the caller)
+            self.env["res.partner"].sudo().browse(list(notes))._message_log_batch(notes)
 
     def _record_done(self, conversations, done):
         """Write on the claimed log lines what was done: queued when an email waits in

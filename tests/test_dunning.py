@@ -146,14 +146,23 @@ class DunningCase(AccountTestInvoicingCommon, MockEmail):
         )
 
     def _footprint(self, partners):
-        """What a run leaves: log lines, reminder emails, activities, invoice notes."""
+        """What a run leaves: log lines, reminder emails, activities, chatter messages
+        (the customers' and their invoices')."""
         moves = self.env["account.move"].search([("partner_id", "in", partners.ids)])
         return (
             self.env["ai.dunning.log"].search_count([("partner_id", "in", partners.ids)]),
             sum(len(self._mails(p)) for p in partners),
             sum(len(self._activities(p)) for p in partners),
             self.env["mail.message"].search_count(
-                [("model", "=", "account.move"), ("res_id", "in", moves.ids)]
+                [
+                    "|",
+                    "&",
+                    ("model", "=", "account.move"),
+                    ("res_id", "in", moves.ids),
+                    "&",
+                    ("model", "=", "res.partner"),
+                    ("res_id", "in", partners.ids),
+                ]
             ),
         )
 
@@ -193,9 +202,13 @@ class TestDunningConversation(DunningCase):
             self._logs(fresh).outcome, "queued", "queued, not sent, until the queue sends it"
         )
         self.assertEqual(mail.state, "outgoing")
-        # The chatter keeps the trace: the email on the customer, a note per invoice.
+        # One trace in the chatter: the email on the customer, no note on each invoice
+        # (the invoices show their level, above, and keep their log lines).
         self.assertEqual(mail.mail_message_id.model, "res.partner")
-        self.assertIn("T second", advanced.message_ids[0].body)
+        self.assertFalse(
+            (advanced | fresh | euros).message_ids.filtered(lambda m: "T first" in m.body),
+            "no note per invoice",
+        )
 
     def test_first_contact_is_never_beyond_the_first_overdue_level(self):
         partner = self._customer("Old Ledger")
@@ -235,6 +248,13 @@ class TestDunningConversation(DunningCase):
         activity = self._activities(partner)
         self.assertEqual(activity.activity_type_id, self.env.ref("mail.mail_activity_data_call"))
         self.assertEqual(log.outcome, "done")
+        # Without an email, a note on the customer is the conversation's trace: it links
+        # each listed invoice at its level.
+        note = partner.message_ids.filtered(lambda m: "Dunning level T call" in m.body)
+        self.assertEqual(len(note), 1)
+        for move, level in ((escalated, self.level_call), (fresh, self.level_first)):
+            self.assertIn(f'data-oe-id="{move.id}"', note.body)
+            self.assertIn(f"{move.name}</a> ({level.name})", note.body)
 
     def test_courtesy_before_due_for_risky_bands_only(self):
         risky = self._customer("Risky")
