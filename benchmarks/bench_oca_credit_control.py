@@ -18,7 +18,9 @@ sides (wkhtmltopdf is measured apart). The database is built once:
 Each tool then runs on its own fresh file copy of that database, in the same
 process, one after the other:
 
-* the addon: the scheduled action's run over the whole company;
+* the addon: the scheduled action's run over the whole company, twice: as OCA
+  works (one trace per customer: its email) and with the company's default note
+  on each invoice reaching a level (one more ``mail.message`` per invoice);
 * OCA: what a user clicks on a credit control run: "Compute credit lines",
   "Mark as ready", "Run channel action" (the final step's channel is a letter:
   OCA returns a print action for those, nothing is rendered; the addon's final
@@ -208,6 +210,12 @@ def timed_on_copy(odoo, args, name, run):
 
 
 def run_addon(env, company):
+    company.ai_dunning_invoice_notes = False
+    env["ai.dunning.run"].run(company, now=NOW, commit=True)
+
+
+def run_addon_with_invoice_notes(env, company):
+    company.ai_dunning_invoice_notes = True
     env["ai.dunning.run"].run(company, now=NOW, commit=True)
 
 
@@ -232,14 +240,17 @@ def main(argv=None):
         )
         due, customers = cr.fetchone()
     addon_s, addon_mails = timed_on_copy(odoo, args, "addon", run_addon)
+    notes_s, notes_mails = timed_on_copy(odoo, args, "notes", run_addon_with_invoice_notes)
     oca_s, oca_mails = timed_on_copy(odoo, args, "oca", run_oca)
     print(f"due invoices (7+ days overdue): {due} over {customers} customers")
-    print(f"addon dunning run: {addon_s:.1f}s, {addon_mails} mails queued")
+    print(f"addon dunning run, one trace per customer: {addon_s:.1f}s, {addon_mails} mails")
+    print(f"addon dunning run, and a note per invoice: {notes_s:.1f}s, {notes_mails} mails")
     print(f"OCA credit control (compute, ready, channel action): {oca_s:.1f}s, {oca_mails} mails")
-    print(
-        f"addon vs OCA: x{oca_s / addon_s:.1f} faster   target >= 10x: "
-        f"{'OK' if oca_s / addon_s >= 10 else 'MISSED'}"
-    )
+    for label, seconds in (("one trace per customer", addon_s), ("note per invoice", notes_s)):
+        print(
+            f"addon ({label}) vs OCA: x{oca_s / seconds:.1f} faster   target >= 10x: "
+            f"{'OK' if oca_s / seconds >= 10 else 'MISSED'}"
+        )
 
 
 if __name__ == "__main__":

@@ -56,6 +56,11 @@ def parse_args(argv=None):
     parser.add_argument("--per-customer", type=int, default=20)
     parser.add_argument("--sample", type=int, default=200, help="naive ORM sample size")
     parser.add_argument("--batch-size", type=int, default=500, help="customers per batch")
+    parser.add_argument(
+        "--no-invoice-notes",
+        action="store_true",
+        help="one chatter trace per customer only (the default also notes each invoice)",
+    )
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the <db>_run copy")
     return parser.parse_args(argv)
@@ -252,6 +257,7 @@ def main(argv=None):
 
             # 1. Set-based run over the whole company, as the scheduled action runs it
             # (commit after every batch of customers).
+            company.ai_dunning_invoice_notes = not args.no_invoice_notes
             t0 = time.perf_counter()
             stats = env["ai.dunning.run"].run(
                 company, now=NOW, commit=True, batch_size=args.batch_size

@@ -81,7 +81,7 @@ class AiDunningRun(models.AbstractModel):
             # Fee invoices go into the books: created with the rights of the user who
             # runs dunning, never as superuser (the scheduled action is root anyway).
             self.env["account.move"].sudo(False).with_company(company).create(fees)
-        self._log_chatter(conversations, done)
+        self._log_chatter(company, conversations, done)
         self._record_done(conversations, done)
         stats["conversations"] += len(conversations)
         stats["emails"] += sum(1 for values in done.values() if values["mail_id"])
@@ -258,12 +258,12 @@ class AiDunningRun(models.AbstractModel):
         for batch in rounds:
             Activity.create(list(batch.values()))
 
-    def _log_chatter(self, conversations, done):
+    def _log_chatter(self, company, conversations, done):
         """One trace of each conversation in the customer's chatter: the reminder email
         when one was queued (it lists every invoice at its level), else an internal note
-        linking the invoices at their level. The invoices show their level and its date
-        (``_stamp_invoices``) and keep the log lines: a note on each invoice reaching a
-        level cost as much as the rest of the run (one ``mail.message`` per invoice)."""
+        linking the invoices at their level; and, unless the company turned it off, a
+        note on each invoice reaching a level (one ``mail.message`` per invoice: on
+        large books as long as the rest of the run)."""
         Level = self.env["ai.dunning.level"]
         Move = self.env["account.move"]
         notes = {}
@@ -285,6 +285,20 @@ class AiDunningRun(models.AbstractModel):
             # sudo: the customers' chatter, whatever the runner's rights on contacts
             # (access checked by the caller)
             self.env["res.partner"].sudo().browse(list(notes))._message_log_batch(notes)
+        if company.ai_dunning_invoice_notes:
+            note_of = {
+                level_id: Markup("<p>%s</p>")
+                % self.env._("Dunning level %(level)s executed.", level=Level.browse(level_id).name)
+                for conversation in conversations
+                for _move_id, level_id in conversation.lines
+            }
+            bodies = {
+                move_id: note_of[level_id]
+                for conversation in conversations
+                for move_id, level_id in conversation.lines
+            }
+            # sudo: notes on invoices the runner may not edit (access checked by the caller)
+            Move.sudo().browse(list(bodies))._message_log_batch(bodies)
 
     def _record_done(self, conversations, done):
         """Write on the claimed log lines what was done: queued when an email waits in

@@ -201,6 +201,14 @@ class ResCompany(models.Model):
         default=True,
         groups=ACCOUNTING_USER_GROUPS,
     )
+    ai_dunning_invoice_notes = fields.Boolean(
+        string="Note Reminders on Invoices",
+        default=True,
+        groups=ACCOUNTING_USER_GROUPS,
+        help="Log a note in each invoice's chatter when it reaches a level, besides the "
+        "one trace per conversation in the customer's chatter. One message per invoice: "
+        "on large books it takes as long as the rest of the run.",
+    )
     ai_dunning_min_amount = fields.Monetary(
         string="Minimum Overdue Amount",
         currency_field="currency_id",

@@ -77,6 +77,9 @@ class ResConfigSettings(models.TransientModel):
     ai_dunning_weekdays_only = fields.Boolean(
         related="company_id.ai_dunning_weekdays_only", readonly=False
     )
+    ai_dunning_invoice_notes = fields.Boolean(
+        related="company_id.ai_dunning_invoice_notes", readonly=False
+    )
     ai_cost_email = fields.Monetary(related="company_id.ai_cost_email", readonly=False)
     ai_cost_letter = fields.Monetary(related="company_id.ai_cost_letter", readonly=False)
     ai_cost_call = fields.Monetary(related="company_id.ai_cost_call", readonly=False)

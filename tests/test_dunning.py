@@ -202,12 +202,22 @@ class TestDunningConversation(DunningCase):
             self._logs(fresh).outcome, "queued", "queued, not sent, until the queue sends it"
         )
         self.assertEqual(mail.state, "outgoing")
-        # One trace in the chatter: the email on the customer, no note on each invoice
-        # (the invoices show their level, above, and keep their log lines).
+        # The chatter keeps the trace: the email on the customer, a note on each invoice
+        # at its level (the company's default).
         self.assertEqual(mail.mail_message_id.model, "res.partner")
+        self.assertIn("T second", advanced.message_ids[0].body)
+        for move in fresh | euros:
+            self.assertIn("T first", move.message_ids[0].body)
+
+    def test_invoice_notes_can_be_turned_off(self):
+        self.company.ai_dunning_invoice_notes = False
+        partner = self._customer("Quiet Invoices")
+        moves = self._invoice(partner, 9, amount=200.0) | self._invoice(partner, 10, amount=50.0)
+        self.assertEqual(self._run()["send"], 1)
+        self.assertEqual(self._mails(partner).mail_message_id.model, "res.partner")
         self.assertFalse(
-            (advanced | fresh | euros).message_ids.filtered(lambda m: "T first" in m.body),
-            "no note per invoice",
+            moves.message_ids.filtered(lambda m: "T first" in m.body),
+            "the customer's email is the only trace",
         )
 
     def test_first_contact_is_never_beyond_the_first_overdue_level(self):
