@@ -253,7 +253,7 @@ class TestCollectionGovernance(AccountTestInvoicingCommon):
             Kpi._refresh(self.company, today=END)
             rows = self._rows("ai.fairness.report", run_date=END, attribute="country")
             contacts = sum(r.contacts_per_customer * r.n_customers for r in rows)
-            reviews = sum(r.share_review * r.n_invoices / 100.0 for r in rows)
+            reviews = sum(r.share_review * r.n_customers / 100.0 for r in rows)
             return contacts, reviews
 
         contacts, reviews = totals()
@@ -265,8 +265,11 @@ class TestCollectionGovernance(AccountTestInvoicingCommon):
                 ("invoice_date", "<=", END),
                 ("id", "not in", self.env["ai.dunning.log"].search([]).move_id.ids),
             ],
-            limit=4,
         )
+        # One invoice of each of four customers: the review share counts customers.
+        invoices = self.env["account.move"].concat(
+            *{move.commercial_partner_id: move for move in reversed(invoices)}.values()
+        )[:4]
         level = self.env["ai.dunning.level"].create(
             {"name": "Audit", "days": 5, "send_email": False, "company_id": self.company.id}
         )
