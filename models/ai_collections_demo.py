@@ -153,6 +153,8 @@ class AiCollectionsDemo(models.AbstractModel):
         partners = self._create_partners(ledger.customers, company)
         invoices = self._create_invoices(history, refs, partners, sale_journal, product, progress)
         refunds = self._create_credit_notes(ledger.credit_notes, invoices, product, progress)
+        # Posting payments queries the journal items just booked (payment states).
+        self._plan_on_booked_rows()
         payments = self._create_payments(ledger.payments, invoices, bank_journal, progress)
         self._plan_on_booked_rows()
         self._reconcile(invoices, payments, refunds, progress)
@@ -173,8 +175,9 @@ class AiCollectionsDemo(models.AbstractModel):
 
         A ledger booked in one transaction (the demo's install, a test's set-up)
         is invisible to autovacuum until it commits: PostgreSQL would plan the
-        reconciliation's queries for the empty tables of a fresh database and take
-        minutes. ANALYZE counts the transaction's own rows.
+        payments' and the reconciliation's queries (payment states) for the empty
+        tables of a fresh database and take minutes. ANALYZE counts the
+        transaction's own rows.
         """
         self.env.flush_all()
         self.env.cr.execute("ANALYZE account_move, account_move_line, account_partial_reconcile")
