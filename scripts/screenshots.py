@@ -52,6 +52,7 @@ ROLE_PAGES = {
         ("promises", "/odoo/action-ar_ai_collections.ai_collection_promise_action"),
         ("disputes", "/odoo/action-ar_ai_collections.ai_collection_dispute_action"),
         ("payment_plans", "/odoo/action-ar_ai_collections.ai_collection_payment_plan_action"),
+        ("calls", "/odoo/action-ar_ai_collections.ai_collection_call_action"),
     ],
     "manager": [
         ("worklist", WORKLIST),
