@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from .constants import MAX_HISTORY_YEAR, MIN_HISTORY_YEAR
+from .features import ATTRIBUTE_FEATURES
 
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
@@ -104,6 +105,7 @@ def _cmd_train(args, say) -> int:
         horizon_days=args.horizon_days,
         version=args.version,
         progress=say,
+        excluded_attributes=tuple(args.exclude_attribute or ()),
     )
     args.model_out.write_bytes(trained.onnx_bytes)
     say(f"model written to {args.model_out} ({len(trained.onnx_bytes) / 1e6:.2f} MB)")
@@ -283,6 +285,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--horizon-days", type=_days, default=90)
     p.add_argument("--version", default=None)
     p.add_argument("--report", type=Path, default=None)
+    p.add_argument(
+        "--exclude-attribute",
+        action="append",
+        choices=tuple(ATTRIBUTE_FEATURES),
+        help="keep this fairness attribute out of the model (repeatable); "
+        "the audit still reports it",
+    )
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("score", help="score the invoices open at a date")

@@ -59,6 +59,20 @@ FEATURE_NAMES: tuple[str, ...] = (
     "in_dispute",
 )
 
+#: Fairness-audit attributes (:mod:`~ar_ai_collections.fairness`) -> the model
+#: inputs that encode them. Customer age is the tenure; customer size is in the
+#: absolute amounts (the invoice, the open and the overdue balance), not in the
+#: ratios ``amount_vs_usual_log`` and ``credit_utilization``, which compare a
+#: customer with itself. Country and industry are never an input.
+ATTRIBUTE_FEATURES: dict[str, tuple[str, ...]] = {
+    "customer_age": ("tenure_days",),
+    "customer_size": ("amount_log", "open_amount_log", "overdue_amount_log"),
+    "country": (),
+    "industry": (),
+}
+#: Value every excluded column is set to (see :func:`neutralize_attributes`).
+NEUTRAL_VALUE = 0.0
+
 #: Pseudo-invoices of population behaviour mixed into every customer's stats.
 PRIOR_WEIGHT = 3.0
 #: Half-life-like time constant (days) of the recency weighting.
@@ -86,6 +100,40 @@ class FeatureMatrix:
     X: np.ndarray
     feature_names: tuple[str, ...]
     as_of: pd.Timestamp
+
+
+def excluded_features(attributes: Iterable[str]) -> tuple[str, ...]:
+    """Model inputs encoding ``attributes`` (keys of :data:`ATTRIBUTE_FEATURES`).
+
+    :raise ValueError: an attribute the audit does not know.
+    """
+    unknown = sorted(set(attributes) - set(ATTRIBUTE_FEATURES))
+    if unknown:
+        raise ValueError(
+            f"unknown attribute(s) {', '.join(unknown)}: expected {', '.join(ATTRIBUTE_FEATURES)}"
+        )
+    return tuple(f for a in sorted(set(attributes)) for f in ATTRIBUTE_FEATURES[a])
+
+
+def neutralize_attributes(
+    X: np.ndarray, feature_names: tuple[str, ...], attributes: Iterable[str]
+) -> np.ndarray:
+    """``X`` with the columns encoding ``attributes`` set to :data:`NEUTRAL_VALUE`.
+
+    A constant column carries no information, so no model can use it, while the
+    ONNX input keeps its width (one graph signature for every model): a
+    gradient-boosted tree never splits on a constant (it has a single bin), and
+    the logistic heads standardize it with scale 1 (zero variance) to an
+    all-zero column whose L2-penalized weight stays 0. Training and scoring
+    both call this, so an excluded value never reaches the model. Returns a
+    copy when a column changes, ``X`` itself otherwise.
+    """
+    columns = [feature_names.index(f) for f in excluded_features(attributes) if f in feature_names]
+    if not columns:
+        return X
+    X = np.array(X, copy=True)
+    X[:, columns] = NEUTRAL_VALUE
+    return X
 
 
 def _days(values) -> np.ndarray:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .features import FEATURE_NAMES, FeatureMatrix
+from .features import FEATURE_NAMES, FeatureMatrix, excluded_features
 from .survival import AGE_ONLY_FEATURES, TTP_FEATURE_NAMES
 
 if TYPE_CHECKING:
@@ -84,10 +84,10 @@ def phrase(name: str, row: dict) -> str | None:
     if name == "share_broken_promises":
         return f"broke promises to pay on {v * 100:.0f}% of past invoices" if v >= 0.05 else None
     if name in ("open_amount_log", "n_open"):
-        return (
-            f"{_plural(int(row['n_open']), 'open invoice')} totalling "
-            f"{_money(np.expm1(row['open_amount_log']))}"
-        )
+        count = _plural(int(row["n_open"]), "open invoice")
+        if "open_amount_log" not in row:  # customer size kept out of the model
+            return count
+        return f"{count} totalling {_money(np.expm1(row['open_amount_log']))}"
     if name == "overdue_amount_log":
         return f"{_money(np.expm1(v))} already overdue"
     if name == "n_overdue":
@@ -158,16 +158,29 @@ def driver_effects(model, X: np.ndarray) -> np.ndarray:
     return effects
 
 
+def _hide_excluded(effects: np.ndarray, names, metadata) -> set[str]:
+    """Features of the model's excluded attributes, made never a driver in ``effects``.
+
+    Scoring already neutralizes them (effect 0); this keeps a reason from ever
+    naming one or quoting its value, whatever the model file.
+    """
+    hidden = set(excluded_features(metadata.excluded_attributes))
+    columns = [j for j, name in enumerate(names) if name in hidden]
+    effects[:, columns] = -np.inf
+    return hidden
+
+
 def explain(model, features: FeatureMatrix, top: int = 3) -> list[list[str]]:
     """Top ``top`` reasons raising the late-payment risk of each invoice."""
     X = features.X
     if not len(X):
         return []
-    effects = driver_effects(model, X)
-    order = np.argsort(-effects, axis=1)[:, : top + 4]
     names = features.feature_names or FEATURE_NAMES
+    effects = driver_effects(model, X)
+    hidden = _hide_excluded(effects, names, model.metadata)
+    order = np.argsort(-effects, axis=1)[:, : top + 4]
     frame = features.frame
-    values = {name: frame[name].to_numpy() for name in names}
+    values = {name: frame[name].to_numpy() for name in names if name not in hidden}
     out: list[list[str]] = []
     for i in range(len(X)):
         row = None
@@ -256,13 +269,14 @@ def explain_ttp(model: TTPModel, X: np.ndarray, top: int = 3) -> list[list[str]]
     """
     if not len(X):
         return []
-    effects = driver_effects_ttp(model, X)
     names = TTP_FEATURE_NAMES
+    effects = driver_effects_ttp(model, X)
+    hidden = _hide_excluded(effects, names, model.metadata)
     age_cols = np.array([n in AGE_ONLY_FEATURES for n in names])
     order = np.argsort(-effects, axis=1)
     out: list[list[str]] = []
     for i in range(len(X)):
-        row = dict(zip(names, X[i].astype(float), strict=True))
+        row = {n: v for n, v in zip(names, X[i].astype(float), strict=True) if n not in hidden}
         strong = effects[i] >= MIN_EFFECT
         allow_age = not (strong & ~age_cols).any()
         texts: list[str] = []

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .constants import DEFAULT_BAND_THRESHOLDS, RISK_BANDS
-from .features import FEATURE_NAMES, FeatureMatrix
+from .features import FEATURE_NAMES, FeatureMatrix, excluded_features, neutralize_attributes
 
 METADATA_KEY = "ar_ai_collections"
 INPUT_NAME = "features"
@@ -54,11 +54,14 @@ class ModelMetadata:
     metrics: dict = field(default_factory=dict)
     #: Reference (population median) value of each feature, used by the reasons.
     reference_values: tuple[float, ...] = ()
+    #: Fairness attributes kept out of the model (:data:`~.features.ATTRIBUTE_FEATURES`).
+    excluded_attributes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["feature_names"] = list(self.feature_names)
         data["reference_values"] = list(self.reference_values)
+        data["excluded_attributes"] = list(self.excluded_attributes)
         return data
 
     @classmethod
@@ -76,11 +79,22 @@ class ModelMetadata:
                 horizon_days=int(data.get("horizon_days", 90)),
                 metrics=dict(data.get("metrics") or {}),
                 reference_values=tuple(float(v) for v in data.get("reference_values") or ()),
+                excluded_attributes=excluded_attributes_of(data),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise ModelSignatureError(
                 f"model metadata is incomplete or invalid: {error}"
             ) from error
+
+
+def excluded_attributes_of(metadata: dict) -> tuple[str, ...]:
+    """The ``excluded_attributes`` of a metadata dict (absent in older model files).
+
+    :raise ValueError: an attribute this engine does not know.
+    """
+    names = tuple(str(a) for a in metadata.get("excluded_attributes") or ())
+    excluded_features(names)
+    return names
 
 
 def risk_bands(p_late: np.ndarray, thresholds=DEFAULT_BAND_THRESHOLDS) -> np.ndarray:
@@ -248,6 +262,7 @@ class RiskModel:
                 f"expected a 2-D array with {len(self.metadata.feature_names)} columns, "
                 f"got shape {X.shape}"
             )
+        X = neutralize_attributes(X, self.metadata.feature_names, self.metadata.excluded_attributes)
         if len(X) == 0:
             empty = np.zeros(0, dtype=np.float64)
             return empty, empty.copy(), empty.copy()

@@ -40,7 +40,7 @@ import pandas as pd
 
 from . import __version__
 from .constants import DEFAULT_HORIZON_DAYS, DEFAULT_LATE_DAYS, ONNX_ML_OPSET, ONNX_OPSET
-from .features import FEATURE_NAMES, _days, build_snapshot_features
+from .features import FEATURE_NAMES, _days, build_snapshot_features, neutralize_attributes
 from .scoring import INPUT_NAME, METADATA_KEY, ModelMetadata
 
 #: Fewer labelled training rows than this: refuse to train.
@@ -559,15 +559,22 @@ def train_model(
     version: str | None = None,
     progress: Callable[[str], None] | None = None,
     seed: int = 0,
+    excluded_attributes: tuple[str, ...] = (),
 ) -> TrainedModel:
     """Train on what ``history`` knew at ``as_of`` (default: its last date) and export.
+
+    ``excluded_attributes`` (keys of :data:`~.features.ATTRIBUTE_FEATURES`) are
+    kept out of the model: their input columns are neutralized in training and,
+    from the metadata, in every scoring.
 
     :raise NotEnoughHistoryError: too few labelled rows, or a single outcome.
     """
     say = progress or (lambda _msg: None)
     as_of = default_as_of(history) if as_of is None else pd.Timestamp(as_of).normalize()
     say(f"building training snapshots as of {as_of.date()} from {len(history)} invoices")
+    excluded_attributes = tuple(sorted(set(excluded_attributes)))
     ts = build_training_set(history, as_of, late_days, horizon_days, seed=seed)
+    ts.X = neutralize_attributes(ts.X, FEATURE_NAMES, excluded_attributes)
     n_late = int(np.isfinite(ts.late).sum())
     if n_late < MIN_TRAINING_ROWS:
         raise NotEnoughHistoryError(
@@ -595,6 +602,7 @@ def train_model(
         horizon_days=int(horizon_days),
         metrics=metrics,
         reference_values=tuple(round(float(v), 6) for v in reference),
+        excluded_attributes=excluded_attributes,
     )
     say("exporting to ONNX")
     onnx_bytes = export_onnx(heads, metadata)

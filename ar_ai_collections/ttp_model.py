@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .features import _days
+from .features import _days, neutralize_attributes
 from .reasons import explain_ttp
 from .scoring import ModelSignatureError
 from .survival import (
@@ -69,11 +69,13 @@ def train_ttp_model(
     trained_at: str | None = None,
     max_period_rows: int = MAX_PERIOD_ROWS,
     max_rounds: int = GBM_MAX_ROUNDS,
+    excluded_attributes: tuple[str, ...] = (),
 ) -> TrainedTTPModel:
     """Train the weekly hazard on what ``history`` knew at ``as_of`` and export it.
 
-    Deterministic for a given history, ``seed`` and ``trained_at`` (a fixed
-    ``trained_at`` makes the ONNX bytes reproducible).
+    ``excluded_attributes`` are kept out of the model as in
+    :func:`~.training.train_model`. Deterministic for a given history, ``seed``
+    and ``trained_at`` (a fixed ``trained_at`` makes the ONNX bytes reproducible).
 
     :raise NotEnoughHistoryError: fewer than 50 payments observed in the
         snapshots, or no snapshot left unpaid a week.
@@ -84,7 +86,12 @@ def train_ttp_model(
     as_of = default_as_of(history) if as_of is None else pd.Timestamp(as_of).normalize()
     snaps = build_snapshots(history, as_of, max_rows=max_period_rows, seed=seed)
     say(f"{len(snaps.rows)} weekly snapshots of open invoices up to {as_of.date()}")
-    X_snap = ttp_features(history, snaps.rows, snaps.snapshot_days)
+    excluded_attributes = tuple(sorted(set(excluded_attributes)))
+    X_snap = neutralize_attributes(
+        ttp_features(history, snaps.rows, snaps.snapshot_days),
+        TTP_FEATURE_NAMES,
+        excluded_attributes,
+    )
     periods = person_periods(X_snap, snaps)
     n_events = int(periods.y.sum())
     if n_events < MIN_TRAINING_ROWS or n_events == len(periods.y):
@@ -107,6 +114,7 @@ def train_ttp_model(
         n_periods=len(periods.y),
         reference_values=tuple(round(float(v), 6) for v in np.median(X_snap, axis=0)),
         metrics={"weekly_payment_rate": round(float(periods.y.mean()), 6)},
+        excluded_attributes=excluded_attributes,
     )
     return TrainedTTPModel(export_ttp_onnx(head, metadata), metadata, head)
 
@@ -233,11 +241,20 @@ class TTPModel:
 
             # reasons send hundreds of thousands of rows at once: use the cores
             self._p30_session = _session(data, threads=BULK_THREADS)
-        X = np.ascontiguousarray(X, dtype=np.float32)
+        X = self._model_input(X)
         if not len(X):
             return np.zeros(0)
         (p,) = self._p30_session.run(["p_paid_30d"], {INPUT_NAME: X})
         return np.asarray(p, dtype=np.float64)
+
+    def _model_input(self, X: np.ndarray) -> np.ndarray:
+        """``X`` as float32 with the model's excluded attributes neutralized."""
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        if X.ndim != 2:
+            return X
+        return neutralize_attributes(
+            X, self.metadata.feature_names, self.metadata.excluded_attributes
+        )
 
     def _session_for(self, rows: int):
         """The one-thread session, or from ``BULK_ROWS`` invoices (each K weekly
@@ -252,7 +269,7 @@ class TTPModel:
 
     def predict(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """Graph outputs (float64): ``p_paid_7d/30d/90d`` (N), ``survival``, ``hazard`` (N x K)."""
-        X = np.ascontiguousarray(X, dtype=np.float32)
+        X = self._model_input(X)
         if X.ndim != 2 or X.shape[1] != len(TTP_FEATURE_NAMES):
             raise ValueError(
                 f"expected a 2-D array with {len(TTP_FEATURE_NAMES)} columns, got {X.shape}"

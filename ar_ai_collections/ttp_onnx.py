@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .constants import ONNX_ML_OPSET, ONNX_OPSET
+from .scoring import excluded_attributes_of
 from .survival import (
     HAZARD_EPS,
     INPUT_NAME,
@@ -45,11 +46,14 @@ class TTPMetadata:
     #: Company-average (median) snapshot features, used by the reasons.
     reference_values: tuple[float, ...] = ()
     metrics: dict = field(default_factory=dict)
+    #: Fairness attributes kept out of the model (:data:`~.features.ATTRIBUTE_FEATURES`).
+    excluded_attributes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["feature_names"] = list(self.feature_names)
         data["reference_values"] = list(self.reference_values)
+        data["excluded_attributes"] = list(self.excluded_attributes)
         return data
 
     @classmethod
@@ -67,6 +71,7 @@ class TTPMetadata:
                 n_periods=int(data.get("n_periods", 0)),
                 reference_values=tuple(float(v) for v in data.get("reference_values") or ()),
                 metrics=dict(data.get("metrics") or {}),
+                excluded_attributes=excluded_attributes_of(data),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise TTPModelError(f"model metadata is incomplete or invalid: {error}") from error

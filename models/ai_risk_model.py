@@ -85,6 +85,12 @@ class AiRiskModel(models.Model):
     ece = fields.Float(string="Calibration Error (ECE)", digits=(4, 3), readonly=True)
     baseline_auc = fields.Float(string="Baseline AUC", digits=(4, 3), readonly=True)
     feature_names = fields.Text(string="Features", readonly=True)
+    excluded_attributes = fields.Char(
+        string="Kept Out of the Model",
+        readonly=True,
+        help="Fairness attributes this model was trained without (Settings at its "
+        "training); the fairness audit still reports them.",
+    )
     calibration_json = fields.Text(
         string="Calibration (JSON)",
         readonly=True,
@@ -318,6 +324,9 @@ class AiRiskModel(models.Model):
             "ece": metric("ece", "calibration_error"),
             "baseline_auc": metric("baseline_auc"),
             "feature_names": "\n".join(metadata.feature_names),
+            "excluded_attributes": ", ".join(
+                attribute.replace("_", " ") for attribute in metadata.excluded_attributes
+            ),
             "trained_by_id": self.env.user.id,
             "trained_at": fields.Datetime.now(),
         }

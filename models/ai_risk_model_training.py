@@ -56,6 +56,7 @@ class AiRiskModel(models.Model):
             as_of=as_of,
             late_days=company.ai_risk_late_days,
             progress=lambda msg: _logger.info("Payment risk training: %s", msg),
+            excluded_attributes=company._ai_excluded_attributes(),
         )
         record = self.create(
             self._values_from_engine(trained.onnx_bytes, trained.metadata, company, "trained")
@@ -78,6 +79,7 @@ class AiRiskModel(models.Model):
                 history,
                 as_of=as_of,
                 progress=lambda msg: _logger.info("Time-to-payment training: %s", msg),
+                excluded_attributes=company._ai_excluded_attributes(),
             )
         except engine_training.NotEnoughHistoryError as error:
             _logger.info("Time-to-payment training skipped for company %s: %s", company.id, error)

@@ -1,6 +1,6 @@
 """Company settings of the collections insights: when model monitoring alerts (and
-the retraining it makes mandatory), and what one contact costs (the KPIs' cost
-per unit collected)."""
+the retraining it makes mandatory), which fairness attributes the models are trained
+without, and what one contact costs (the KPIs' cost per unit collected)."""
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
@@ -50,6 +50,22 @@ class ResCompany(models.Model):
         groups=ACCOUNTING_USER_GROUPS,
     )
 
+    # Fairness attributes kept out of the models (the audit still reports them).
+    ai_exclude_customer_age = fields.Boolean(
+        string="Keep customer age out of the models",
+        help="Train the risk and time-to-payment models without how long the customer has "
+        "been invoiced. Takes effect at the next training; the fairness audit still "
+        "reports customer age.",
+        groups=ACCOUNTING_USER_GROUPS,
+    )
+    ai_exclude_customer_size = fields.Boolean(
+        string="Keep customer size out of the models",
+        help="Train the risk and time-to-payment models without the invoice, open and "
+        "overdue amounts. Takes effect at the next training; the fairness audit still "
+        "reports customer size.",
+        groups=ACCOUNTING_USER_GROUPS,
+    )
+
     # What one contact costs: the KPIs' cost per unit collected.
     ai_cost_email = fields.Monetary(
         string="Cost per Email",
@@ -91,6 +107,15 @@ class ResCompany(models.Model):
             ece_limit=self.ai_monitor_ece_max,
             min_outcomes=self.ai_monitor_min_outcomes,
         )
+
+    def _ai_excluded_attributes(self):
+        """The engine's fairness attributes this company keeps out of its models."""
+        self.ensure_one()
+        switches = {
+            "customer_age": self.ai_exclude_customer_age,
+            "customer_size": self.ai_exclude_customer_size,
+        }
+        return tuple(attribute for attribute, excluded in switches.items() if excluded)
 
     @api.constrains("ai_cost_email", "ai_cost_letter", "ai_cost_call")
     def _check_ai_contact_costs(self):

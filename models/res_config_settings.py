@@ -42,6 +42,12 @@ class ResConfigSettings(models.TransientModel):
     ai_monitor_min_outcomes = fields.Integer(
         related="company_id.ai_monitor_min_outcomes", readonly=False
     )
+    ai_exclude_customer_age = fields.Boolean(
+        related="company_id.ai_exclude_customer_age", readonly=False
+    )
+    ai_exclude_customer_size = fields.Boolean(
+        related="company_id.ai_exclude_customer_size", readonly=False
+    )
     ai_risk_model_status = fields.Char(
         string="Scoring Model", compute="_compute_ai_risk_model_status"
     )

@@ -2,6 +2,8 @@ import base64
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 from dateutil.relativedelta import relativedelta
 from psycopg2 import IntegrityError
 
@@ -11,6 +13,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
+from ..ar_ai_collections.features import FEATURE_NAMES, build_features
+from ..ar_ai_collections.survival import TTP_FEATURE_NAMES, ttp_features
 from .test_risk_scoring import RiskLedgerMixin
 from .test_rpc_surface import rpc_methods
 
@@ -397,6 +401,34 @@ class TestRiskModelTraining(RiskLedgerMixin, AccountTestInvoicingCommon):
         today = fields.Date.context_today(Scoring.with_company(self.company))
         expected = ttp_model.score_rows(history, rows, today).frame["p_paid_30d"].iloc[0]
         self.assertAlmostEqual(invoice.ai_p_paid_30d, round(expected * 100, 2), places=2)
+
+    def test_training_keeps_customer_age_out(self):
+        """The Settings switch reaches both trainings; tenure then changes no score."""
+        self.env["res.config.settings"].create({"ai_exclude_customer_age": True}).execute()
+        self.assertEqual(self.company._ai_excluded_attributes(), ("customer_age",))
+        risk, ttp = self.env["ai.risk.model"]._train_for_company(self.company)
+        self.assertEqual([risk.excluded_attributes, ttp.excluded_attributes], ["customer age"] * 2)
+        Scoring = self.env["ai.risk.scoring"]
+        history = Scoring._extract_history(self.company)
+        today = pd.Timestamp(fields.Date.context_today(Scoring.with_company(self.company)))
+        # each open invoice twice, the second from a customer invoiced for ten years
+        X = build_features(history, today).X
+        twin = X.copy()
+        twin[:, FEATURE_NAMES.index("tenure_days")] = 3650.0
+        self.assertTrue((twin != X).any())
+        model = risk._load_risk_model()
+        self.assertEqual(model.metadata.excluded_attributes, ("customer_age",))
+        for a, b in zip(model.predict(X), model.predict(twin), strict=True):
+            np.testing.assert_array_equal(a, b)
+        rows = np.flatnonzero(history["paid_date"].isna().to_numpy())
+        self.assertTrue(len(rows))
+        X = ttp_features(history, rows, np.full(len(rows), today.to_datetime64()))
+        twin = X.copy()
+        twin[:, TTP_FEATURE_NAMES.index("tenure_days")] = 3650.0
+        ttp_model = ttp._load_risk_model()
+        np.testing.assert_array_equal(
+            ttp_model.predict_paid_within_30d(X), ttp_model.predict_paid_within_30d(twin)
+        )
 
     def test_monthly_retrain_cron(self):
         cron = self.env.ref("ar_ai_collections.ir_cron_ai_risk_retrain")
