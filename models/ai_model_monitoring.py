@@ -75,7 +75,6 @@ class AiModelMonitoring(models.Model):
     model_version = fields.Char(readonly=True)
     model_type = fields.Selection(
         MODEL_TYPE_SELECTION,
-        string="Model Type",
         required=True,
         default="risk",
         readonly=True,

@@ -105,7 +105,7 @@ class AiRiskModel(models.Model):
         help="Required to promote the model by hand: the reason a manager gives "
         "(automatic promotions write the held-out comparison).",
     )
-    approved_by_id = fields.Many2one("res.users", string="Approved By", readonly=True)
+    approved_by_id = fields.Many2one("res.users", readonly=True)
     approved_at = fields.Datetime(string="Approved On", readonly=True)
 
     def init(self):

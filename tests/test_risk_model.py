@@ -58,7 +58,6 @@ def _to_external_data(tensor):
 
 
 def _to_nan(tensor):
-    import numpy as np
     from onnx import numpy_helper
 
     tensor.CopyFrom(numpy_helper.from_array(np.array(np.nan, dtype=np.float32), tensor.name))
