@@ -87,6 +87,8 @@ DEFAULT_LIKELY_PAY_PROBABILITY = 20.0
 DEFAULT_PROMISE_GRACE_DAYS = 2
 # States of a promise whose outcome is known: they feed the promise-kept rate.
 CLOSED_PROMISE_STATES = ("kept", "partial", "broken")
+# States in which a promise or a dispute still stands (a customer's answer in force).
+STANDING_CASE_STATES = ("draft", "open")
 # Payment plans (company settings override them): most instalments of a plan, longest
 # plan (days from its proposal to its last instalment), smallest instalment (company
 # currency; the last one may be smaller), total under which a customer's proposal is

@@ -28,6 +28,7 @@ from ..ar_ai_collections.constants import (
     DISPUTE_CATEGORIES,
     DISPUTE_CATEGORY_LABELS,
     PORTAL_SUBMISSIONS_PER_HOUR,
+    STANDING_CASE_STATES,
 )
 from ..models.account_move import OPEN_INVOICE_DOMAIN
 from ..models.ai_collection_answer_mixin import notify_answer
@@ -412,7 +413,7 @@ class AiCollectionsPortal(http.Controller):
             [
                 ("partner_id", "=", partner.id),
                 ("source", "=", "portal"),
-                ("state", "in", ("draft", "open")),
+                ("state", "in", STANDING_CASE_STATES),
                 ("move_ids", "in", move.ids),
             ],
             order="id desc",

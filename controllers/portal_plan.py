@@ -15,6 +15,8 @@ from odoo import fields
 from odoo.http import request
 from odoo.tools import format_date
 
+from ..ar_ai_collections.constants import STANDING_CASE_STATES
+from ..models.ai_collection_payment_plan import PLAN_ACTIVE_STATES
 from ..models.payment_answer import payment_answer_text, recent_payment_domain
 
 INSTALMENT_KEY_RE = re.compile(r"(?:date|amount)_(.*)", re.DOTALL)
@@ -103,9 +105,9 @@ def move_answers(partner, moves):
     env = partner.env
     answers = {}
     cases = (
-        ("ai.collection.promise", "move_ids", [("state", "in", ("draft", "open"))]),
-        ("ai.collection.dispute", "move_ids", [("state", "in", ("draft", "open"))]),
-        ("ai.collection.payment.plan", "invoice_ids", [("state", "in", ("proposed", "active"))]),
+        ("ai.collection.promise", "move_ids", [("state", "in", STANDING_CASE_STATES)]),
+        ("ai.collection.dispute", "move_ids", [("state", "in", STANDING_CASE_STATES)]),
+        ("ai.collection.payment.plan", "invoice_ids", [("state", "in", PLAN_ACTIVE_STATES)]),
     )
     for model, field, domain in cases:
         records = env[model].search(

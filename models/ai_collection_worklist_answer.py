@@ -1,12 +1,14 @@
 from odoo import api, fields, models
 
+from ..ar_ai_collections.constants import STANDING_CASE_STATES
+from .ai_collection_payment_plan import PLAN_ACTIVE_STATES
 from .payment_answer import payment_answer_text, recent_payment_domain
 
 #: The customer answers a worklist line shows, with the states in which they stand.
 ANSWER_MODELS = (
-    ("ai.collection.payment.plan", ("proposed", "active")),
-    ("ai.collection.promise", ("draft", "open")),
-    ("ai.collection.dispute", ("draft", "open")),
+    ("ai.collection.payment.plan", PLAN_ACTIVE_STATES),
+    ("ai.collection.promise", STANDING_CASE_STATES),
+    ("ai.collection.dispute", STANDING_CASE_STATES),
 )
 
 

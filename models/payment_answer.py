@@ -28,6 +28,7 @@ from markupsafe import Markup
 from odoo import fields
 from odoo.tools import SQL, clean_context, format_date
 
+from ..ar_ai_collections.constants import STANDING_CASE_STATES
 from ..ar_ai_collections.dunning_policy import DEFAULT_PAYMENT_WINDOW_DAYS
 from .ai_collection_payment_plan import PLAN_ACTIVE_STATES
 from .cron_isolation import run_isolated
@@ -55,7 +56,7 @@ COLLECTIONS_INVOICES_SQL = """
             OR EXISTS (SELECT 1
                          FROM ai_collection_promise_move_rel r
                          JOIN ai_collection_promise c ON c.id = r.promise_id
-                        WHERE r.move_id = m.id AND c.state IN ('draft', 'open'))
+                        WHERE r.move_id = m.id AND c.state = ANY(%(case_states)s))
             OR EXISTS (SELECT 1
                          FROM ai_collection_payment_plan_move_rel r
                          JOIN ai_collection_payment_plan c ON c.id = r.plan_id
@@ -65,7 +66,7 @@ COLLECTIONS_INVOICES_SQL = """
                         WHERE l.partner_id = p.id AND l.company_id = m.company_id)
             OR EXISTS (SELECT 1 FROM ai_collection_promise c
                         WHERE c.partner_id = p.id AND c.company_id = m.company_id
-                          AND c.state IN ('draft', 'open'))
+                          AND c.state = ANY(%(case_states)s))
             OR EXISTS (SELECT 1 FROM ai_collection_payment_plan c
                         WHERE c.partner_id = p.id AND c.company_id = m.company_id
                           AND c.state = ANY(%(plan_states)s)))
@@ -115,6 +116,7 @@ def _record(Move, before):
             ids=list(before),
             today=today,
             plan_states=list(PLAN_ACTIVE_STATES),
+            case_states=list(STANDING_CASE_STATES),
         )
     )
     rows = env.cr.fetchall()
