@@ -58,11 +58,7 @@ class ModelMetadata:
     excluded_attributes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        data = asdict(self)
-        data["feature_names"] = list(self.feature_names)
-        data["reference_values"] = list(self.reference_values)
-        data["excluded_attributes"] = list(self.excluded_attributes)
-        return data
+        return metadata_dict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> ModelMetadata:
@@ -85,6 +81,15 @@ class ModelMetadata:
             raise ModelSignatureError(
                 f"model metadata is incomplete or invalid: {error}"
             ) from error
+
+
+def metadata_dict(metadata) -> dict:
+    """A model file's metadata dataclass as the plain dict stored in the file (its
+    tuples as lists, as JSON reads them back)."""
+    return {
+        key: list(value) if isinstance(value, tuple) else value
+        for key, value in asdict(metadata).items()
+    }
 
 
 def excluded_attributes_of(metadata: dict) -> tuple[str, ...]:

@@ -10,12 +10,12 @@ survival curve, the hazards and P(paid within 7/30/90 days);
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .constants import ONNX_ML_OPSET, ONNX_OPSET
-from .scoring import excluded_attributes_of
+from .scoring import excluded_attributes_of, metadata_dict
 from .survival import (
     HAZARD_EPS,
     INPUT_NAME,
@@ -50,11 +50,7 @@ class TTPMetadata:
     excluded_attributes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        data = asdict(self)
-        data["feature_names"] = list(self.feature_names)
-        data["reference_values"] = list(self.reference_values)
-        data["excluded_attributes"] = list(self.excluded_attributes)
-        return data
+        return metadata_dict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> TTPMetadata:
