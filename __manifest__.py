@@ -4,7 +4,7 @@
     "name": "AI Collections",
     "summary": "Payment-risk scores, risk-aware dunning and a collector worklist "
     "on the invoicing screens, powered by ONNX models trained on your own history",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/ar-ai-collections/ar_ai_collections",
     "author": "AI Collections contributors",
@@ -54,6 +54,7 @@
         "views/ai_cash_forecast_views.xml",
         "views/res_partner_cash_forecast_views.xml",
         "views/ai_collection_kpi_views.xml",
+        "views/ai_risk_prediction_views.xml",
         "views/ai_model_monitoring_views.xml",
         "views/ai_fairness_report_views.xml",
         "views/ai_collection_experiment_views.xml",

@@ -1,7 +1,7 @@
 """Command line: ``python -m ar_ai_collections <command>`` (or ``ar-ai-collections``).
 
 Commands: ``train``, ``score``, ``evaluate``, ``generate``, ``classify``, ``forecast``,
-``kpis``, ``audit``.
+``kpis``, ``audit``, ``monitor``.
 Progress goes to stderr, results to files (and a short summary to stdout).
 
 Exit codes (stable, for scripts):
@@ -328,10 +328,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--today", type=_date, default=None, help="reference date for promises")
     p.set_defaults(func=_cmd_classify)
 
-    from . import fairness, kpis  # collections insights: their commands live with them
+    from . import fairness, kpis, monitoring  # collections insights: their commands live with them
 
     kpis.add_cli_command(sub)
     fairness.add_cli_command(sub)
+    monitoring.add_cli_command(sub)
     _add_forecast_parser(sub)
     return parser
 

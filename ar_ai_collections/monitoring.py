@@ -98,7 +98,11 @@ def realized_outcomes(
 def performance(
     outcomes: pd.DataFrame, target: str = "p_late", by: tuple[str, ...] = ("month",)
 ) -> pd.DataFrame:
-    """Realized ``n, positive_rate, auc, brier, ece`` per group (``month``, ``band``...)."""
+    """Realized ``n, n_logged, positive_rate, auc, brier, ece`` per group (``month``, ``band``...).
+
+    ``n_logged`` counts the predictions taken from production's log (the
+    ``logged`` column of :func:`.prediction_log.judged_log`; 0 without it).
+    """
     known = outcomes[outcomes["outcome"].notna()]
     rows = []
     for key, g in known.groupby(list(by), sort=True):
@@ -107,6 +111,7 @@ def performance(
             {
                 **dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True)),
                 "n": len(g),
+                "n_logged": int(g["logged"].sum()) if "logged" in g else 0,
                 "positive_rate": float(y.mean()),
                 "mean_score": float(p.mean()),
                 "auc": roc_auc(y, p),
@@ -115,7 +120,7 @@ def performance(
             }
         )
     return pd.DataFrame(
-        rows, columns=[*by, "n", "positive_rate", "mean_score", "auc", "brier", "ece"]
+        rows, columns=[*by, "n", "n_logged", "positive_rate", "mean_score", "auc", "brier", "ece"]
     )
 
 
@@ -299,6 +304,21 @@ class MonitoringReport:
     wape: pd.DataFrame
     alerts: list[Alert]
 
+    def to_dict(self) -> dict:
+        """JSON-ready: tables as lists of rows (NaN as null), alerts as dicts."""
+
+        def rows(frame: pd.DataFrame) -> list[dict]:
+            return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+        return {
+            "run_date": self.run_date,
+            "monthly": rows(self.monthly),
+            "by_band": rows(self.by_band),
+            "psi": {k: (v if np.isfinite(v) else None) for k, v in self.psi.items()},
+            "wape": rows(self.wape),
+            "alerts": [alert.__dict__ for alert in self.alerts],
+        }
+
 
 def monitor(
     log: pd.DataFrame,
@@ -363,3 +383,84 @@ def monitor_performance(
     )
     wape = forecast_wape(log, history, run) if "expected_date" in log else pd.DataFrame()
     return MonitoringReport(str(run.date()), monthly, by_band, {}, wape, found)
+
+
+def _auc(value: str) -> float:
+    """An AUC between 0 and 1 (the ``--validation-auc`` option)."""
+    import argparse
+
+    try:
+        auc = float(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"invalid AUC {value!r}") from error
+    if not 0.0 <= auc <= 1.0:
+        raise argparse.ArgumentTypeError(f"AUC {value} is outside 0-1")
+    return auc
+
+
+def add_cli_command(sub) -> None:
+    """Register ``monitor --history H.csv --predictions P.csv --as-of D --out M.json``."""
+    import json
+    from pathlib import Path
+
+    from .cli import EXIT_OK, _date, _days, _load, _UsageError, _write_json
+
+    def run(args, say) -> int:
+        history = _load(args.history, say)
+        try:
+            log = pd.read_csv(
+                args.predictions, dtype={"invoice_id": str, "band": str}, keep_default_na=False
+            )
+        except FileNotFoundError as error:
+            raise _UsageError(f"predictions file not found: {args.predictions}") from error
+        missing = {"invoice_id", "snapshot_date", args.target} - set(log.columns)
+        if missing:
+            raise _UsageError(
+                f"{args.predictions}: missing column(s) {', '.join(sorted(missing))} "
+                "(a prediction log: invoice_id, snapshot_date, the answer)"
+            )
+        log[args.target] = pd.to_numeric(log[args.target], errors="coerce")
+        bad = ~log[args.target].between(0.0, 1.0)
+        if bad.any():
+            raise _UsageError(
+                f"{args.predictions} line {int(np.flatnonzero(bad)[0]) + 2}: "
+                f"{args.target} must be a probability between 0 and 1"
+            )
+        for column in ("snapshot_date", "expected_date"):
+            if column in log:
+                log[column] = pd.to_datetime(log[column], errors="coerce")
+                if log[column].isna().any():
+                    line = int(np.flatnonzero(log[column].isna())[0]) + 2
+                    raise _UsageError(f"{args.predictions} line {line}: invalid {column}")
+        report = monitor_performance(
+            log,
+            history,
+            args.as_of,
+            args.validation_auc,
+            args.target,
+            args.late_days,
+            subject="model" if args.target == "p_late" else "ttp",
+        )
+        _write_json(args.out, report.to_dict())
+        say(f"monitoring written to {args.out}")
+        print(json.dumps({"months": len(report.monthly), "alerts": len(report.alerts)}))
+        return EXIT_OK
+
+    p = sub.add_parser(
+        "monitor", help="realized accuracy and alerts of a prediction log (a model's answers)"
+    )
+    p.add_argument("--history", type=Path, required=True)
+    p.add_argument(
+        "--predictions",
+        type=Path,
+        required=True,
+        help="invoice_id, snapshot_date, the answer (--target), optional band, expected_date",
+    )
+    p.add_argument("--as-of", type=_date, required=True, help="the run date")
+    p.add_argument("--target", choices=("p_late", "p_paid_30"), default="p_late")
+    p.add_argument(
+        "--validation-auc", type=_auc, default=None, help="baseline of the AUC alert (0-1)"
+    )
+    p.add_argument("--late-days", type=_days, default=DEFAULT_LATE_DAYS)
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=run)

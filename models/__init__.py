@@ -38,6 +38,7 @@ from . import ai_collection_call
 from . import ai_collection_reply
 from . import ai_cash_forecast
 from . import ai_collection_kpi
+from . import ai_risk_prediction
 from . import ai_model_monitoring
 from . import ai_fairness_report
 from . import ai_collection_experiment

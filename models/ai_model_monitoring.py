@@ -1,9 +1,10 @@
 """Monitoring of the payment-risk model in production: accuracy, drift and alerts.
 
 The monthly job (:meth:`ai.collection.kpi._refresh`) asks the engine
-(:mod:`..ar_ai_collections.monitoring`) for the predictions of the scoring model
-over the last year (each invoice scored at its issue date, as the daily scoring
-saw it) and what happened to them: realized AUC, calibration error (ECE) and
+(:mod:`..ar_ai_collections.monitoring`) for the predictions at issue of the last
+year (each invoice's first answer in the scoring runs' log,
+:mod:`.ai_risk_prediction`; re-scored at its issue date by today's model where
+none was logged then) and what happened to them: realized AUC, calibration error (ECE) and
 Brier score per month and per band, the population stability index (PSI) of every
 feature and of the score of today's open book against the book the model was
 trained on, and the alerts crossing the company's thresholds (Settings). The
@@ -88,6 +89,13 @@ class AiModelMonitoring(models.Model):
     band = fields.Selection(RISK_BAND_SELECTION, readonly=True)
     subject = fields.Char(readonly=True, help="Drift and alerts: a feature, score or model.")
     n = fields.Integer(string="Outcomes", readonly=True)
+    n_logged = fields.Integer(
+        string="Logged Answers",
+        readonly=True,
+        help="Outcomes whose prediction is the scoring run's own answer at issue (the "
+        "prediction log); the others were re-scored at their issue date by the "
+        "model monitored, as no run had logged an answer then.",
+    )
     positive_rate = fields.Float(
         string="Positive (%)",
         readonly=True,
@@ -131,10 +139,15 @@ class AiModelMonitoring(models.Model):
         deployed = _deployed(record, run)
         first = history["invoice_date"].min()
         start = max(first, min(deployed, run - pd.DateOffset(months=MONITORED_MONTHS)))
-        log, _ = engine_prediction_log.log_predictions(model, history, start, run)
-        validation = engine_monitoring.backtest_auc(log, history, deployed)
+        reconstructed, _ = engine_prediction_log.log_predictions(model, history, start, run)
+        # The baseline is the model's own backtest: its answers before deployment.
+        validation = engine_monitoring.backtest_auc(reconstructed, history, deployed)
         if not np.isfinite(validation):
             validation = record.auc if record and record.auc else None
+        predictions = self.env["ai.risk.prediction"]
+        predictions._prune(company, run)
+        logged = predictions._first_answers(company, start, run)
+        log = engine_prediction_log.judged_log(reconstructed, logged, history, "p_late")
         names = model.metadata.feature_names
         reference_dates = [
             d
@@ -171,7 +184,7 @@ class AiModelMonitoring(models.Model):
         """Judge the time-to-payment model's P(paid within 30 days) and the cash
         forecast of ``company`` at ``run``."""
         from ..ar_ai_collections import monitoring as engine_monitoring
-        from ..ar_ai_collections.prediction_log import log_ttp_predictions
+        from ..ar_ai_collections.prediction_log import judged_log, log_ttp_predictions
 
         model = self.env["ai.risk.scoring"]._get_ttp_model(company)
         record = self.env["ai.risk.model"]._get_champion(company, "ttp")
@@ -180,10 +193,16 @@ class AiModelMonitoring(models.Model):
             history["invoice_date"].min(),
             min(deployed, run - pd.DateOffset(months=MONITORED_MONTHS)),
         )
-        log = log_ttp_predictions(model, history, start, run, company._ai_ttp_band_thresholds())
-        validation = engine_monitoring.backtest_auc(log, history, deployed, target="p_paid_30")
+        reconstructed = log_ttp_predictions(
+            model, history, start, run, company._ai_ttp_band_thresholds()
+        )
+        validation = engine_monitoring.backtest_auc(
+            reconstructed, history, deployed, target="p_paid_30"
+        )
         if not np.isfinite(validation):
             validation = record.auc if record and record.auc else None
+        logged = self.env["ai.risk.prediction"]._first_answers(company, start, run)
+        log = judged_log(reconstructed, logged, history, "p_paid_30")
         report = engine_monitoring.monitor_performance(
             log, history, run, validation, "p_paid_30", thresholds=thresholds, subject="ttp"
         )
@@ -348,6 +367,7 @@ def _performance(row):
     return {
         "month": pd.Timestamp(f"{row['month']}-01").date(),
         "n": int(row["n"]),
+        "n_logged": int(row["n_logged"]),
         "positive_rate": 100.0 * finite(row["positive_rate"]),
         "mean_score": 100.0 * finite(row["mean_score"]),
         "auc": finite(row["auc"]),

@@ -306,12 +306,23 @@ class AiRiskScoring(models.AbstractModel):
                 company._ai_ttp_band_thresholds(),
                 self.env._("Nothing delays the payment more than usual for this company."),
             )
+            invoice_ids = scores["invoice_id"].astype(np.int64).to_numpy()
+            shown = writes.shown_answers(scores)
+            writes.write_invoice_scores(
+                self.env, company, shown, invoice_ids, record, version, is_default, now
+            )
+            self.env["ai.risk.prediction"]._log_run(
+                company,
+                shown,
+                invoice_ids,
+                as_of.date(),
+                record,
+                self.env["ai.risk.model"]._get_champion(company, "ttp"),
+                (version, ttp_model.metadata.version),
+            )
         else:
             scores = pd.DataFrame(columns=list(engine_scoring.SCORE_COLUMNS))
-        invoice_ids = scores["invoice_id"].astype(np.int64).to_numpy()
-        writes.write_invoice_scores(
-            self.env, company, scores, invoice_ids, record, version, is_default, now
-        )
+            invoice_ids = np.array([], dtype=np.int64)
         writes.clear_closed_invoices(self.env, company, invoice_ids, partner_ids)
         partners = writes.write_partner_scores(
             self.env,

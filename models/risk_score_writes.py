@@ -19,24 +19,34 @@ WRITE_BATCH = 20000
 TREND_DAYS = 30
 
 
-def write_invoice_scores(env, company, scores, invoice_ids, record, version, is_default, now):
-    if not len(scores):
-        return
-    p_late = np.round(scores["p_late"].to_numpy(dtype=float) * 100.0, 1)
-    p_default = np.round(scores["p_default"].to_numpy(dtype=float) * 100.0, 1)
-    days_late = np.round(scores["expected_days_late"].to_numpy(dtype=float), 1)
-    pay_dates = _dates_to_iso(scores["predicted_pay_date"])
-    pay_lows = _dates_to_iso(scores["pay_date_low"])
-    pay_highs = _dates_to_iso(scores["pay_date_high"])
+def shown_answers(scores):
+    """The answers of ``scores`` as the invoices show them: percentages rounded,
+    dates as ``datetime.date``, bands and reasons as text (lists or arrays aligned
+    with the rows), for the invoices and the prediction log alike."""
     p_paid = {
         # Two decimals: most overdue invoices are under 1%, and one decimal
         # would show many of them with the very same figure.
         days: np.round(scores[f"p_paid_{days}d"].to_numpy(dtype=float) * 100.0, 2)
         for days in (7, 30, 90)
     }
-    bands = scores["risk_band"].astype(str).tolist()
-    reasons = scores["reasons"].astype(str).tolist()
-    for start in range(0, len(scores), WRITE_BATCH):
+    return {
+        "p_late": np.round(scores["p_late"].to_numpy(dtype=float) * 100.0, 1),
+        "p_default": np.round(scores["p_default"].to_numpy(dtype=float) * 100.0, 1),
+        "days_late": np.round(scores["expected_days_late"].to_numpy(dtype=float), 1),
+        "expected_date": _dates_to_iso(scores["predicted_pay_date"]),
+        "pay_low": _dates_to_iso(scores["pay_date_low"]),
+        "pay_high": _dates_to_iso(scores["pay_date_high"]),
+        "p_paid_7": p_paid[7],
+        "p_paid_30": p_paid[30],
+        "p_paid_90": p_paid[90],
+        "band": scores["risk_band"].astype(str).tolist(),
+        "reasons": scores["reasons"].astype(str).tolist(),
+    }
+
+
+def write_invoice_scores(env, company, shown, invoice_ids, record, version, is_default, now):
+    """Write the :func:`shown_answers` of ``invoice_ids`` on the invoices."""
+    for start in range(0, len(invoice_ids), WRITE_BATCH):
         chunk = slice(start, start + WRITE_BATCH)
         env.cr.execute(
             """
@@ -69,17 +79,17 @@ def write_invoice_scores(env, company, scores, invoice_ids, record, version, is_
                 version,
                 is_default,
                 invoice_ids[chunk].tolist(),
-                p_late[chunk].tolist(),
-                p_default[chunk].tolist(),
-                bands[chunk],
-                pay_dates[chunk],
-                pay_lows[chunk],
-                pay_highs[chunk],
-                days_late[chunk].tolist(),
-                p_paid[7][chunk].tolist(),
-                p_paid[30][chunk].tolist(),
-                p_paid[90][chunk].tolist(),
-                reasons[chunk],
+                shown["p_late"][chunk].tolist(),
+                shown["p_default"][chunk].tolist(),
+                shown["band"][chunk],
+                shown["expected_date"][chunk],
+                shown["pay_low"][chunk],
+                shown["pay_high"][chunk],
+                shown["days_late"][chunk].tolist(),
+                shown["p_paid_7"][chunk].tolist(),
+                shown["p_paid_30"][chunk].tolist(),
+                shown["p_paid_90"][chunk].tolist(),
+                shown["reasons"][chunk],
                 company.id,
             ],
         )

@@ -39,5 +39,6 @@ from . import test_portal_plan
 from . import test_tour_payment_plan
 from . import test_collection_kpi
 from . import test_collection_governance
+from . import test_prediction_log
 from . import test_experiment_strategy
 from . import test_tour_insights

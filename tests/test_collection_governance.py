@@ -2,27 +2,20 @@
 
 import datetime as dt
 
-from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from ..ar_ai_collections import experiments as engine_experiments
 from ..ar_ai_collections.monitoring import CALENDAR_FEATURES
-
-END = dt.date(2025, 6, 30)
+from .common import LEDGER_END as END
+from .common import GeneratedLedgerCase
 
 
 @tagged("post_install", "-at_install")
-class TestCollectionGovernance(AccountTestInvoicingCommon):
+class TestCollectionGovernance(GeneratedLedgerCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, ai_risk_no_rescore=True))
-        cls.company = cls.company_data["company"]
-        cls.company.ai_risk_enabled = True
-        cls.env["ai.collections.demo"].load_demo_ledger(
-            customers=30, months=12, seed=11, end_date=END
-        )
         cls.manager = new_test_user(
             cls.env, login="gov_manager", groups="ar_ai_collections.group_collections_manager"
         )

@@ -46,6 +46,7 @@ RIGHTS = {
     "ai.cash.forecast": ("", "r", "rwcu", "rwcu"),
     "ai.collection.kpi": ("", "r", "rwcu", "rwcu"),
     "ai.model.monitoring": ("", "", "rwcu", "rwcu"),
+    "ai.risk.prediction": ("", "", "r", "r"),
     "ai.fairness.report": ("", "", "rwcu", "rwcu"),
     "ai.collection.experiment": ("", "r", "rwcu", "rwcu"),
     "ai.collection.experiment.arm": ("", "r", "rwcu", "rwcu"),
@@ -76,6 +77,7 @@ MANAGER_MENUS = COLLECTOR_MENUS | {
     "ai_dunning_log_review_menu",
     "ai_risk_model_menu",
     "ai_model_monitoring_menu",
+    "ai_risk_prediction_menu",
     "ai_fairness_report_menu",
 }
 MENUS = {
@@ -144,6 +146,18 @@ class TestRoleAccess(RolesCase):
                     "run_date": cls.today,
                     "month": cls.today.replace(day=1),
                     "auc": 0.7,
+                }
+            ),
+            # sudo: only the scoring runs write the log
+            "ai.risk.prediction": cls.env["ai.risk.prediction"]
+            .sudo()
+            .create(
+                {
+                    "company_id": cls.company_a.id,
+                    "move_id": records["invoices"][0].id,
+                    "snapshot_date": cls.today,
+                    "p_paid_30": 40.0,
+                    "band": "high",
                 }
             ),
             "ai.fairness.report": cls.env["ai.fairness.report"].create(

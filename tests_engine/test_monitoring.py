@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from ar_ai_collections.cli import main
 from ar_ai_collections.generator import generate_ledger
+from ar_ai_collections.history import write_history
 from ar_ai_collections.monitoring import (
     MIN_OUTCOMES,
     Thresholds,
@@ -21,7 +24,7 @@ from ar_ai_collections.monitoring import (
     realized_outcomes,
 )
 from ar_ai_collections.monitoring_drill import drift_drill, inject_payment_delay
-from ar_ai_collections.prediction_log import log_ttp_predictions
+from ar_ai_collections.prediction_log import judged_log, log_ttp_predictions
 from ar_ai_collections.ttp_calibration import ttp_bands
 from ar_ai_collections.ttp_model import load_default_ttp_model
 
@@ -150,6 +153,110 @@ def test_time_to_payment_log_is_judged_on_paid_within_30_days():
         month["positive_rate"] < report.monthly.set_index("month").loc["2025-05", "positive_rate"]
     )
     assert month["ece"] > 0.1
+
+
+def test_cli_judges_a_prediction_log(tmp_path, capsys):
+    """``monitor`` judges an ERP's own log as the library does; a malformed log is
+    refused with its line, and nothing is written."""
+    ledger = generate_ledger(60, 12, seed=5, end_date=dt.date(2025, 6, 30))
+    log = log_ttp_predictions(load_default_ttp_model(), ledger.history, "2025-01-01", "2025-06-30")
+    write_history(ledger.history, tmp_path / "h.csv")
+    log.to_csv(tmp_path / "p.csv", index=False, date_format="%Y-%m-%d")
+    args = ["monitor", "--history", str(tmp_path / "h.csv"), "--as-of", "2025-06-30"]
+    args += ["--target", "p_paid_30", "--validation-auc", "0.999"]
+    out = tmp_path / "m.json"
+    assert main([*args, "--predictions", str(tmp_path / "p.csv"), "--out", str(out)]) == 0
+    data = json.loads(out.read_text())
+    expected = monitor_performance(log, ledger.history, "2025-06-30", 0.999, "p_paid_30")
+    assert [m["month"] for m in data["monthly"]] == expected.monthly["month"].tolist()
+    assert [m["auc"] for m in data["monthly"]] == pytest.approx(expected.monthly["auc"].tolist())
+    assert "auc_drop" in [a["kind"] for a in data["alerts"]]  # 0.999 is out of reach
+    assert [a["month"] for a in data["alerts"]] == [a.month for a in expected.alerts]
+    assert json.loads(capsys.readouterr().out) == {
+        "months": len(expected.monthly),
+        "alerts": len(expected.alerts),
+    }
+    bad = log.astype({"p_paid_30": object})
+    bad.loc[3, "p_paid_30"] = 1.7
+    bad.to_csv(tmp_path / "bad.csv", index=False, date_format="%Y-%m-%d")
+    out.unlink()
+    assert main([*args, "--predictions", str(tmp_path / "bad.csv"), "--out", str(out)]) == 2
+    assert "bad.csv line 5: p_paid_30 must be a probability" in capsys.readouterr().err
+    log.drop(columns="snapshot_date").to_csv(tmp_path / "short.csv", index=False)
+    assert main([*args, "--predictions", str(tmp_path / "short.csv"), "--out", str(out)]) == 2
+    assert "missing column(s) snapshot_date" in capsys.readouterr().err
+    assert main([*args, "--predictions", str(tmp_path / "none.csv"), "--out", str(out)]) == 2
+    assert (
+        main([*args[:-1], "1.5", "--predictions", str(tmp_path / "p.csv"), "--out", str(out)]) == 2
+    )
+    assert not out.exists()
+
+
+def logged_rows(**columns) -> pd.DataFrame:
+    """A scoring runs' log (all :data:`LOGGED_COLUMNS`) for the tiny history."""
+    base = {
+        "risk_model": "risk-v2",
+        "ttp_model": "ttp-v3",
+        "expected_date": "2025-02-01",
+        "band": "medium",
+        "p_late": 0.5,
+        "p_paid_30": 0.5,
+    }
+    return pd.DataFrame({**base, **columns})
+
+
+def test_judged_log_takes_production_answers_at_issue_and_keeps_the_rest_reconstructed():
+    """A's first logged answer (day 3) replaces its reconstruction, with the model
+    that gave it; B's first answer came 20 days after issue (logged after the
+    fact: not an answer at issue); E is outside the judged window."""
+    reconstructed = pd.DataFrame(
+        {
+            "invoice_id": ["A", "B", "C", "D"],
+            "snapshot_date": pd.to_datetime(["2025-01-01"] * 4),
+            "model": "today",
+            "p_late": [0.2, 0.9, 0.5, 0.6],
+            "expected_date": pd.to_datetime(["2025-01-31"] * 4),
+            "band": ["low", "critical", "medium", "high"],
+        }
+    )
+    logged = logged_rows(
+        invoice_id=["A", "A", "B", "E"],
+        snapshot_date=["2025-01-09", "2025-01-04", "2025-01-21", "2025-01-02"],
+        p_late=[0.05, 0.95, 0.01, 0.3],
+        p_paid_30=[0.1, 0.2, 0.3, 0.4],
+        band=["low", "critical", "low", "low"],
+    )
+    judged = judged_log(reconstructed, logged, tiny_history())
+    by_invoice = judged.set_index("invoice_id")
+    assert list(by_invoice.index) == ["B", "C", "D", "A"]  # sorted by snapshot date
+    assert by_invoice["logged"].to_dict() == {"A": True, "B": False, "C": False, "D": False}
+    assert by_invoice.loc["A", "p_late"] == 0.95  # the first answer, day 3
+    assert by_invoice.loc["A", "snapshot_date"] == pd.Timestamp("2025-01-04")
+    assert by_invoice.loc["A", "model"] == "risk-v2"
+    assert by_invoice.loc["A", "band"] == "critical"  # banded on p_late like a reconstruction
+    assert by_invoice.loc["B", "p_late"] == 0.9  # reconstructed
+    ttp = judged_log(
+        reconstructed.rename(columns={"p_late": "p_paid_30"}),
+        logged,
+        tiny_history(),
+        target="p_paid_30",
+    ).set_index("invoice_id")
+    assert ttp.loc["A", ["p_paid_30", "model", "band"]].tolist() == [0.2, "ttp-v3", "critical"]
+    outcomes = realized_outcomes(judged, tiny_history(), "2025-02-10")
+    assert performance(outcomes)["n_logged"].tolist() == [1]
+    assert performance(realized_outcomes(reconstructed, tiny_history(), "2025-02-10"))[
+        "n_logged"
+    ].tolist() == [0]
+    assert judged_log(reconstructed, logged.iloc[:0], tiny_history())["logged"].sum() == 0
+    numbered = tiny_history().assign(invoice_id=["1", "2", "3", "4"])
+    by_number = judged_log(
+        reconstructed.assign(invoice_id=["1", "2", "3", "4"]),
+        logged.assign(invoice_id=[1, 1, 2, 5]),  # an ERP's numeric ids
+        numbered,
+    )
+    assert by_number.loc[by_number["logged"], "invoice_id"].tolist() == ["1"]
+    with pytest.raises(ValueError, match="expected_date"):
+        judged_log(reconstructed, logged.drop(columns="expected_date"), tiny_history())
 
 
 @pytest.fixture(scope="module")
