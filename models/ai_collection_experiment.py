@@ -22,6 +22,9 @@ from odoo.exceptions import UserError
 
 from ..ar_ai_collections.constants import EXPERIMENT_MIN_EFFECT
 
+#: Weeks of nightly scoring the demo logs before its monitoring runs.
+DEMO_LOGGED_WEEKS = 13
+
 # Customers of a company with an overdue balance at %(day)s (company currency).
 OVERDUE_CUSTOMERS_SQL = """
     SELECT m.commercial_partner_id, max(partner.ai_risk_band)
@@ -300,8 +303,11 @@ class AiCollectionExperiment(models.Model):
     def load_demo_insights(self, months=6, horizon_days=30):
         """Demo data: a finished experiment measured on the demo ledger (two arms,
         50/50, customers assigned when they became overdue over ``months`` months,
-        the monthly job's pace, ended ``horizon_days`` days ago), then this month's
-        KPIs, model monitoring and fairness audit."""
+        the monthly job's pace, ended ``horizon_days`` days ago), the prediction log
+        of a scoring run a week over the last :data:`DEMO_LOGGED_WEEKS` weeks (each
+        as of its day, by the bundled models: what the nightly scoring would have
+        logged; the last run is today's), then this month's KPIs, model monitoring
+        and fairness audit."""
         today = fields.Date.context_today(self)
         stop = today - dt.timedelta(days=horizon_days)
         start = stop - relativedelta(months=months)
@@ -340,6 +346,9 @@ class AiCollectionExperiment(models.Model):
             experiment._assign(start + relativedelta(months=month))
         experiment.write({"state": "done", "date_stop": stop})
         experiment._measure(today)
+        scoring = self.env["ai.risk.scoring"]
+        for weeks in range(DEMO_LOGGED_WEEKS, -1, -1):
+            scoring.score_company(self.env.company, as_of=today - dt.timedelta(weeks=weeks))
         self.env["ai.collection.kpi"]._refresh(self.env.company, today)
         return experiment
 

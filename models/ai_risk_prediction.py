@@ -8,14 +8,15 @@ models that gave them. The monthly monitoring judges each invoice's first answer
 than re-scored by today's model.
 
 Compact: written and pruned in set-based SQL, without Odoo's create/write
-columns; past :data:`DAILY_DAYS` a day's rows are kept only where they are an
-invoice's first answer or their month's last run.
+columns, two indexes besides the key; past :data:`DAILY_DAYS` a day's rows are
+kept only where they are an invoice's first answer or their month's last run.
 """
 
 import numpy as np
 import pandas as pd
 
 from odoo import fields, models
+from odoo.tools.sql import create_index
 
 from .account_move import RISK_BAND_SELECTION
 
@@ -45,14 +46,14 @@ class AiRiskPrediction(models.Model):
     _rec_name = "move_id"
     _log_access = False
 
-    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
     move_id = fields.Many2one(
         "account.move", string="Invoice", required=True, readonly=True, ondelete="cascade"
     )
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", readonly=True, index=True, ondelete="cascade"
+        "res.partner", string="Customer", readonly=True, ondelete="cascade"
     )
-    snapshot_date = fields.Date(string="Scored On", required=True, readonly=True, index=True)
+    snapshot_date = fields.Date(string="Scored On", required=True, readonly=True)
     risk_model_id = fields.Many2one(
         "ai.risk.model",
         readonly=True,
@@ -85,6 +86,17 @@ class AiRiskPrediction(models.Model):
             "An invoice has one logged answer per scoring day.",
         ),
     ]
+
+    def init(self):
+        # Two indexes besides the key, for a compact log: an invoice's answers
+        # (the unique constraint on move and day) and a company's days (pruning,
+        # the list's date filters).
+        create_index(
+            self.env.cr,
+            "ai_risk_prediction_company_day_idx",
+            self._table,
+            ["company_id", "snapshot_date"],
+        )
 
     # ------------------------------------------------------------------
     # Business

@@ -60,6 +60,7 @@ ROLE_PAGES = {
         ("dunning_levels", "/odoo/action-ar_ai_collections.ai_dunning_level_action"),
         ("kpi_overview", KPI_OVERVIEW),
         ("monitoring", MONITORING),
+        ("prediction_log", "/odoo/action-ar_ai_collections.ai_risk_prediction_action"),
         ("experiments", EXPERIMENTS),
         ("cash_forecast", CASH_FORECAST),
     ],

@@ -2,11 +2,14 @@
 
 import datetime as dt
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from ..ar_ai_collections import experiments as engine_experiments
 from ..ar_ai_collections.monitoring import CALENDAR_FEATURES
+from ..models.ai_collection_experiment import DEMO_LOGGED_WEEKS
+from ..models.ai_risk_prediction import DAILY_DAYS
 from .common import LEDGER_END as END
 from .common import GeneratedLedgerCase
 
@@ -376,5 +379,12 @@ class TestCollectionGovernance(GeneratedLedgerCase):
         self.assertGreater(experiment.customers_measured, 0)
         self.assertTrue(experiment.verdict)
         self.assertEqual(len(experiment.arm_ids.filtered("is_control")), 1)
-        for model in ("ai.collection.kpi", "ai.model.monitoring"):
+        for model in ("ai.collection.kpi", "ai.model.monitoring", "ai.risk.prediction"):
             self.assertTrue(self._rows(model), model)
+        # A run a week, the last one today; the monthly job kept the last DAILY_DAYS whole.
+        today = fields.Date.context_today(experiment)
+        runs = {today - dt.timedelta(weeks=weeks) for weeks in range(DEMO_LOGGED_WEEKS + 1)}
+        recent = {day for day in runs if day >= today - dt.timedelta(days=DAILY_DAYS)}
+        days = set(self._rows("ai.risk.prediction").mapped("snapshot_date"))
+        self.assertLessEqual(recent, days)
+        self.assertLessEqual(days, runs)
