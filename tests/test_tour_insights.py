@@ -6,7 +6,7 @@ from odoo.tests import HttpCase, tagged
 
 @tagged("post_install", "-at_install", "ar_ai_collections_tour")
 class TestInsightsTour(HttpCase):
-    def test_kpi_overview_and_experiment_tour(self):
+    def test_kpi_overview_experiment_and_prediction_log_tour(self):
         company = self.env.ref("base.main_company")
         today = fields.Date.today()
         partner = self.env["res.partner"].create({"name": "Insights Customer", "is_company": True})
@@ -39,6 +39,8 @@ class TestInsightsTour(HttpCase):
         experiment.action_start()
         experiment.action_measure()
         self.assertTrue(experiment.verdict)
+        company.ai_risk_enabled = True
+        self.assertEqual(self.env["ai.risk.scoring"].score_company(company)["invoices"], 2)
         self.start_tour(
             "/odoo/action-ar_ai_collections.ai_collection_kpi_action_overview",
             "ar_ai_collections_insights_tour",

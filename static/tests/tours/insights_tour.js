@@ -3,7 +3,7 @@
 import { registry } from "@web/core/registry";
 
 // Collections > Reporting: the KPI overview (this month, last month, last year),
-// then an experiment's results and verdict.
+// an experiment's results and verdict, then the scoring run's prediction log.
 registry.category("web_tour.tours").add("ar_ai_collections_insights_tour", {
     url: "/odoo/action-ar_ai_collections.ai_collection_kpi_action_overview",
     steps: () => [
@@ -37,6 +37,20 @@ registry.category("web_tour.tours").add("ar_ai_collections_insights_tour", {
         {
             content: "Its arms are listed with their results",
             trigger: ".o_form_view .o_field_widget[name='arm_ids'] .o_data_row td:contains('Risk-aware')",
+        },
+        {
+            content: "Open the Collections menu again",
+            trigger: ".o_menu_sections .dropdown-toggle:contains('Collections')",
+            run: "click",
+        },
+        {
+            content: "Open the prediction log (Collections > Reporting)",
+            trigger: ".o-dropdown--menu .dropdown-item:contains('Prediction log')",
+            run: "click",
+        },
+        {
+            content: "The scoring run's answer for the customer's invoice is logged",
+            trigger: ".o_list_view .o_data_row td:contains('Insights Customer') ~ td .badge",
         },
     ],
 });
