@@ -160,6 +160,21 @@ def test_onnx_parity_every_output(history, trained, kind):
         np.testing.assert_allclose(onnx_out[name], ref[name], atol=2e-5, err_msg=name)
 
 
+def test_predict_in_bounded_chunks_gives_the_same_curves(history, model, monkeypatch):
+    """Big batches run through the graph a few invoices at a time (its working
+    memory grows with invoices x weeks): same outputs, rows in order."""
+    rows = np.flatnonzero(open_mask(history, AS_OF))
+    X = sv.ttp_features(history, rows, np.full(len(rows), _day(AS_OF)))
+    whole = model.predict(X)
+    weeks = model.metadata.horizon_weeks
+    monkeypatch.setattr(tm, "PREDICT_GRAPH_ROWS", 7 * weeks)  # 7 invoices per call
+    assert len(X) > 14, "at least three calls"
+    chunked = model.predict(X)
+    for name in sv.OUTPUT_NAMES:
+        assert chunked[name].shape == whole[name].shape, name
+        np.testing.assert_allclose(chunked[name], whole[name], atol=1e-6, err_msg=name)
+
+
 def test_probabilities_monotonic(scores):
     f = scores.frame
     p7, p30, p90 = (f[f"p_paid_{d}d"].to_numpy() for d in (7, 30, 90))
