@@ -29,6 +29,12 @@ path's 40.1 s and 55.4 s in the same runs (1.8x; extraction 19.0 / 25.2 s in bot
 paths, the rest 3.6 / 5.0 s instead of 21.0 / 30.2 s), the same 487 KPI rows; whole
 monthly job 92.9 s then 77.2 s against 79.9 s and 98.5 s: whichever runs second wins
 there, the model monitoring (40-60 s) dominating.
+
+Measured 2026-11-28 on the same machine, quiet (load ~1), same size: KPI job 12.0 s
+and 12.7 s against the previous path's 21.4 s and 22.0 s (1.7-1.8x), the same 487
+rows; whole monthly job 72.3 s against 82.3 s. A first run was killed by the OOM
+killer in its second whole job (24 GB): the time-to-payment graph re-scored a year of
+invoices (550,000) in one ONNX call; it now runs bounded chunks (3.3 GB peak).
 """
 
 from __future__ import annotations
