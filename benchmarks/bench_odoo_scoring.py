@@ -551,7 +551,8 @@ def prediction_log(env, company, results):
     log = env["ai.risk.prediction"]
     env.cr.execute(
         """
-        SELECT id, ai_risk_score, ai_p_paid_30d, ai_predicted_pay_date, ai_risk_band
+        SELECT id, commercial_partner_id, ai_risk_score, ai_p_paid_30d, ai_predicted_pay_date,
+               ai_risk_band
           FROM account_move
          WHERE company_id = %s AND ai_risk_band IS NOT NULL
          ORDER BY id
@@ -560,18 +561,19 @@ def prediction_log(env, company, results):
     )
     rows = env.cr.fetchall()
     ids = np.array([r[0] for r in rows], dtype=np.int64)
+    partners = np.array([r[1] for r in rows], dtype=np.int64)
     shown = {
-        "p_late": np.array([r[1] for r in rows], dtype=float),
-        "p_paid_30": np.array([r[2] for r in rows], dtype=float),
-        "expected_date": [r[3] for r in rows],
-        "band": [r[4] for r in rows],
+        "p_late": np.array([r[2] for r in rows], dtype=float),
+        "p_paid_30": np.array([r[3] for r in rows], dtype=float),
+        "expected_date": [r[4] for r in rows],
+        "band": [r[5] for r in rows],
     }
     empty = env["ai.risk.model"]
     day = (pd.Timestamp.today().normalize() + pd.Timedelta(days=30)).date()
     timings = {}
     for label in ("insert", "replace"):
         started = time.perf_counter()
-        log._log_run(company, shown, ids, day, empty, empty, ("bench", "bench"))
+        log._log_run(company, day, ids, partners, shown, ((empty, "bench"), (empty, "bench")))
         env.cr.commit()
         timings[label] = time.perf_counter() - started
     # Baseline: the ORM's batched create of the same rows, on a sample.
@@ -581,6 +583,7 @@ def prediction_log(env, company, results):
         {
             "company_id": company.id,
             "move_id": int(move_id),
+            "partner_id": int(partner_id),
             "snapshot_date": orm_day,
             "p_late": p_late,
             "p_paid_30": p_paid_30,
@@ -589,8 +592,9 @@ def prediction_log(env, company, results):
             "risk_model_version": "bench",
             "ttp_model_version": "bench",
         }
-        for move_id, p_late, p_paid_30, expected, band in zip(
+        for move_id, partner_id, p_late, p_paid_30, expected, band in zip(
             ids[sample],
+            partners[sample],
             shown["p_late"][sample],
             shown["p_paid_30"][sample],
             shown["expected_date"][sample],

@@ -101,14 +101,17 @@ class AiRiskPrediction(models.Model):
     # ------------------------------------------------------------------
     # Business
     # ------------------------------------------------------------------
-    def _log_run(self, company, shown, invoice_ids, as_of, risk_record, ttp_record, versions):
+    def _log_run(self, company, as_of, invoice_ids, partner_ids, shown, models):
         """Log the answers of a scoring run of ``company`` on ``as_of``.
 
         ``shown`` holds the answers as written on the invoices (percentages as
-        rounded there, dates, bands), aligned with ``invoice_ids``; ``versions``
-        is ``(risk version, time-to-payment version)``. A run repeated on the
+        rounded there, dates, bands), aligned with ``invoice_ids`` and their
+        commercial ``partner_ids`` (all from the company's own history);
+        ``models`` is ``((risk record, version), (time-to-payment record,
+        version))``, a record empty for a bundled model. A run repeated on the
         same day replaces that day's answers.
         """
+        (risk_record, risk_version), (ttp_record, ttp_version) = models
         for start in range(0, len(invoice_ids), WRITE_BATCH):
             chunk = slice(start, start + WRITE_BATCH)
             self.env.cr.execute(
@@ -117,13 +120,13 @@ class AiRiskPrediction(models.Model):
                        (company_id, move_id, partner_id, snapshot_date, risk_model_id,
                         risk_model_version, ttp_model_id, ttp_model_version, p_late,
                         p_paid_30, expected_date, band)
-                SELECT %s, v.id, m.commercial_partner_id, %s, %s, %s, %s, %s, v.p_late,
-                       v.p30, v.expected, v.band
-                  FROM unnest(%s::int[], %s::float8[], %s::float8[], %s::date[],
-                              %s::varchar[]) AS v(id, p_late, p30, expected, band)
-                  JOIN account_move m ON m.id = v.id AND m.company_id = %s
+                SELECT %s, v.id, v.partner_id, %s, %s, %s, %s, %s, v.p_late, v.p30,
+                       v.expected, v.band
+                  FROM unnest(%s::int[], %s::int[], %s::float8[], %s::float8[], %s::date[],
+                              %s::varchar[]) AS v(id, partner_id, p_late, p30, expected, band)
                     ON CONFLICT (move_id, snapshot_date) DO UPDATE
-                   SET risk_model_id = EXCLUDED.risk_model_id,
+                   SET partner_id = EXCLUDED.partner_id,
+                       risk_model_id = EXCLUDED.risk_model_id,
                        risk_model_version = EXCLUDED.risk_model_version,
                        ttp_model_id = EXCLUDED.ttp_model_id,
                        ttp_model_version = EXCLUDED.ttp_model_version,
@@ -134,15 +137,15 @@ class AiRiskPrediction(models.Model):
                     company.id,
                     as_of,
                     risk_record.id or None,
-                    versions[0],
+                    risk_version,
                     ttp_record.id or None,
-                    versions[1],
+                    ttp_version,
                     invoice_ids[chunk].tolist(),
+                    partner_ids[chunk].tolist(),
                     shown["p_late"][chunk].tolist(),
                     shown["p_paid_30"][chunk].tolist(),
                     shown["expected_date"][chunk],
                     shown["band"][chunk],
-                    company.id,
                 ],
             )
         self.invalidate_model()

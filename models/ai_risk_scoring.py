@@ -313,12 +313,17 @@ class AiRiskScoring(models.AbstractModel):
             )
             self.env["ai.risk.prediction"]._log_run(
                 company,
-                shown,
-                invoice_ids,
                 as_of.date(),
-                record,
-                self.env["ai.risk.model"]._get_champion(company, "ttp"),
-                (version, ttp_model.metadata.version),
+                invoice_ids,
+                scores["customer_id"].astype(np.int64).to_numpy(),
+                shown,
+                (
+                    (record, version),
+                    (
+                        self.env["ai.risk.model"]._get_champion(company, "ttp"),
+                        ttp_model.metadata.version,
+                    ),
+                ),
             )
         else:
             scores = pd.DataFrame(columns=list(engine_scoring.SCORE_COLUMNS))
