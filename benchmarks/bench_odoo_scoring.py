@@ -64,6 +64,11 @@ same day, against 1.58 s for the ORM's batched create of the same rows (sample o
 2,000, extrapolated: x2.5); 171 bytes per row with its indexes (after VACUUM
 FULL); the monitoring's read of 12 months of first answers (19,469) 0.10 s;
 ORM loop 54.8 ms per invoice (1,097 s extrapolated: the full run is 115x faster).
+At full size (1,100,000 invoices, 100,000 open, 35,405 customers), same day, load
+~1, the log taking the customers from the scoring frame: full run 50.9 s (next day
+50.5 s, same day 36.0 s) vs the ORM loop's 4,528 s (45.3 ms per invoice, 89x); the
+log 2.91 s (5.7%) vs 8.47 s for the ORM's create (2.9x), 1.69 s replacing the same
+day; 12 months of first answers (97,351) read in 0.47 s.
 """
 
 from __future__ import annotations
