@@ -211,8 +211,18 @@ class AiCashForecast(models.Model):
     def _cron_refresh(self):
         """Daily: refresh the forecast of every company with scoring enabled, keep a
         weekly snapshot and fill in what was collected (a failing company is
-        reported, the others go on)."""
+        reported, the others go on). Companies whose forecast today's scoring run
+        already wrote from its own curves are left as they are."""
         companies = self.env["res.company"].search([("ai_risk_enabled", "=", True)])
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT company_id FROM ai_cash_forecast
+             WHERE NOT is_snapshot AND company_id = ANY(%s) AND forecast_date = %s
+            """,
+            [companies.ids, fields.Date.context_today(self)],
+        )
+        fresh = {row[0] for row in self.env.cr.fetchall()}
+        companies = companies.filtered(lambda company: company.id not in fresh)
         run_isolated(companies, self.env._("Cash forecast"), self._refresh)
         return True
 
@@ -222,35 +232,52 @@ class AiCashForecast(models.Model):
         at most ``named_customers`` customers by name (the rest: "Other customers")."""
         for company in companies:
             day = today or fields.Date.context_today(self.with_company(company))
-            invoices = self._refresh_company(company, day, named_customers)
-            self._keep_snapshot(company, day, invoices)
-            self._update_actuals(company, day)
+            self._refresh_one(company, day, named_customers)
         self.env.invalidate_all()
         return True
 
     @api.model
-    def _refresh_company(self, company, as_of, named_customers=MAX_NAMED_CUSTOMERS):
-        """Replace the current forecast rows of ``company`` by the engine's.
+    def _refresh_from_scoring(self, company, as_of, ttp_scores):
+        """The forecast of ``company`` from the curves of its daily scoring run
+        (``ttp_scores``, the time-to-payment answers on ``as_of``): the same rows as
+        :meth:`_refresh`, without a second history extraction and scoring."""
+        self._refresh_one(company, as_of, MAX_NAMED_CUSTOMERS, ttp_scores)
+        self.invalidate_model()
+
+    @api.model
+    def _refresh_one(self, company, day, named_customers, ttp_scores=None):
+        invoices = self._refresh_company(company, day, named_customers, ttp_scores)
+        self._keep_snapshot(company, day, invoices)
+        self._update_actuals(company, day)
+
+    @api.model
+    def _refresh_company(
+        self, company, as_of, named_customers=MAX_NAMED_CUSTOMERS, ttp_scores=None
+    ):
+        """Replace the current forecast rows of ``company`` by the engine's, from
+        ``ttp_scores`` when the scoring run hands them over, else scored here.
 
         :return: the band of each open invoice (engine ``CashForecast.invoices``),
             None when the company has no invoice
         """
         from ..ar_ai_collections import forecast as engine_forecast
 
-        history = self.env["ai.risk.scoring"]._extract_history(company)
+        if ttp_scores is None:
+            scoring = self.env["ai.risk.scoring"]
+            history = scoring._extract_history(company)
+            if history is not None:
+                ttp_scores = scoring._get_ttp_model(company).score(history, as_of)
         self.env.cr.execute(
             "DELETE FROM ai_cash_forecast WHERE company_id = %s AND NOT is_snapshot",
             [company.id],
         )
-        if history is None:
+        if ttp_scores is None:
             return None
-        forecast = engine_forecast.forecast_collections(
-            history,
-            as_of,
-            weeks=FORECAST_WEEKS,
-            model=self.env["ai.risk.scoring"]._get_ttp_model(company),
-            band_thresholds=company._ai_ttp_band_thresholds(),
-            max_named_customers=named_customers,
+        forecast = engine_forecast.cash_forecast(
+            ttp_scores,
+            FORECAST_WEEKS,
+            company._ai_ttp_band_thresholds(),
+            named_customers,
         )
         detail = forecast.detail
         currencies = {

@@ -137,13 +137,15 @@ class AiRiskScoring(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.private
     @api.model
-    def score_company(self, company, as_of=None):
+    def score_company(self, company, as_of=None, with_forecast=False):
         """Score every open customer invoice and customer of ``company``.
 
         Idempotent: running it twice writes the same values. Invoices that are no
         longer open lose their band, so lists and filters only show live risk.
 
         :param as_of: scoring date (default: today in the user's timezone)
+        :param with_forecast: also write the cash forecast from the run's curves
+            (the daily job: the forecast's own job then skips the company that day)
         :return: dict with the counts and the duration of the run
         """
         started = time.perf_counter()
@@ -152,7 +154,9 @@ class AiRiskScoring(models.AbstractModel):
         if not company.ai_risk_enabled:
             return {"company_id": company.id, "invoices": 0, "partners": 0, "skipped": True}
         history = self._extract_history(company)
-        stats = self._score_history(company, history, partner_ids=None, as_of=as_of)
+        stats = self._score_history(
+            company, history, partner_ids=None, as_of=as_of, with_forecast=with_forecast
+        )
         stats["duration"] = time.perf_counter() - started
         _logger.info(
             "Payment risk: company %s scored %d open invoices and %d customers "
@@ -208,7 +212,7 @@ class AiRiskScoring(models.AbstractModel):
         for company in companies:
             try:
                 with self.env.cr.savepoint():
-                    stats = self.score_company(company)
+                    stats = self.score_company(company, with_forecast=True)
             except Exception as error:  # whatever it is, the other companies go on
                 report_skipped(company, self.env._("Payment risk scoring"), error)
                 continue
@@ -267,8 +271,9 @@ class AiRiskScoring(models.AbstractModel):
         return champion._load_risk_model() if champion else default_ttp_model()
 
     @api.model
-    def _score_history(self, company, history, partner_ids=None, as_of=None):
-        """Score the invoices open today in ``history`` and write the results."""
+    def _score_history(self, company, history, partner_ids=None, as_of=None, with_forecast=False):
+        """Score the invoices open today in ``history`` and write the results (and
+        the cash forecast from the same curves ``with_forecast``, full runs only)."""
         from ..ar_ai_collections import features as engine_features
         from ..ar_ai_collections import scoring as engine_scoring
 
@@ -325,6 +330,8 @@ class AiRiskScoring(models.AbstractModel):
                     ),
                 ),
             )
+            if with_forecast and partner_ids is None:
+                self._forecast_from_run(company, as_of.date(), ttp_scores)
         else:
             scores = pd.DataFrame(columns=list(engine_scoring.SCORE_COLUMNS))
             invoice_ids = np.array([], dtype=np.int64)
@@ -351,6 +358,19 @@ class AiRiskScoring(models.AbstractModel):
             "model_version": version,
             "default_model": is_default,
         }
+
+    @api.model
+    def _forecast_from_run(self, company, as_of, ttp_scores):
+        """Write the cash forecast of ``company`` from the run's time-to-payment curves.
+
+        A failure leaves the scoring written: the forecast's own daily job, finding
+        no forecast of the day, refreshes it.
+        """
+        try:
+            with self.env.cr.savepoint():
+                self.env["ai.cash.forecast"]._refresh_from_scoring(company, as_of, ttp_scores)
+        except Exception:  # whatever it is, the scores stand
+            _logger.exception("Cash forecast from the scoring run of company %s failed", company.id)
 
     @api.model
     def _ttp_reasons(self, ttp_model, ttp_scores):

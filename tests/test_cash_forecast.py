@@ -1,6 +1,6 @@
 import datetime as dt
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
@@ -101,6 +101,42 @@ class TestCashForecast(AccountTestInvoicingCommon):
         self.assertTrue(snapshot)
         self.assertEqual(set(snapshot.mapped("forecast_date")), {DAY})
         self.assertAlmostEqual(sum(snapshot.mapped("expected_amount")), total, 1)
+
+    def _current(self):
+        return sorted(
+            (r.partner_id.id, r.band, r.week, r.expected_amount, r.p10_amount, r.p90_amount)
+            for r in self._rows(is_snapshot=False)
+        )
+
+    def test_daily_scoring_writes_the_forecast_from_its_curves(self):
+        """The daily scoring job hands its time-to-payment curves to the forecast: the
+        same rows as the forecast's own refresh, its weekly snapshot too; the
+        forecast's daily job then leaves the company alone that day, and refreshes
+        it on a day the scoring did not."""
+        self.company.ai_risk_enabled = True
+        self.Forecast._refresh(self.company, today=DAY)
+        own = self._current()
+        self.assertTrue(own)
+        self.env.cr.execute("DELETE FROM ai_cash_forecast WHERE company_id = %s", [self.company.id])
+        scoring = self.env["ai.risk.scoring"]
+        scoring.score_company(self.company, as_of=DAY)
+        self.assertFalse(self._rows(), "only the daily job writes the forecast")
+        scoring.score_company(self.company, as_of=DAY, with_forecast=True)
+        self.assertEqual(self._current(), own)
+        self.assertEqual(set(self._rows(is_snapshot=True).mapped("forecast_date")), {DAY})
+
+        scoring._cron_score_open_invoices()
+        today = fields.Date.context_today(self.Forecast)
+        written = self._rows(is_snapshot=False)
+        self.assertEqual(set(written.mapped("forecast_date")), {today})
+        self.Forecast._cron_refresh()
+        self.assertEqual(self._rows(is_snapshot=False), written, "refreshed today: left alone")
+        self.env.cr.execute(
+            "UPDATE ai_cash_forecast SET forecast_date = %s WHERE company_id = %s",
+            [today - dt.timedelta(days=1), self.company.id],
+        )
+        self.Forecast._cron_refresh()
+        self.assertFalse(self._rows(is_snapshot=False) & written, "yesterday's: refreshed")
 
     def test_forecast_vs_collected_after_a_week(self):
         self.Forecast._refresh(self.company, today=DAY)
