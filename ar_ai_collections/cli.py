@@ -78,6 +78,17 @@ def _days(value: str) -> int:
     return days
 
 
+def _auc(value: str) -> float:
+    """An AUC between 0 and 1."""
+    try:
+        auc = float(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"invalid AUC {value!r}") from error
+    if not 0.0 <= auc <= 1.0:
+        raise argparse.ArgumentTypeError(f"AUC {value} is outside 0-1")
+    return auc
+
+
 def _load(path: Path, say):
     from .history import load_history
 

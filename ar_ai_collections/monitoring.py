@@ -385,25 +385,12 @@ def monitor_performance(
     return MonitoringReport(str(run.date()), monthly, by_band, {}, wape, found)
 
 
-def _auc(value: str) -> float:
-    """An AUC between 0 and 1 (the ``--validation-auc`` option)."""
-    import argparse
-
-    try:
-        auc = float(value)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"invalid AUC {value!r}") from error
-    if not 0.0 <= auc <= 1.0:
-        raise argparse.ArgumentTypeError(f"AUC {value} is outside 0-1")
-    return auc
-
-
 def add_cli_command(sub) -> None:
     """Register ``monitor --history H.csv --predictions P.csv --as-of D --out M.json``."""
     import json
     from pathlib import Path
 
-    from .cli import EXIT_OK, _date, _days, _load, _UsageError, _write_json
+    from .cli import EXIT_OK, _auc, _date, _days, _load, _UsageError, _write_json
 
     def run(args, say) -> int:
         history = _load(args.history, say)

@@ -266,7 +266,7 @@ class AiCashForecast(models.Model):
             scoring = self.env["ai.risk.scoring"]
             history = scoring._extract_history(company)
             if history is not None:
-                ttp_scores = scoring._get_ttp_model(company).score(history, as_of)
+                ttp_scores = scoring._get_ttp_model(company)[0].score(history, as_of)
         self.env.cr.execute(
             "DELETE FROM ai_cash_forecast WHERE company_id = %s AND NOT is_snapshot",
             [company.id],

@@ -186,8 +186,7 @@ class AiModelMonitoring(models.Model):
         from ..ar_ai_collections import monitoring as engine_monitoring
         from ..ar_ai_collections.prediction_log import judged_log, log_ttp_predictions
 
-        model = self.env["ai.risk.scoring"]._get_ttp_model(company)
-        record = self.env["ai.risk.model"]._get_champion(company, "ttp")
+        model, record = self.env["ai.risk.scoring"]._get_ttp_model(company)
         deployed = _deployed(record, run)
         start = max(
             history["invoice_date"].min(),

@@ -264,11 +264,11 @@ class AiRiskScoring(models.AbstractModel):
 
     @api.model
     def _get_ttp_model(self, company):
-        """The company's time-to-payment champion (with its calibration), else the
-        bundled default model."""
+        """Return ``(TTPModel, ai.risk.model record or empty)``: the company's
+        time-to-payment champion (with its calibration), else the bundled model."""
         # sudo: every scoring and forecast uses the champion, which only managers may read
         champion = self.env["ai.risk.model"].sudo()._get_champion(company, "ttp")
-        return champion._load_risk_model() if champion else default_ttp_model()
+        return (champion._load_risk_model() if champion else default_ttp_model()), champion
 
     @api.model
     def _score_history(self, company, history, partner_ids=None, as_of=None, with_forecast=False):
@@ -302,7 +302,7 @@ class AiRiskScoring(models.AbstractModel):
             # The time-to-payment model (the company's champion, else the bundled
             # one) answers when each invoice gets paid: dates, P(paid within
             # 7/30/90 days), P(default), the invoice band and its own reasons.
-            ttp_model = self._get_ttp_model(company)
+            ttp_model, ttp_record = self._get_ttp_model(company)
             ttp_scores = ttp_model.score(history, as_of)
             ttp = ttp_scores.frame.assign(reasons=self._ttp_reasons(ttp_model, ttp_scores))
             scores = writes.with_time_to_payment(
@@ -322,13 +322,7 @@ class AiRiskScoring(models.AbstractModel):
                 invoice_ids,
                 scores["customer_id"].astype(np.int64).to_numpy(),
                 shown,
-                (
-                    (record, version),
-                    (
-                        self.env["ai.risk.model"]._get_champion(company, "ttp"),
-                        ttp_model.metadata.version,
-                    ),
-                ),
+                ((record, version), (ttp_record, ttp_model.metadata.version)),
             )
             if with_forecast and partner_ids is None:
                 self._forecast_from_run(company, as_of.date(), ttp_scores)

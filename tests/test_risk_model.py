@@ -389,7 +389,8 @@ class TestRiskModelTraining(RiskLedgerMixin, AccountTestInvoicingCommon):
         self.assertEqual(stats["model_version"], third.version)
         # ... and its own calibrated time-to-payment champion
         Scoring = self.env["ai.risk.scoring"]
-        ttp_model = Scoring._get_ttp_model(self.company)
+        ttp_model, ttp_record = Scoring._get_ttp_model(self.company)
+        self.assertEqual(ttp_record, third_ttp)
         self.assertIsNotNone(ttp_model.calibration)
         self.assertEqual(ttp_model.metadata.version, third_ttp.version)
         invoice = self.env["account.move"].search(
